@@ -1,0 +1,137 @@
+/**
+ * Every error this library throws is a {@link DynamoDlmError} with a stable `code`.
+ * Match on `code` (or `instanceof`), never on the message.
+ */
+
+/** Stable, documented error codes. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'LOCK_NOT_ACQUIRED'
+  | 'ALREADY_ACQUIRED'
+  | 'LOCK_LOST'
+  | 'LOCK_UNAVAILABLE'
+  | 'ABORTED'
+  | 'THROTTLED'
+  | 'TABLE_NOT_FOUND'
+  | 'DYNAMODB_ERROR';
+
+/** Base class of every error thrown by dynamo-dlm. */
+export class DynamoDlmError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * An argument or option was invalid. Thrown before any request is sent.
+ *
+ * @example
+ * new DynamoDbLock('') // throws InvalidArgumentError: Expected `resourceId` to be a non-empty string ...
+ */
+export class InvalidArgumentError extends DynamoDlmError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * `release()` or `extend()` was called on an instance that does not hold the lock.
+ * The name is kept from Python dynamo-dlm.
+ */
+export class LockNotAcquiredError extends DynamoDlmError {
+  constructor(message: string) {
+    super('LOCK_NOT_ACQUIRED', message);
+  }
+}
+
+/** `acquire()` was called on an instance that already holds (or is acquiring) the lock. */
+export class AlreadyAcquiredError extends DynamoDlmError {
+  constructor(message: string) {
+    super('ALREADY_ACQUIRED', message);
+  }
+}
+
+/** Why a lease was lost. */
+export type LostReason =
+  /** Another owner holds the lock now. */
+  | 'taken'
+  /** The lease ran out (by this process's own clock) before it was renewed or released. */
+  | 'expired'
+  /** DynamoDB could not be reached to renew the lease in time. */
+  | 'unreachable';
+
+/**
+ * The lease this instance held was lost: taken by another owner, expired before renewal or
+ * release, or unrenewable because DynamoDB was unreachable. Work done after the loss was not
+ * protected by the lock.
+ */
+export class LockLostError extends DynamoDlmError {
+  /** Why the lease was lost. */
+  readonly reason: LostReason;
+  /** The resource whose lease was lost. */
+  readonly resourceId: string;
+
+  constructor(resourceId: string, reason: LostReason, message: string, options?: { cause?: unknown }) {
+    super('LOCK_LOST', message, options);
+    this.reason = reason;
+    this.resourceId = resourceId;
+  }
+}
+
+/** An `acquire()` was aborted through its `AbortSignal`. Nothing is left held. */
+export class AbortedError extends DynamoDlmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ABORTED', message, options);
+  }
+}
+
+/**
+ * DynamoDB kept throttling a request past the lock's retry budget
+ * (for release and extend, which cannot wait forever).
+ */
+export class ThrottledError extends DynamoDlmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('THROTTLED', message, options);
+  }
+}
+
+/** The lock table does not exist (or is not active). Create it with `createLockTable()`. */
+export class TableNotFoundError extends DynamoDlmError {
+  /** The table that was not found. */
+  readonly tableName: string;
+
+  constructor(tableName: string, options?: { cause?: unknown }) {
+    super(
+      'TABLE_NOT_FOUND',
+      `DynamoDB table \`${tableName}\` was not found; create it with createLockTable() or \`dynamo-dlm create-table\``,
+      options,
+    );
+    this.tableName = tableName;
+  }
+}
+
+/** Any other DynamoDB or network failure, wrapped; the SDK error is the `cause`. */
+export class DynamoDbError extends DynamoDlmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DYNAMODB_ERROR', message, options);
+  }
+}
+
+/** `withLock` could not acquire the lock: held elsewhere (`blocking: false`) or `timeout` ran out. */
+export class LockUnavailableError extends DynamoDlmError {
+  /** The resource that could not be locked. */
+  readonly resourceId: string;
+
+  constructor(resourceId: string, message: string) {
+    super('LOCK_UNAVAILABLE', message);
+    this.resourceId = resourceId;
+  }
+}

@@ -1,0 +1,94 @@
+import type { LostReason } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Emitted when an acquire succeeds. */
+export interface AcquiredEvent {
+  readonly resourceId: string;
+  /** Time from the call to `acquire()` until the lock was held, ms. */
+  readonly waitMs: number;
+  /** Conditional writes sent, including the successful one. */
+  readonly attempts: number;
+  readonly fencingToken: number;
+  /** True when the lease was taken over from a holder that had not released it. */
+  readonly tookOver: boolean;
+}
+
+/** Emitted when an acquire attempt finds the lock held elsewhere. */
+export interface ContendedEvent {
+  readonly resourceId: string;
+  readonly attempt: number;
+  /** The holder's lease end (epoch ms), where the server returned the holder. */
+  readonly holderExpiresAt: number | undefined;
+  /** How long the lock waits before its next attempt, ms. */
+  readonly delayMs: number;
+}
+
+/** Emitted when DynamoDB throttles a request, or a request fails transiently and is retried. */
+export interface ThrottledEvent {
+  readonly resourceId: string;
+  readonly operation: 'acquire' | 'extend' | 'release';
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: unknown;
+}
+
+/** Emitted when a lease was extended (by `extend()` or auto-renewal). */
+export interface ExtendedEvent {
+  readonly resourceId: string;
+  /** The new lease end, epoch ms by this process's clock. */
+  readonly expiresAt: number;
+  readonly automatic: boolean;
+}
+
+/** Emitted once when a lease is lost. */
+export interface LostEvent {
+  readonly resourceId: string;
+  readonly reason: LostReason;
+  readonly fencingToken: number;
+}
+
+/** Emitted when a lease was released. */
+export interface ReleasedEvent {
+  readonly resourceId: string;
+  /** How long the lease was held, ms. */
+  readonly heldMs: number;
+  readonly fencingToken: number;
+}
+
+/**
+ * Hooks for metrics and tracing, all optional. They run synchronously; an exception thrown by a
+ * hook is logged and otherwise ignored, never breaking the lock.
+ */
+export interface LockHooks {
+  readonly acquired?: (event: AcquiredEvent) => void;
+  readonly contended?: (event: ContendedEvent) => void;
+  readonly throttled?: (event: ThrottledEvent) => void;
+  readonly extended?: (event: ExtendedEvent) => void;
+  readonly lost?: (event: LostEvent) => void;
+  readonly released?: (event: ReleasedEvent) => void;
+}
+
+/** Calls one hook, shielding the lock from it. */
+export function emit<K extends keyof LockHooks>(
+  hooks: LockHooks | undefined,
+  name: K,
+  event: Parameters<NonNullable<LockHooks[K]>>[0],
+  logger: Logger,
+): void {
+  const hook = hooks?.[name] as ((e: typeof event) => void) | undefined;
+  if (hook === undefined) return;
+  try {
+    hook(event);
+  } catch (error) {
+    logger.error(`the '${name}' hook threw; ignored`, error);
+  }
+}
+
+export const HOOK_NAMES: readonly (keyof LockHooks)[] = [
+  'acquired',
+  'contended',
+  'throttled',
+  'extended',
+  'lost',
+  'released',
+];

@@ -1,0 +1,34 @@
+/**
+ * dynamo-dlm: a distributed lock for Node.js kept in Amazon DynamoDB.
+ *
+ * @packageDocumentation
+ */
+export { DEFAULT_DURATION, DEFAULT_TABLE_NAME, type Defaults, defaults, resetDefaults } from './defaults.js';
+export {
+  AbortedError,
+  AlreadyAcquiredError,
+  DynamoDbError,
+  DynamoDlmError,
+  type ErrorCode,
+  InvalidArgumentError,
+  LockLostError,
+  LockNotAcquiredError,
+  LockUnavailableError,
+  type LostReason,
+  TableNotFoundError,
+  ThrottledError,
+} from './errors.js';
+export type {
+  AcquiredEvent,
+  ContendedEvent,
+  ExtendedEvent,
+  LockHooks,
+  LostEvent,
+  ReleasedEvent,
+  ThrottledEvent,
+} from './events.js';
+export { DynamoDbLock } from './lock.js';
+export type { Logger } from './logger.js';
+export type { AcquireOptions, LockOptions } from './options.js';
+export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
+export { type WithLockOptions, withLock } from './with-lock.js';

@@ -1,0 +1,53 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Attribute names of a lock item. The first three are Python dynamo-dlm 1.x's wire format and
+ * keep its meaning; the rest are ours, and a Python client's PutItem simply replaces them.
+ */
+export const ATTR = {
+  /** Partition key (S): the resource being locked. */
+  resourceId: 'resource_id',
+  /** Owner code (S) of the current (or, after release, the last) acquisition. */
+  releaseCode: 'release_code',
+  /** Epoch seconds (N) when the lease ends, rounded up; 0 once released. Python's field. */
+  expires: 'expires',
+  /** Epoch milliseconds (N) when the lease ends; 0 once released. */
+  expiresMs: 'expires_ms',
+  /** Fencing token (N) of the current (or last) acquisition; strictly increasing per resource. */
+  fencingToken: 'fencing_token',
+  /** Epoch seconds (N) after which DynamoDB's TTL may delete the item. */
+  ttl: 'ttl',
+} as const;
+
+/** What a lock item tells about its holder, parsed leniently from raw attribute values. */
+export interface Holder {
+  /** The holder's owner code, if present. */
+  readonly releaseCode: string | undefined;
+  /** Epoch milliseconds when the holder's lease ends (from `expires_ms`, else `expires`). */
+  readonly expiresMs: number | undefined;
+  /** The fencing token stored on the item, if any. */
+  readonly fencingToken: number | undefined;
+  /** Whether the item was written by a release (a released marker) rather than a holder. */
+  readonly released: boolean;
+}
+
+function num(value: AttributeValue | undefined): number | undefined {
+  if (value === undefined || !('N' in value) || value.N === undefined) return undefined;
+  const n = Number(value.N);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Parses what DynamoDB returned of a lock item (ALL_OLD / UPDATED_OLD). */
+export function parseHolder(item: Record<string, AttributeValue> | undefined): Holder | undefined {
+  if (item === undefined) return undefined;
+  const code = item[ATTR.releaseCode];
+  const expiresMs = num(item[ATTR.expiresMs]);
+  const expires = num(item[ATTR.expires]);
+  const when = expiresMs ?? (expires === undefined ? undefined : expires * 1000);
+  return {
+    releaseCode: code !== undefined && 'S' in code ? code.S : undefined,
+    expiresMs: when,
+    fencingToken: num(item[ATTR.fencingToken]),
+    released: when === 0,
+  };
+}

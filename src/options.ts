@@ -1,0 +1,203 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { defaults } from './defaults.js';
+import { InvalidArgumentError } from './errors.js';
+import { HOOK_NAMES, type LockHooks } from './events.js';
+import { consoleWarnings, type Logger, silentLogger } from './logger.js';
+import {
+  checkBoolean,
+  checkClient,
+  checkFunction,
+  checkKeys,
+  checkLogger,
+  checkNonNegativeSeconds,
+  checkObject,
+  checkSeconds,
+  checkSignal,
+  checkTableName,
+} from './validate.js';
+
+/** Options of a {@link DynamoDbLock}. Every field is optional. */
+export interface LockOptions {
+  /**
+   * Lease length in seconds (fractions allowed, millisecond precision). A holder that neither
+   * releases nor renews loses the lock this long after acquiring it.
+   * @default defaults.duration (10)
+   */
+  readonly duration?: number;
+  /**
+   * The lock table: partition key `resource_id` (String), no sort key.
+   * @default defaults.tableName ('dynamo_dlm_locks')
+   */
+  readonly tableName?: string;
+  /**
+   * Your `DynamoDBClient`. Without one, a client built from the default AWS configuration is
+   * created on first use and shared by all locks.
+   * @default a shared client
+   */
+  readonly client?: DynamoDBClient;
+  /**
+   * Where warnings go (`console`, pino, ...), or `false` for silence.
+   * @default warnings and errors to the console
+   */
+  readonly logger?: Logger | false;
+  /**
+   * Renew the lease in the background while held, until released or lost.
+   * @default false (true in `withLock`)
+   */
+  readonly autoRenew?: boolean;
+  /**
+   * Seconds added to another holder's wall-clock expiry before this lock judges it expired,
+   * covering clock disagreement between machines.
+   * @default 1
+   */
+  readonly clockSkewAllowance?: number;
+  /**
+   * How long before the lease ends, by this process's monotonic clock, `lock.signal` aborts
+   * when the lease has not been renewed: time for the work to stop while still protected.
+   * @default the smaller of 2 s and a fifth of `duration`
+   */
+  readonly safetyMargin?: number;
+  /**
+   * With auto-renewal, seconds between renewals.
+   * @default a third of `duration`
+   */
+  readonly renewInterval?: number;
+  /**
+   * Seconds after a lease ends (or after release) before DynamoDB's TTL may delete the item.
+   * While the item exists, fencing tokens increase without any reliance on clocks.
+   * @default 86400 (one day)
+   */
+  readonly retention?: number;
+  /** Hooks for metrics and tracing. */
+  readonly hooks?: LockHooks;
+}
+
+/** Options of one `acquire()` call. */
+export interface AcquireOptions {
+  /**
+   * Wait until the lock is free. With `false`, make one attempt and resolve `false` if the
+   * lock is held elsewhere.
+   * @default true
+   */
+  readonly blocking?: boolean;
+  /**
+   * Give up waiting after this many seconds and resolve `false`.
+   * @default no limit
+   */
+  readonly timeout?: number;
+  /** Abort the wait: `acquire()` rejects with an `AbortedError` and nothing is left held. */
+  readonly signal?: AbortSignal;
+  /**
+   * Renew this lease in the background (overrides the lock's `autoRenew`).
+   * @default the lock's `autoRenew`
+   */
+  readonly autoRenew?: boolean;
+}
+
+/** Everything a lock resolved from defaults and options, validated once. */
+export interface ResolvedLockOptions {
+  readonly durationMs: number;
+  readonly tableName: string;
+  readonly client: DynamoDBClient | undefined;
+  readonly logger: Logger;
+  readonly autoRenew: boolean;
+  readonly skewMs: number;
+  readonly marginMs: number;
+  readonly renewMs: number;
+  readonly retentionS: number;
+  readonly hooks: LockHooks | undefined;
+}
+
+export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'duration',
+  'tableName',
+  'client',
+  'logger',
+  'autoRenew',
+  'clockSkewAllowance',
+  'safetyMargin',
+  'renewInterval',
+  'retention',
+  'hooks',
+]);
+
+export const ACQUIRE_OPTION_KEYS: ReadonlySet<string> = new Set(['blocking', 'timeout', 'signal', 'autoRenew']);
+
+/** @default clock-skew allowance, seconds */
+export const DEFAULT_CLOCK_SKEW_ALLOWANCE = 1;
+/** @default retention, seconds */
+export const DEFAULT_RETENTION = 86_400;
+
+/** Validates lock options against the current `defaults`. */
+export function resolveLockOptions(input: unknown, where = 'lock options'): ResolvedLockOptions {
+  const o = input === undefined ? {} : checkObject(input, where);
+  checkKeys(o, LOCK_OPTION_KEYS, where);
+  const durationMs =
+    o.duration === undefined ? Math.round(defaults.duration * 1000) : checkSeconds(o.duration, 'duration');
+  const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
+  if (o.client !== undefined) checkClient(o.client);
+  if (o.logger !== undefined) checkLogger(o.logger);
+  const autoRenew = o.autoRenew === undefined ? false : checkBoolean(o.autoRenew, 'autoRenew');
+  const skewMs =
+    o.clockSkewAllowance === undefined
+      ? DEFAULT_CLOCK_SKEW_ALLOWANCE * 1000
+      : checkNonNegativeSeconds(o.clockSkewAllowance, 'clockSkewAllowance');
+  const marginMs =
+    o.safetyMargin === undefined
+      ? Math.min(2_000, Math.round(durationMs / 5))
+      : checkNonNegativeSeconds(o.safetyMargin, 'safetyMargin');
+  if (marginMs >= durationMs) {
+    throw new InvalidArgumentError(
+      `Expected \`safetyMargin\` to be less than \`duration\` (${durationMs / 1000} s), got ${marginMs / 1000} s`,
+    );
+  }
+  const renewMs =
+    o.renewInterval === undefined
+      ? Math.max(1, Math.round(durationMs / 3))
+      : checkSeconds(o.renewInterval, 'renewInterval');
+  if (renewMs >= durationMs - marginMs) {
+    throw new InvalidArgumentError(
+      `Expected \`renewInterval\` to be less than \`duration\` minus \`safetyMargin\` (${(durationMs - marginMs) / 1000} s), got ${renewMs / 1000} s`,
+    );
+  }
+  const retentionS =
+    o.retention === undefined ? DEFAULT_RETENTION : Math.ceil(checkSeconds(o.retention, 'retention') / 1000);
+  let hooks: LockHooks | undefined;
+  if (o.hooks !== undefined) {
+    const h = checkObject(o.hooks, 'hooks');
+    checkKeys(h, new Set(HOOK_NAMES), 'hooks');
+    for (const [name, fn] of Object.entries(h)) if (fn !== undefined) checkFunction(fn, `hooks.${name}`);
+    hooks = h as LockHooks;
+  }
+  return {
+    durationMs,
+    tableName,
+    client: o.client as DynamoDBClient | undefined,
+    logger: o.logger === undefined ? consoleWarnings : o.logger === false ? silentLogger : (o.logger as Logger),
+    autoRenew,
+    skewMs,
+    marginMs,
+    renewMs,
+    retentionS,
+    hooks,
+  };
+}
+
+/** Validated acquire options. */
+export interface ResolvedAcquireOptions {
+  readonly blocking: boolean;
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly autoRenew: boolean | undefined;
+}
+
+export function resolveAcquireOptions(input: unknown, where = 'acquire options'): ResolvedAcquireOptions {
+  const o = input === undefined ? {} : checkObject(input, where);
+  checkKeys(o, ACQUIRE_OPTION_KEYS, where);
+  return {
+    blocking: o.blocking === undefined ? true : checkBoolean(o.blocking, 'blocking'),
+    timeoutMs: o.timeout === undefined ? undefined : checkSeconds(o.timeout, 'timeout'),
+    signal: o.signal === undefined ? undefined : checkSignal(o.signal),
+    autoRenew: o.autoRenew === undefined ? undefined : checkBoolean(o.autoRenew, 'autoRenew'),
+  };
+}

@@ -1,0 +1,147 @@
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { ATTR } from './item.js';
+
+/**
+ * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
+ * network, so the conditions are unit-tested as plain objects and proven on a real server
+ * by the integration tests.
+ */
+
+const NAMES = {
+  '#rid': ATTR.resourceId,
+  '#code': ATTR.releaseCode,
+  '#exp': ATTR.expires,
+  '#expms': ATTR.expiresMs,
+  '#token': ATTR.fencingToken,
+  '#ttl': ATTR.ttl,
+} as const;
+
+/** Inputs shared by the builders. Times are epoch milliseconds from the writer's clock. */
+export interface RequestContext {
+  readonly tableName: string;
+  readonly resourceId: string;
+  /** This acquisition's owner code. */
+  readonly code: string;
+  /** The writer's wall clock, epoch ms. */
+  readonly now: number;
+}
+
+/** Lease end as written: exact milliseconds plus Python's whole seconds, rounded up. */
+function leaseValues(expiresMs: number, retentionS: number) {
+  const expires = Math.ceil(expiresMs / 1000);
+  return {
+    ':exp': { N: String(expires) },
+    ':expms': { N: String(expiresMs) },
+    ':ttl': { N: String(expires + retentionS) },
+  };
+}
+
+/** Inputs of an acquire. */
+export interface AcquireRequest extends RequestContext {
+  /** Lease length, ms. */
+  readonly durationMs: number;
+  /** Added to other holders' expiry before judging it passed, ms. */
+  readonly skewMs: number;
+  /** Seconds past the lease end after which TTL may delete the item. */
+  readonly retentionS: number;
+}
+
+/**
+ * Acquire: one conditional UpdateItem that takes the lock and mints the fencing token.
+ *
+ * The condition admits a missing item, a released marker (`expires_ms` 0), a lease past its
+ * end by more than the skew allowance (judged by `expires_ms`, or by Python's `expires` when
+ * the item has no `expires_ms`), and our own code, so that retrying a write whose response was
+ * lost succeeds instead of waiting out our own lease.
+ *
+ * The token is the old token plus one. When the item does not exist it starts from the
+ * writer's clock in microseconds, so it still exceeds every token minted before the item was
+ * deleted (by TTL, or by a Python client's release) unless the clocks disagree by more than the
+ * time the item was gone for.
+ */
+export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
+  const cutoff = r.now - r.skewMs;
+  return {
+    TableName: r.tableName,
+    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    UpdateExpression:
+      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
+    ConditionExpression:
+      'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ...leaseValues(r.now + r.durationMs, r.retentionS),
+      ':base': { N: String(tokenBase(r.now)) },
+      ':one': { N: '1' },
+      ':cutms': { N: String(cutoff) },
+      ':cuts': { N: String(Math.floor(cutoff / 1000)) },
+    },
+    ReturnValues: 'UPDATED_OLD',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Where a resource's token counter starts when its item does not exist: epoch microseconds. */
+export function tokenBase(nowMs: number): number {
+  return Math.floor(nowMs) * 1000;
+}
+
+/** Inputs of an extend (renewal). */
+export interface ExtendRequest extends RequestContext {
+  readonly durationMs: number;
+  readonly retentionS: number;
+}
+
+/** Extend: push the lease end out, only while the item still carries our code and is held. */
+export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
+  return {
+    TableName: r.tableName,
+    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    UpdateExpression: 'SET #exp = :exp, #expms = :expms, #ttl = :ttl',
+    ConditionExpression: '#code = :code AND #expms > :zero',
+    ExpressionAttributeNames: {
+      '#code': NAMES['#code'],
+      '#exp': NAMES['#exp'],
+      '#expms': NAMES['#expms'],
+      '#ttl': NAMES['#ttl'],
+    },
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ':zero': { N: '0' },
+      ...leaseValues(r.now + r.durationMs, r.retentionS),
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Inputs of a release. */
+export interface ReleaseRequest extends RequestContext {
+  readonly retentionS: number;
+}
+
+/**
+ * Release: turn the item into a released marker instead of deleting it, so that the fencing
+ * counter survives. `expires` 0 lets Python 1.x clients acquire it; keeping our code makes a
+ * retried release (response lost) succeed again. TTL removes the marker after `retentionS`.
+ */
+export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
+  return {
+    TableName: r.tableName,
+    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #ttl = :ttl',
+    ConditionExpression: '#code = :code',
+    ExpressionAttributeNames: {
+      '#code': NAMES['#code'],
+      '#exp': NAMES['#exp'],
+      '#expms': NAMES['#expms'],
+      '#ttl': NAMES['#ttl'],
+    },
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ':zero': { N: '0' },
+      ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}

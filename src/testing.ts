@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLockTable } from './table.js';
+import { checkKeys, checkObject, checkTableName } from './validate.js';
+
+/** Options of {@link startLocalDynamo}. */
+export interface StartLocalDynamoOptions {
+  /**
+   * Lock table to create; `false` to create none.
+   * @default 'dynamo_dlm_locks'
+   */
+  readonly tableName?: string | false;
+  /**
+   * Port on 127.0.0.1; 0 picks a free one.
+   * @default 0
+   */
+  readonly port?: number;
+  /**
+   * Directory for an on-disk store; in memory when absent.
+   * @default in memory
+   */
+  readonly path?: string;
+}
+
+/** A running embedded DynamoDB. */
+export interface LocalDynamo {
+  /** `http://127.0.0.1:PORT`: give it to the SDK as `endpoint`, or as `AWS_ENDPOINT_URL_DYNAMODB`. */
+  readonly endpoint: string;
+  /** A client pointed at it, with dummy credentials. */
+  readonly client: DynamoDBClient;
+  /** Stops the server and destroys the client. */
+  stop(): Promise<void>;
+}
+
+const KEYS = new Set(['tableName', 'port', 'path']);
+
+/**
+ * Starts an embedded DynamoDB (dynalite) on a free loopback port, with the lock table created,
+ * for your own tests. Needs `dynalite` installed (an optional peer dependency); importing the
+ * main `dynamo-dlm` entry never loads it.
+ *
+ * @example
+ * import { startLocalDynamo } from 'dynamo-dlm/testing';
+ * const local = await startLocalDynamo();
+ * const lock = new DynamoDbLock('job', { client: local.client });
+ * // ...
+ * await local.stop();
+ */
+export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promise<LocalDynamo> {
+  const o = options === undefined ? {} : checkObject(options, 'startLocalDynamo options');
+  checkKeys(o, KEYS, 'startLocalDynamo options');
+  const tableName =
+    o.tableName === undefined ? 'dynamo_dlm_locks' : o.tableName === false ? false : checkTableName(o.tableName);
+  const port = o.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(typeof o.path === 'string' ? { path: o.path } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const stop = async (): Promise<void> => {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  try {
+    if (tableName !== false) await createLockTable({ client, tableName });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, client, stop };
+}

@@ -1,0 +1,115 @@
+import { InvalidArgumentError } from './errors.js';
+
+/**
+ * Validation shared by every entry point. Each check throws an {@link InvalidArgumentError}
+ * naming the option, what was expected and what was given, before any request is sent.
+ */
+
+/** DynamoDB's limit on a partition key value, in UTF-8 bytes. */
+export const MAX_RESOURCE_ID_BYTES = 2048;
+
+/** Longest lease or wait accepted, seconds: longer is almost surely a unit mistake (ms for s). */
+export const MAX_SECONDS = 366 * 24 * 3600;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} (string)`;
+  if (typeof value === 'bigint') return `${value}n (bigint)`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
+}
+
+/** A resource id: a non-empty string of at most 2048 UTF-8 bytes (DynamoDB's key limit). */
+export function checkResourceId(value: unknown, name = 'resourceId'): string {
+  if (typeof value !== 'string' || value.length === 0) fail(name, 'a non-empty string', value);
+  // dynalite counts UTF-16 units, DynamoDB counts UTF-8 bytes: check bytes here for both.
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_RESOURCE_ID_BYTES) {
+    throw new InvalidArgumentError(
+      `Expected \`${name}\` to be at most ${MAX_RESOURCE_ID_BYTES} UTF-8 bytes, got ${bytes} bytes`,
+    );
+  }
+  return value;
+}
+
+/** A DynamoDB table name: 3-255 characters of `[A-Za-z0-9_.-]`. */
+export function checkTableName(value: unknown, name = 'tableName'): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+    fail(name, 'a DynamoDB table name (3-255 characters of letters, digits, `_`, `-`, `.`)', value);
+  }
+  return value;
+}
+
+/** A positive, finite number of seconds (fractions allowed, at least 1 ms). Returns ms. */
+export function checkSeconds(value: unknown, name: string, max = MAX_SECONDS): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.001 || value > max) {
+    fail(name, `a positive number of seconds (0.001 to ${max})`, value);
+  }
+  return Math.round(value * 1000);
+}
+
+/** A non-negative, finite number of seconds. Returns ms. */
+export function checkNonNegativeSeconds(value: unknown, name: string, max = MAX_SECONDS): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    fail(name, `a non-negative number of seconds (0 to ${max})`, value);
+  }
+  return Math.round(value * 1000);
+}
+
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
+  return value;
+}
+
+export function checkSignal(value: unknown, name = 'signal'): AbortSignal {
+  if (!(value instanceof AbortSignal)) fail(name, 'an AbortSignal', value);
+  return value;
+}
+
+export function checkObject(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Rejects keys the call does not know: a mistyped option that silently fell back to a default
+ * would be a safety bug in a lock.
+ */
+export function checkKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>, name: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) {
+      throw new InvalidArgumentError(
+        `Unknown option \`${key}\` in ${name}; expected one of: ${[...allowed].join(', ')}`,
+      );
+    }
+  }
+}
+
+/** An object with the four logger methods, or `false` to silence. */
+export function checkLogger(value: unknown, name = 'logger'): void {
+  if (value === false) return;
+  if (typeof value !== 'object' || value === null) fail(name, 'a logger (debug/info/warn/error) or false', value);
+  for (const method of ['debug', 'info', 'warn', 'error']) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
+      fail(name, `a logger with a \`${method}\` method, or false`, value);
+    }
+  }
+}
+
+/** Something that looks like a `DynamoDBClient` (checked by shape, so any SDK v3 copy works). */
+export function checkClient(value: unknown, name = 'client'): void {
+  if (typeof value !== 'object' || value === null || typeof (value as { send?: unknown }).send !== 'function') {
+    fail(name, 'a DynamoDBClient (an object with a `send` method)', value);
+  }
+}
+
+export function checkFunction(value: unknown, name: string): void {
+  if (typeof value !== 'function') fail(name, 'a function', value);
+}
