@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Integration tests start servers and child processes; the machine has two cores.
+    globalSetup: ['test/support/global-setup.ts'],
+    // Integration tests start child processes and wait on real leases; the machine has two cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

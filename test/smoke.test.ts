@@ -1,24 +1,25 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../src/index.js';
-import { type LocalDynamo, startLocalDynamo } from '../src/testing.js';
+import { backends, clientFor, freshTable } from './support/backends.js';
 
-let local: LocalDynamo;
-beforeAll(async () => {
-  local = await startLocalDynamo();
-});
-afterAll(async () => {
-  await local.stop();
-});
+describe.each(backends())('smoke on $name', (backend) => {
+  const client = clientFor(backend);
+  let tableName: string;
+  beforeAll(async () => {
+    tableName = await freshTable(client);
+  });
+  afterAll(() => client.destroy());
 
-test('acquire and release', async () => {
-  const a = new DynamoDbLock('r', { client: local.client, duration: 2 });
-  const b = new DynamoDbLock('r', { client: local.client, duration: 2 });
-  expect(await a.acquire()).toBe(true);
-  expect(a.locked()).toBe(true);
-  expect(await b.acquire({ blocking: false })).toBe(false);
-  const t1 = a.fencingToken!;
-  await a.release();
-  expect(await b.acquire({ blocking: false })).toBe(true);
-  expect(b.fencingToken).toBe(t1 + 1);
-  await b.release();
+  test('a second instance is refused while the first holds the lock, and gets the next token', async () => {
+    const a = new DynamoDbLock('r', { client, tableName, duration: 2 });
+    const b = new DynamoDbLock('r', { client, tableName, duration: 2 });
+    expect(await a.acquire()).toBe(true);
+    expect(a.locked()).toBe(true);
+    expect(await b.acquire({ blocking: false })).toBe(false);
+    const first = a.fencingToken!;
+    await a.release();
+    expect(await b.acquire({ blocking: false })).toBe(true);
+    expect(b.fencingToken).toBe(first + 1);
+    await b.release();
+  });
 });

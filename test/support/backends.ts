@@ -1,0 +1,47 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { createLockTable } from '../../src/table.js';
+
+/** One DynamoDB implementation the suites run against, and what it can do. */
+export interface BackendInfo {
+  readonly name: 'dynalite' | 'dynamodb-local' | 'moto';
+  readonly endpoint: string;
+  /** Returns the item on a failed condition (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
+  readonly returnsHolder: boolean;
+  /** Has the TTL API. */
+  readonly ttl: boolean;
+  /** Counts key sizes in UTF-8 bytes, as DynamoDB does. */
+  readonly byteKeys: boolean;
+}
+
+/** The backends started by the global setup. */
+export function backends(): BackendInfo[] {
+  return inject('backends');
+}
+
+/** The first backend (dynalite), for tests that need only one. */
+export function dynalite(): BackendInfo {
+  const found = backends().find((b) => b.name === 'dynalite');
+  if (found === undefined) throw new Error('dynalite was not started by the global setup');
+  return found;
+}
+
+/** A client for a backend, one attempt per request so that tests see every failure. */
+export function clientFor(backend: BackendInfo, config: Partial<DynamoDBClientConfig> = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: backend.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    ...config,
+  });
+}
+
+let counter = 0;
+
+/** Creates a fresh lock table on the backend; table names are unique per process and call. */
+export async function freshTable(client: DynamoDBClient, prefix = 'locks'): Promise<string> {
+  const tableName = `${prefix}_${process.pid}_${++counter}_${Date.now().toString(36)}`;
+  await createLockTable({ client, tableName });
+  return tableName;
+}
