@@ -1,0 +1,143 @@
+import { describe, expect, test } from 'vitest';
+import { parseHolder } from '../../src/item.js';
+import { acquireRequest, extendRequest, releaseRequest, tokenBase } from '../../src/requests.js';
+
+const base = { tableName: 'locks', resourceId: 'res', code: 'c0de', now: 1_700_000_000_250 };
+
+describe('acquireRequest', () => {
+  const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60 });
+
+  test('is one conditional UpdateItem on the resource key, returning the old values', () => {
+    expect(r.TableName).toBe('locks');
+    expect(r.Key).toEqual({ resource_id: { S: 'res' } });
+    expect(r.ReturnValues).toBe('UPDATED_OLD');
+    expect(r.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  test('sets owner, both expiries, ttl, and increments the token from a clock-based base', () => {
+    expect(r.UpdateExpression).toBe(
+      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
+    );
+    expect(r.ExpressionAttributeNames).toMatchObject({
+      '#rid': 'resource_id',
+      '#code': 'release_code',
+      '#exp': 'expires',
+      '#expms': 'expires_ms',
+      '#token': 'fencing_token',
+      '#ttl': 'ttl',
+    });
+    const v = r.ExpressionAttributeValues!;
+    expect(v[':code']).toEqual({ S: 'c0de' });
+    // 1_700_000_001_750 ms: Python's whole seconds are rounded UP, never down.
+    expect(v[':expms']).toEqual({ N: '1700000001750' });
+    expect(v[':exp']).toEqual({ N: '1700000002' });
+    expect(v[':ttl']).toEqual({ N: String(1_700_000_002 + 60) });
+    expect(v[':base']).toEqual({ N: String(1_700_000_000_250 * 1000) });
+    expect(v[':one']).toEqual({ N: '1' });
+  });
+
+  test('admits a missing item, our own code, an expired lease (ms or Python seconds), judged with the skew', () => {
+    expect(r.ConditionExpression).toBe(
+      'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
+    );
+    const v = r.ExpressionAttributeValues!;
+    expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
+    // floor((now - skew) / 1000): a Python item expiring at second s is free once s <= that.
+    expect(v[':cuts']).toEqual({ N: '1699999999' });
+  });
+
+  test('an exact-second expiry is not rounded further up', () => {
+    const exact = acquireRequest({ ...base, now: 1_700_000_000_000, durationMs: 2_000, skewMs: 0, retentionS: 1 });
+    expect(exact.ExpressionAttributeValues![':exp']).toEqual({ N: '1700000002' });
+    expect(exact.ExpressionAttributeValues![':cuts']).toEqual({ N: '1700000000' });
+  });
+
+  test('every placeholder it uses is defined, and every one defined is used', () => {
+    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+    );
+  });
+});
+
+describe('tokenBase', () => {
+  test('is the writer clock in microseconds, an integer below 2^53 for centuries', () => {
+    expect(tokenBase(1_700_000_000_250.7)).toBe(1_700_000_000_250_000);
+    expect(Number.isSafeInteger(tokenBase(Date.UTC(2200, 0, 1)) + 1_000_000)).toBe(true);
+  });
+});
+
+describe('extendRequest', () => {
+  const r = extendRequest({ ...base, durationMs: 3_000, retentionS: 10 });
+
+  test('pushes only the expiry fields out, conditional on our code and a held (non-released) item', () => {
+    expect(r.UpdateExpression).toBe('SET #exp = :exp, #expms = :expms, #ttl = :ttl');
+    expect(r.ConditionExpression).toBe('#code = :code AND #expms > :zero');
+    expect(r.ExpressionAttributeValues).toEqual({
+      ':code': { S: 'c0de' },
+      ':zero': { N: '0' },
+      ':exp': { N: '1700000004' },
+      ':expms': { N: '1700000003250' },
+      ':ttl': { N: '1700000014' },
+    });
+    expect(r.ReturnValues).toBeUndefined();
+    expect(r.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  test('placeholders match definitions', () => {
+    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+    );
+  });
+});
+
+describe('releaseRequest', () => {
+  const r = releaseRequest({ ...base, retentionS: 86_400 });
+
+  test('leaves a released marker (expires 0, code and token kept) that TTL removes later', () => {
+    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl');
+    expect(r.UpdateExpression).not.toMatch(/REMOVE|#token|#code =/);
+    expect(r.ConditionExpression).toBe('#code = :code');
+    expect(r.ExpressionAttributeValues).toEqual({
+      ':code': { S: 'c0de' },
+      ':zero': { N: '0' },
+      ':ttl': { N: String(1_700_000_001 + 86_400) },
+    });
+  });
+
+  test('placeholders match definitions', () => {
+    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+    );
+  });
+});
+
+describe('parseHolder', () => {
+  test('reads our item', () => {
+    expect(
+      parseHolder({
+        release_code: { S: 'abc' },
+        expires: { N: '1700000002' },
+        expires_ms: { N: '1700000001750' },
+        fencing_token: { N: '42' },
+      }),
+    ).toEqual({ releaseCode: 'abc', expiresMs: 1_700_000_001_750, fencingToken: 42, released: false });
+  });
+
+  test('judges a Python 1.x item by its whole seconds', () => {
+    expect(parseHolder({ resource_id: { S: 'r' }, release_code: { S: 'p' }, expires: { N: '1700000002' } })).toEqual({
+      releaseCode: 'p',
+      expiresMs: 1_700_000_002_000,
+      fencingToken: undefined,
+      released: false,
+    });
+  });
+
+  test('recognises a released marker, and nothing at all', () => {
+    expect(parseHolder({ release_code: { S: 'x' }, expires: { N: '0' }, expires_ms: { N: '0' } })?.released).toBe(true);
+    expect(parseHolder(undefined)).toBeUndefined();
+    expect(parseHolder({ expires_ms: { S: 'nope' } })).toMatchObject({ expiresMs: undefined, released: false });
+  });
+});
