@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+/**
+ * Checks the package the way a consumer receives it, not the way the repository sees it:
+ *
+ * 1. builds `dist/` and packs the tarball with `npm pack` (into a temporary directory);
+ * 2. checks the manifest (ESM-only, `sideEffects: false`, engines, peers, zero runtime
+ *    dependencies) and the tarball's file list (everything `exports` and `bin` name, no tests,
+ *    sources or source maps);
+ * 3. installs the tarball into a throwaway project (from the npm cache where possible) and
+ *    - imports it from ESM and runs a real lock cycle on dynalite through `dynamo-dlm/testing`,
+ *    - `require()`s it from CommonJS (Node 20.19+ require(esm)),
+ *    - type-checks a small consumer with `moduleResolution` node16 and bundler, and a CommonJS
+ *      `.cts` file with nodenext, against the shipped `.d.ts` files (`skipLibCheck` off),
+ *    - runs every `bin` with `--help`;
+ * 4. runs `publint --strict` and `attw --profile esm-only` on the same tarball.
+ *
+ * Why `--profile esm-only` for attw: the package is ESM-only on purpose. That profile skips the
+ * `node10` resolution (removed from TypeScript 7) and the "CJS importing ESM" warning, which is
+ * about old Node versions; step 3 proves that `require()` works on the Node versions we support
+ * and that TypeScript accepts it under `module: nodenext`.
+ *
+ * The consumer fixtures live in test/package/.consumer/ (a dot-directory, so the repository's own
+ * tsc and vitest globs skip them: they import `dynamo-dlm` by its package name).
+ *
+ * Usage: node scripts/check-package.mjs [--skip-build] [--keep]
+ * Exit code 0 when every check passed, 1 otherwise. test/package/package.test.ts runs it in CI.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = join(root, 'test', 'package', '.consumer');
+const toolBin = (name) => join(root, 'node_modules', '.bin', name);
+const flags = new Set(process.argv.slice(2));
+
+/** npm settings inherited from an outer `npm run` must not steer the consumer's install. */
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+);
+
+function run(command, args, cwd) {
+  const result = spawnSync(command, args, { cwd, env: cleanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-40).join('\n');
+    throw new Error(`\`${command} ${args.join(' ')}\` exited with ${result.status}\n${output}`);
+  }
+  return result.stdout;
+}
+
+const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+let passed = 0;
+let failed = 0;
+function check(name, fn) {
+  const started = Date.now();
+  try {
+    const detail = fn();
+    passed++;
+    console.log(`ok - ${name}${detail ? `: ${detail}` : ''} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed++;
+    console.log(`not ok - ${name}\n${String(error?.message ?? error).replace(/^/gm, '    ')}`);
+  }
+}
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'dynamo-dlm-package-'));
+try {
+  // --- build and pack (setup: a failure here stops the run) ---------------------------------
+  if (!flags.has('--skip-build')) run('npm', ['run', 'build', '--silent'], root);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root))[0];
+  const tarball = join(work, packed.filename);
+  const files = new Set(packed.files.map((f) => f.path));
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const bins = Object.entries(manifest.bin ?? {});
+  console.log(`# packed ${packed.filename}: ${files.size} files, ${packed.size} bytes`);
+
+  // --- manifest and file list ---------------------------------------------------------------
+  check('manifest: ESM-only, side-effect free, engines, peers, no runtime dependencies', () => {
+    expect(manifest.type === 'module', 'type must be "module"');
+    expect(manifest.sideEffects === false, 'sideEffects must be false');
+    expect(/^>=\s*20/.test(manifest.engines?.node ?? ''), 'engines.node must be >=20');
+    expect(Object.keys(manifest.dependencies ?? {}).length === 0, 'there must be no runtime dependencies');
+    expect(manifest.peerDependencies?.['@aws-sdk/client-dynamodb'] === '^3.0.0', 'peer @aws-sdk/client-dynamodb ^3');
+    expect(manifest.peerDependenciesMeta?.dynalite?.optional === true, 'dynalite must be an optional peer');
+    for (const entry of ['.', './testing']) {
+      const target = manifest.exports?.[entry];
+      expect(target?.types && target?.default, `exports["${entry}"] needs types and default`);
+      expect(Object.keys(target)[0] === 'types', `exports["${entry}"].types must come first`);
+    }
+  });
+
+  check('tarball: holds what exports and bin name, and nothing else', () => {
+    const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+    for (const target of Object.values(manifest.exports)) {
+      for (const path of typeof target === 'string' ? [target] : Object.values(target)) required.push(path);
+    }
+    for (const [, path] of bins) required.push(path);
+    const missing = required.map((p) => p.replace(/^\.\//, '')).filter((p) => !files.has(p));
+    expect(missing.length === 0, `missing from the tarball: ${missing.join(', ')}`);
+    const forbidden = [...files].filter(
+      (p) => /^(src|test|scripts|bench|docs|coverage|\.ci)\//.test(p) || /\.map$|\.test\.|tsconfig/.test(p),
+    );
+    expect(forbidden.length === 0, `must not ship: ${forbidden.slice(0, 10).join(', ')}`);
+    return `${files.size} files`;
+  });
+
+  // --- a throwaway consumer project ---------------------------------------------------------
+  const consumer = join(work, 'consumer');
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'dynamo-dlm-consumer', private: true, type: 'module' }, null, 2),
+  );
+  for (const file of ['esm.mjs', 'cjs.cjs', 'consumer.ts', 'consumer-cjs.cts']) {
+    copyFileSync(join(fixtures, file), join(consumer, file));
+  }
+  // Same versions as the repository's, so that npm finds them in its cache.
+  run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--loglevel=error',
+      tarball,
+      `@aws-sdk/client-dynamodb@${versionOf('@aws-sdk/client-dynamodb')}`,
+      `dynalite@${versionOf('dynalite')}`,
+      `@types/node@${versionOf('@types/node')}`,
+    ],
+    consumer,
+  );
+  console.log('# installed the tarball into a throwaway project');
+
+  check('ESM import: named exports and a lock cycle on dynalite', () => {
+    const out = JSON.parse(run('node', ['esm.mjs'], consumer).trim().split('\n').pop());
+    expect(out.ok === true && out.tokens[1] > out.tokens[0], `unexpected result ${JSON.stringify(out)}`);
+    return `${out.exports} exports, tokens ${out.tokens.join(' < ')}`;
+  });
+
+  check('CommonJS require (require(esm)), dynalite not loaded at import', () => {
+    const out = JSON.parse(run('node', ['cjs.cjs'], consumer).trim().split('\n').pop());
+    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    return `${out.exports} exports on Node ${process.versions.node}`;
+  });
+
+  const tsconfigs = {
+    node16: { module: 'node16', moduleResolution: 'node16', files: ['consumer.ts'] },
+    bundler: { module: 'preserve', moduleResolution: 'bundler', files: ['consumer.ts'] },
+    'nodenext (CommonJS .cts)': { module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer-cjs.cts'] },
+  };
+  for (const [name, { files: sources, ...options }] of Object.entries(tsconfigs)) {
+    check(`TypeScript consumer, moduleResolution ${name}`, () => {
+      const path = join(consumer, `tsconfig.${name.split(' ')[0]}.json`);
+      const compilerOptions = { ...options, target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false };
+      writeFileSync(path, JSON.stringify({ compilerOptions: { ...compilerOptions, types: ['node'] }, files: sources }));
+      run(toolBin('tsc'), ['-p', path], consumer);
+    });
+  }
+
+  for (const [name] of bins) {
+    check(`bin \`${name} --help\` runs from the installed package`, () => {
+      const out = run(join(consumer, 'node_modules', '.bin', name), ['--help'], consumer);
+      expect(out.trim().length > 0, 'printed no help');
+      return out.trim().split('\n')[0];
+    });
+  }
+
+  // --- linters of published packages -------------------------------------------------------
+  check('publint --strict', () => {
+    run(toolBin('publint'), ['run', tarball, '--strict'], work);
+  });
+  check('attw --profile esm-only (are the types wrong?)', () => {
+    run(toolBin('attw'), [tarball, '--profile', 'esm-only', '--no-emoji', '--no-color'], work);
+  });
+} catch (error) {
+  failed++;
+  console.log(`not ok - setup\n${String(error?.message ?? error).replace(/^/gm, '    ')}`);
+} finally {
+  if (flags.has('--keep')) console.log(`# kept ${work}`);
+  else if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`# package check: ${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
