@@ -52,6 +52,8 @@ interface Lease {
   cancelRenew: (() => void) | undefined;
   /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
   renewFailure: unknown;
+  /** An extend is awaiting its answer: a lease running out meanwhile is "unreachable" too. */
+  renewing: boolean;
   lost: LockLostError | undefined;
   ended: boolean;
 }
@@ -345,6 +347,7 @@ export class DynamoDbLock implements AsyncDisposable {
       cancelExpiry: undefined,
       cancelRenew: undefined,
       renewFailure: undefined,
+      renewing: false,
       lost: undefined,
       ended: false,
     };
@@ -398,7 +401,10 @@ export class DynamoDbLock implements AsyncDisposable {
     const at = lease.endMono - this.#o.marginMs;
     lease.cancelExpiry = this.#clock.setTimer(Math.max(0, at - this.#clock.monotonic()), () => {
       lease.cancelExpiry = undefined;
-      this.#lose(lease, lease.renewFailure === undefined ? 'expired' : 'unreachable', lease.renewFailure);
+      // A renewal still unanswered at this point (it is cut off at the same moment) means
+      // DynamoDB did not answer in time: that is "unreachable", not a holder that forgot to renew.
+      const unanswered = lease.renewFailure !== undefined || lease.renewing;
+      this.#lose(lease, unanswered ? 'unreachable' : 'expired', lease.renewFailure);
     });
   }
 
@@ -430,6 +436,7 @@ export class DynamoDbLock implements AsyncDisposable {
       // A renewal that is still unanswered when the lease would end is worthless: cut it off.
       const timeout = new AbortController();
       const cancelTimeout = clock.setTimer(Math.max(0, deadline - sent), () => timeout.abort());
+      lease.renewing = true;
       try {
         await this.#send(
           extendRequest({
@@ -474,6 +481,7 @@ export class DynamoDbLock implements AsyncDisposable {
         }
         await clock.sleep(delay);
       } finally {
+        lease.renewing = false;
         cancelTimeout();
       }
     }

@@ -1,12 +1,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { DynamoDbLock, type Logger } from '../../src/index.js';
+import { DynamoDbLock } from '../../src/index.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
-
-function spyLogger(): Logger & { warn: ReturnType<typeof vi.fn> } {
-  return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-}
 
 describe.each(backends())('fault injection on $name', (backend) => {
   const faults = new FaultInjector();

@@ -1,0 +1,105 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+
+/** Which of the lock's three writes a request is. */
+export type WriteKind = 'acquire' | 'extend' | 'release';
+
+export function kindOf(input: UpdateItemCommandInput): WriteKind {
+  if (input.ReturnValues === 'UPDATED_OLD') return 'acquire';
+  if (input.ConditionExpression?.includes('> :zero')) return 'extend';
+  return 'release';
+}
+
+/** What the fake answers: an output, an error to reject with, or 'hang' (the test settles it). */
+export type Reply = Partial<UpdateItemCommandOutput> | Error | 'hang';
+
+/** A request the fake received. */
+export interface Call {
+  readonly kind: WriteKind;
+  readonly input: UpdateItemCommandInput;
+  /** The clock's monotonic time when it was sent. */
+  readonly at: number;
+  readonly signal: AbortSignal | undefined;
+  settled: boolean;
+  resolve(output?: Partial<UpdateItemCommandOutput>): void;
+  reject(error: Error): void;
+}
+
+const meta = { $metadata: { httpStatusCode: 400 }, message: 'fake' };
+
+export const conditionFailed = (item?: UpdateItemCommandOutput['Attributes']): Error =>
+  new ConditionalCheckFailedException({ ...meta, ...(item === undefined ? {} : { Item: item }) });
+export const throttled = (): Error => new ProvisionedThroughputExceededException(meta);
+export const reset = (): Error => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+/**
+ * A stand-in for `DynamoDBClient` (only `send`): replies are scripted per kind of write, in
+ * order; with no script left, it answers success (`{}`).
+ */
+export class FakeClient {
+  readonly calls: Call[] = [];
+  #scripts: Record<WriteKind, Reply[]> = { acquire: [], extend: [], release: [] };
+  #fallback: Partial<Record<WriteKind, () => Reply>> = {};
+
+  constructor(private readonly monotonic: () => number) {}
+
+  /** Queues replies for the next writes of `kind`. */
+  script(kind: WriteKind, ...replies: Reply[]): this {
+    this.#scripts[kind].push(...replies);
+    return this;
+  }
+
+  /** The reply for `kind` once its script is used up. */
+  otherwise(kind: WriteKind, reply: () => Reply): this {
+    this.#fallback[kind] = reply;
+    return this;
+  }
+
+  of(kind: WriteKind): Call[] {
+    return this.calls.filter((c) => c.kind === kind);
+  }
+
+  get asClient(): DynamoDBClient {
+    return this as unknown as DynamoDBClient;
+  }
+
+  send(command: { input: UpdateItemCommandInput }, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
+    const input = command.input;
+    const kind = kindOf(input);
+    const reply = this.#scripts[kind].shift() ?? this.#fallback[kind]?.() ?? {};
+    return new Promise((resolve, reject) => {
+      const call: Call = {
+        kind,
+        input,
+        at: this.monotonic(),
+        signal: options?.abortSignal,
+        settled: false,
+        resolve: (output = {}) => {
+          if (call.settled) return;
+          call.settled = true;
+          resolve({ $metadata: {}, ...output });
+        },
+        reject: (error) => {
+          if (call.settled) return;
+          call.settled = true;
+          reject(error);
+        },
+      };
+      this.calls.push(call);
+      options?.abortSignal?.addEventListener(
+        'abort',
+        () => call.reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+        { once: true },
+      );
+      if (options?.abortSignal?.aborted) call.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      if (reply === 'hang') return;
+      if (reply instanceof Error) call.reject(reply);
+      else call.resolve(reply);
+    });
+  }
+}
