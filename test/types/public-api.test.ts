@@ -1,0 +1,189 @@
+/**
+ * Type tests of the public API. The `expectTypeOf` assertions are checked by the compiler
+ * (`npm run typecheck`, part of `npm test`): a changed signature fails the type check, and an
+ * `@ts-expect-error` line that stops being an error fails it too. The runtime test pins the
+ * export list, so that nothing becomes public by accident.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import * as api from '../../src/index.js';
+import {
+  AbortedError,
+  type AcquiredEvent,
+  type AcquireOptions,
+  AlreadyAcquiredError,
+  type CreateLockTableOptions,
+  type CreateLockTableResult,
+  createLockTable,
+  type DEFAULT_DURATION,
+  type DEFAULT_TABLE_NAME,
+  type Defaults,
+  DynamoDbError,
+  DynamoDbLock,
+  type DynamoDlmError,
+  defaults,
+  type ErrorCode,
+  InvalidArgumentError,
+  type LockHooks,
+  LockLostError,
+  LockNotAcquiredError,
+  type LockOptions,
+  LockUnavailableError,
+  type Logger,
+  type LostEvent,
+  type LostReason,
+  resetDefaults,
+  TableNotFoundError,
+  ThrottledError,
+  type WithLockOptions,
+  withLock,
+} from '../../src/index.js';
+import { type LocalDynamo, type StartLocalDynamoOptions, startLocalDynamo } from '../../src/testing.js';
+
+describe('exports', () => {
+  test('the main entry exports exactly the documented runtime names', () => {
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'AbortedError',
+        'AlreadyAcquiredError',
+        'DEFAULT_DURATION',
+        'DEFAULT_TABLE_NAME',
+        'DynamoDbError',
+        'DynamoDbLock',
+        'DynamoDlmError',
+        'InvalidArgumentError',
+        'LockLostError',
+        'LockNotAcquiredError',
+        'LockUnavailableError',
+        'TableNotFoundError',
+        'ThrottledError',
+        'createLockTable',
+        'defaults',
+        'resetDefaults',
+        'withLock',
+      ].sort(),
+    );
+  });
+});
+
+describe('DynamoDbLock', () => {
+  test('constructor and members', () => {
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id');
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { duration: 1.5, tableName: 't' });
+    expectTypeOf<DynamoDbLock>().toExtend<AsyncDisposable>();
+
+    expectTypeOf<DynamoDbLock['acquire']>().parameter(0).toEqualTypeOf<AcquireOptions | undefined>();
+    expectTypeOf<DynamoDbLock['acquire']>().returns.toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf<DynamoDbLock['release']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<DynamoDbLock['extend']>().parameter(0).toEqualTypeOf<number | undefined>();
+    expectTypeOf<DynamoDbLock['locked']>().returns.toEqualTypeOf<boolean>();
+    expectTypeOf<DynamoDbLock['signal']>().toEqualTypeOf<AbortSignal>();
+    expectTypeOf<DynamoDbLock['fencingToken']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<DynamoDbLock['tookOver']>().toEqualTypeOf<boolean>();
+    expectTypeOf<DynamoDbLock['expiresAt']>().toEqualTypeOf<Date | undefined>();
+    expectTypeOf<DynamoDbLock['resourceId']>().toEqualTypeOf<string>();
+    expectTypeOf<DynamoDbLock['duration']>().toEqualTypeOf<number>();
+    expectTypeOf<DynamoDbLock['client']>().toEqualTypeOf<DynamoDBClient>();
+  });
+
+  test('options are readonly, typed, and closed', () => {
+    expectTypeOf<LockOptions['duration']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<LockOptions['client']>().toEqualTypeOf<DynamoDBClient | undefined>();
+    expectTypeOf<LockOptions['logger']>().toEqualTypeOf<Logger | false | undefined>();
+    expectTypeOf<LockOptions['hooks']>().toEqualTypeOf<LockHooks | undefined>();
+    expectTypeOf<AcquireOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf(console).toExtend<Logger>();
+
+    // @ts-expect-error a mistyped option is a compile error (and an InvalidArgumentError at run time)
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { durration: 5 });
+    // @ts-expect-error durations are numbers of seconds
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { duration: '5' });
+    const options: LockOptions = { duration: 5 };
+    // @ts-expect-error options are readonly
+    options.duration = 6;
+  });
+});
+
+describe('withLock', () => {
+  test("returns the work's value and gives the work the lock", () => {
+    // Never called: only the types matter, and a call would reach for AWS.
+    const call = () =>
+      withLock('id', async (lock) => {
+        expectTypeOf(lock).toEqualTypeOf<DynamoDbLock>();
+        return 42 as const;
+      });
+    expectTypeOf(call).returns.toEqualTypeOf<Promise<42>>();
+    expectTypeOf(withLock<string>)
+      .parameter(2)
+      .toEqualTypeOf<WithLockOptions | undefined>();
+    expectTypeOf<WithLockOptions>().toExtend<LockOptions>();
+    expectTypeOf<WithLockOptions>().toExtend<AcquireOptions>();
+  });
+});
+
+describe('defaults', () => {
+  test('mutable settings and the built-in constants', () => {
+    expectTypeOf(defaults).toEqualTypeOf<Defaults>();
+    expectTypeOf(defaults.duration).toEqualTypeOf<number>();
+    expectTypeOf(defaults.tableName).toEqualTypeOf<string>();
+    expectTypeOf<typeof DEFAULT_DURATION>().toEqualTypeOf<10>();
+    expectTypeOf<typeof DEFAULT_TABLE_NAME>().toEqualTypeOf<'dynamo_dlm_locks'>();
+    expectTypeOf(resetDefaults).toEqualTypeOf<() => void>();
+  });
+});
+
+describe('errors', () => {
+  test('every error extends the base and carries a code', () => {
+    for (const Class of [
+      InvalidArgumentError,
+      LockNotAcquiredError,
+      AlreadyAcquiredError,
+      LockLostError,
+      LockUnavailableError,
+      AbortedError,
+      ThrottledError,
+      TableNotFoundError,
+      DynamoDbError,
+    ]) {
+      expectTypeOf(Class.prototype).toExtend<DynamoDlmError>();
+    }
+    expectTypeOf<DynamoDlmError['code']>().toEqualTypeOf<ErrorCode>();
+    expectTypeOf<ErrorCode>().toEqualTypeOf<
+      | 'INVALID_ARGUMENT'
+      | 'LOCK_NOT_ACQUIRED'
+      | 'ALREADY_ACQUIRED'
+      | 'LOCK_LOST'
+      | 'LOCK_UNAVAILABLE'
+      | 'ABORTED'
+      | 'THROTTLED'
+      | 'TABLE_NOT_FOUND'
+      | 'DYNAMODB_ERROR'
+    >();
+    expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
+    expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable'>();
+    expectTypeOf<TableNotFoundError['tableName']>().toEqualTypeOf<string>();
+    expectTypeOf<LockUnavailableError['resourceId']>().toEqualTypeOf<string>();
+  });
+});
+
+describe('hooks', () => {
+  test('each hook receives its typed event', () => {
+    expectTypeOf<NonNullable<LockHooks['acquired']>>().parameter(0).toEqualTypeOf<AcquiredEvent>();
+    expectTypeOf<NonNullable<LockHooks['lost']>>().parameter(0).toEqualTypeOf<LostEvent>();
+    expectTypeOf<AcquiredEvent['fencingToken']>().toEqualTypeOf<number>();
+    expectTypeOf<LostEvent['reason']>().toEqualTypeOf<LostReason>();
+  });
+});
+
+describe('createLockTable and dynamo-dlm/testing', () => {
+  test('signatures', () => {
+    expectTypeOf(createLockTable).parameter(0).toEqualTypeOf<CreateLockTableOptions | undefined>();
+    expectTypeOf(createLockTable).returns.toEqualTypeOf<Promise<CreateLockTableResult>>();
+    expectTypeOf<CreateLockTableResult['ttl']>().toEqualTypeOf<'enabled' | 'unsupported'>();
+    expectTypeOf(startLocalDynamo).parameter(0).toEqualTypeOf<StartLocalDynamoOptions | undefined>();
+    expectTypeOf(startLocalDynamo).returns.toEqualTypeOf<Promise<LocalDynamo>>();
+    expectTypeOf<LocalDynamo['client']>().toEqualTypeOf<DynamoDBClient>();
+    expectTypeOf<LocalDynamo['endpoint']>().toEqualTypeOf<string>();
+    expectTypeOf<StartLocalDynamoOptions['tableName']>().toEqualTypeOf<string | false | undefined>();
+  });
+});
