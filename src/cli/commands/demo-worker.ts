@@ -1,0 +1,98 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLock } from '../../lock.js';
+import { CONNECTION_OPTIONS, parseCommandLine, parseInteger, stringFlag } from '../args.js';
+import { cliLogger } from '../cli-logger.js';
+import type { Command } from '../command.js';
+import { createClient, resolveConfig } from '../config.js';
+import type { Hold, WorkerReport } from '../demo-check.js';
+import { EXIT } from '../exit-codes.js';
+import { UsageError } from '../usage-error.js';
+
+/** The hidden subcommand `demo` starts its workers with. */
+export const DEMO_WORKER_COMMAND = '__demo-worker';
+
+/** The one lock every demo worker contends for. */
+export const DEMO_RESOURCE = 'demo-counter';
+
+/** The data item the workers increment. */
+export const COUNTER_KEY = 'counter';
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  'data-table': { type: 'string' },
+  worker: { type: 'string' },
+  increments: { type: 'string' },
+} as const;
+
+/** A line a worker writes to stdout: progress, then its report. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly done: number }
+  | ({ readonly type: 'report' } & WorkerReport);
+
+/** Wall-clock ms with sub-millisecond resolution, comparable across processes on one machine. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * One demo worker: `--increments` times, acquire the lock, read the counter, pause a moment
+ * (widening the window in which an unprotected read-modify-write would lose updates), write
+ * counter + 1, release. The write is fenced: refused when the stored token is not smaller than ours.
+ */
+export const demoWorkerCommand: Command = async (args, io) => {
+  const { values } = parseCommandLine(DEMO_WORKER_COMMAND, args, OPTIONS);
+  const worker = parseInteger(DEMO_WORKER_COMMAND, 'worker', values.worker, 0, 1000) ?? 0;
+  const increments = parseInteger(DEMO_WORKER_COMMAND, 'increments', values.increments, 1, 100_000) ?? 1;
+  const dataTable = stringFlag(values['data-table']);
+  if (dataTable === undefined) throw new UsageError('missing --data-table', DEMO_WORKER_COMMAND);
+  const config = resolveConfig(
+    { table: stringFlag(values.table), endpoint: stringFlag(values.endpoint), region: stringFlag(values.region) },
+    io.env,
+  );
+  const client = createClient(config, 'lock');
+  const holds: Hold[] = [];
+  let attempts = 0;
+  let waits = 0;
+  let staleWrites = 0;
+  const lock = new DynamoDbLock(DEMO_RESOURCE, {
+    client,
+    tableName: config.tableName,
+    duration: 5,
+    logger: cliLogger(io, false),
+    hooks: {
+      acquired: (e) => {
+        attempts += e.attempts;
+        if (e.attempts > 1) waits++;
+      },
+    },
+  });
+  const key = { resource_id: { S: COUNTER_KEY } };
+  try {
+    for (let i = 0; i < increments; i++) {
+      await lock.acquire();
+      const start = now();
+      const token = lock.fencingToken ?? 0;
+      const read = await client.send(new GetItemCommand({ TableName: dataTable, Key: key, ConsistentRead: true }));
+      const value = Number(read.Item?.value?.N ?? '0');
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: dataTable,
+            Item: { ...key, value: { N: String(value + 1) }, fencing_token: { N: String(token) } },
+            ConditionExpression: 'attribute_not_exists(fencing_token) OR fencing_token < :token',
+            ExpressionAttributeValues: { ':token': { N: String(token) } },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        staleWrites++;
+      }
+      holds.push({ start, end: now(), fencingToken: token, worker });
+      await lock.release();
+      io.out(JSON.stringify({ type: 'progress', done: i + 1 } satisfies WorkerMessage));
+    }
+    io.out(JSON.stringify({ type: 'report', worker, holds, attempts, waits, staleWrites } satisfies WorkerMessage));
+    return EXIT.OK;
+  } finally {
+    client.destroy();
+  }
+};

@@ -1,0 +1,107 @@
+import type { LockView } from './lock-view.js';
+
+/** "4.2 s", "3 min 5 s", "2 h 10 min": short, for a human. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 10_000) return `${(abs / 1000).toFixed(1)} s`;
+  const s = Math.round(abs / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** "in 4.2 s" or "4.2 s ago". */
+export function formatRelative(atMs: number, nowMs: number): string {
+  return atMs >= nowMs ? `in ${formatDuration(atMs - nowMs)}` : `${formatDuration(nowMs - atMs)} ago`;
+}
+
+/** An ISO time in UTC, to the second. */
+export function formatTime(atMs: number): string {
+  return new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** One line describing a lock, as `status` prints it. */
+export function formatLockLine(view: LockView, nowMs: number): string {
+  const token = view.fencingToken === undefined ? '' : `, last fencing token ${view.fencingToken}`;
+  switch (view.state) {
+    case 'free':
+      return `${view.resourceId}: free (no lock item)`;
+    case 'released':
+      return `${view.resourceId}: free (released${view.forced ? ' by release --force' : ''}${token})`;
+    case 'expired':
+      return `${view.resourceId}: free, expired ${formatRelative(view.expiresAt ?? 0, nowMs)} without release (holder ${view.holder ?? '?'}${token}); the next acquire takes it over`;
+    case 'held':
+      return `${view.resourceId}: held by ${view.holder ?? '?'} until ${formatTime(view.expiresAt ?? 0)} (${formatRelative(view.expiresAt ?? 0, nowMs)}), fencing token ${view.fencingToken ?? '?'}`;
+  }
+}
+
+/** A lock as JSON for scripts: times as ISO strings. */
+export function lockToJson(view: LockView): Record<string, unknown> {
+  return {
+    resourceId: view.resourceId,
+    state: view.state,
+    holder: view.holder ?? null,
+    expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
+    fencingToken: view.fencingToken ?? null,
+    forcedRelease: view.forced,
+  };
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function formatTable(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The rows `list` prints, with a header. */
+export function lockRows(views: readonly LockView[], nowMs: number): string[][] {
+  const rows = [['RESOURCE', 'STATE', 'HOLDER', 'EXPIRES', 'TOKEN']];
+  for (const v of views) {
+    rows.push([
+      v.resourceId,
+      v.forced && v.state === 'released' ? 'released (forced)' : v.state,
+      v.holder ?? '-',
+      v.expiresAt === undefined ? '-' : `${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`,
+      v.fencingToken === undefined ? '-' : String(v.fencingToken),
+    ]);
+  }
+  return rows;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** What the waiting line knows about the holder. */
+export interface WaitInfo {
+  readonly resourceId: string;
+  readonly waitedMs: number;
+  readonly attempts: number;
+  /** From a read (or the server's answer to a refused write); undefined when not known yet. */
+  readonly view: LockView | undefined;
+}
+
+/** The live line `run` shows while it waits on a terminal. */
+export function formatWaitLine(frame: number, info: WaitInfo, nowMs: number): string {
+  const spin = SPINNER[frame % SPINNER.length];
+  return `${spin} ${formatWaitStatus(info, nowMs)}`;
+}
+
+/** The waiting status without a spinner (also the --verbose line). */
+export function formatWaitStatus(info: WaitInfo, nowMs: number): string {
+  const v = info.view;
+  let holder = '';
+  if (v?.state === 'held' && v.expiresAt !== undefined) {
+    holder = `: held by ${v.holder ?? '?'} (token ${v.fencingToken ?? '?'}) until ${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`;
+  } else if (v?.state === 'expired' && v.expiresAt !== undefined) {
+    holder = `: the holder's lease expired ${formatRelative(v.expiresAt, nowMs)}; taking it over after the clock-skew allowance`;
+  }
+  return `waiting for \`${info.resourceId}\`${holder} · waited ${formatDuration(info.waitedMs)}, ${info.attempts} attempt${info.attempts === 1 ? '' : 's'}`;
+}
