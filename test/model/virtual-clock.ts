@@ -28,7 +28,7 @@ export class VirtualClock implements Clock {
   random = (): number => this.#random();
 
   setTimer = (ms: number, fn: () => void): (() => void) => {
-    const timer = { at: this.#mono + Math.max(0, ms), seq: this.#seq++, fn };
+    const timer = { at: this.#mono + Math.max(0, Math.ceil(ms)), seq: this.#seq++, fn };
     this.#timers.push(timer);
     return () => {
       this.#timers = this.#timers.filter((t) => t !== timer);
@@ -47,9 +47,12 @@ export class VirtualClock implements Clock {
     return this.#timers.length;
   }
 
-  /** Moves both clocks forward by `ms`, firing due timers synchronously in order. */
+  /**
+   * Moves both clocks forward by `ms` (rounded up to whole milliseconds, as real timers and
+   * `Date.now()` are), firing due timers synchronously in order.
+   */
   advance(ms: number): void {
-    const target = this.#mono + Math.max(0, ms);
+    const target = this.#mono + Math.max(0, Math.ceil(ms));
     for (;;) {
       const due = this.#timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (due === undefined) break;
