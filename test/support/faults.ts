@@ -166,7 +166,7 @@ export class FaultInjector {
     const operation = target.split('.').pop() ?? '';
     let body: Record<string, unknown> = {};
     try {
-      body = typeof request.body === 'string' ? JSON.parse(request.body) : {};
+      body = JSON.parse(bodyText(request.body));
     } catch {
       // Not JSON: record it without a body.
     }
@@ -219,4 +219,12 @@ async function drain(pending: Promise<{ response: HttpResponse }>): Promise<void
       // discard
     }
   }
+}
+
+/** The request body as text: a string, bytes, or the SDK's JSON adapter object (which stringifies). */
+function bodyText(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  if (raw instanceof Uint8Array) return Buffer.from(raw).toString('utf8');
+  if (raw !== null && typeof raw === 'object' && !(raw instanceof Readable)) return String(raw);
+  return '{}';
 }
