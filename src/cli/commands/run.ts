@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { AbortedError, LockLostError } from '../../errors.js';
 import { DynamoDbLock } from '../../lock.js';
-import { cliLogger } from '../cli-logger.js';
+import { type CliLogger, cliLogger } from '../cli-logger.js';
 import type { Command } from '../command.js';
 import { createClient } from '../config.js';
 import { EXIT, exitCodeForChild, exitCodeForSignal, exitCodeForSpawnError } from '../exit-codes.js';
@@ -33,11 +33,12 @@ export const runCommand: Command = async (args, io) => {
     since,
     read: () => readLock(client, tableName, plan.resourceId),
   });
+  const logger = cliLogger(io, plan.verbose);
   const lock = new DynamoDbLock(plan.resourceId, {
     tableName,
     client,
     autoRenew: true,
-    logger: cliLogger(io, plan.verbose),
+    logger,
     hooks: { contended: (event) => display.contended(event) },
     ...(plan.duration === undefined ? {} : { duration: plan.duration }),
   });
@@ -91,7 +92,7 @@ export const runCommand: Command = async (args, io) => {
       await lock.release().catch(() => undefined);
       return exitCodeForSignal(received);
     }
-    return await runChild(plan, lock, token, io, say, (c) => {
+    return await runChild(plan, lock, logger, token, io, say, (c) => {
       child = c;
     });
   } finally {
@@ -107,6 +108,7 @@ type ChildEnd =
 async function runChild(
   plan: RunPlan,
   lock: DynamoDbLock,
+  logger: CliLogger,
   token: number,
   io: Io,
   say: (message: string) => void,
@@ -121,6 +123,8 @@ async function runChild(
   const onLost = (): void => {
     const reason = lock.signal.reason;
     lost = reason instanceof LockLostError ? reason : undefined;
+    // The lock has warned once; its release will warn again. This message is the one that matters.
+    logger.mute();
     io.err(
       `${PREFIX} lost the lock on \`${plan.resourceId}\` while the command ran (${lost?.reason ?? 'lost'}); ` +
         `terminating it: SIGTERM now, SIGKILL in ${formatDuration(plan.killAfterMs)}`,

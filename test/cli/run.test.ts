@@ -1,0 +1,198 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DynamoDbLock } from '../../src/index.js';
+import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { alive, cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
+
+const backend = dynalite();
+const client = clientFor(backend);
+let table: string;
+let dir: string;
+const conn = (): string[] => ['--endpoint', backend.endpoint, '--table', table];
+const node = (script: string, ...args: string[]): string[] => [process.execPath, '-e', script, ...args];
+
+beforeAll(async () => {
+  table = await freshTable(client, 'cli_run');
+  dir = mkdtempSync(join(tmpdir(), 'dynamo-dlm-cli-'));
+});
+afterAll(() => {
+  client.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function item(resource: string) {
+  const out = await client.send(
+    new GetItemCommand({ TableName: table, Key: { resource_id: { S: resource } }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+/** A child that records its pid, then runs until killed; with `ignoreTerm` it survives SIGTERM. */
+function sleeper(pidFile: string, termFile: string, ignoreTerm: boolean): string[] {
+  return node(
+    `const fs = require('fs');
+     process.on('SIGTERM', () => { fs.writeFileSync(process.argv[2], 'term'); if (!${ignoreTerm}) process.exit(143); });
+     fs.writeFileSync(process.argv[1], String(process.pid));
+     setInterval(() => {}, 1000);`,
+    pidFile,
+    termFile,
+  );
+}
+
+describe('dynamo-dlm run', () => {
+  test('concurrent runs on one resource never overlap, and each child gets a greater fencing token', async () => {
+    const log = join(dir, 'overlap.log');
+    const child = node(
+      `const fs = require('fs');
+       const now = () => performance.timeOrigin + performance.now();
+       const s = now();
+       setTimeout(() => fs.appendFileSync(process.argv[1], JSON.stringify({ s, e: now(),
+         t: process.env.DYNAMO_DLM_FENCING_TOKEN, r: process.env.DYNAMO_DLM_RESOURCE }) + '\\n'), 700);`,
+      log,
+    );
+    const runs = [1, 2, 3].map(() => runCli(['run', 'overlap', ...conn(), '--duration', '3', '--', ...child]));
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const holds = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { s: number; e: number; t: string; r: string })
+      .sort((a, b) => a.s - b.s);
+    expect(holds).toHaveLength(3);
+    for (const [i, hold] of holds.entries()) {
+      expect(hold.r).toBe('overlap');
+      expect(hold.t).toMatch(/^\d+$/);
+      const previous = holds[i - 1];
+      if (previous !== undefined) {
+        expect(hold.s).toBeGreaterThanOrEqual(previous.e);
+        expect(BigInt(hold.t)).toBeGreaterThan(BigInt(previous.t));
+      }
+    }
+    // The last child's token is the one stored on the released item.
+    expect((await item('overlap'))?.fencing_token?.N).toBe(holds[2]?.t);
+  });
+
+  test("exits with the command's exit code and releases the lock", async () => {
+    const result = await runCli(['run', 'code', ...conn(), '--', ...node('process.exit(7)')]);
+    expect(result.code).toBe(7);
+    const stored = await item('code');
+    expect(stored?.expires_ms?.N).toBe('0');
+    expect(stored?.expires?.N).toBe('0');
+  });
+
+  test('exits 128+N when the command dies of signal N', async () => {
+    const result = await runCli(['run', 'killed', ...conn(), '--', ...node("process.kill(process.pid, 'SIGKILL')")]);
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(137);
+  });
+
+  test('exits 127 when the command does not exist, and leaves the lock released', async () => {
+    const result = await runCli(['run', 'missing', ...conn(), '--', 'no-such-command-dynamo-dlm-test']);
+    expect(result.code).toBe(127);
+    expect(result.stderr).toContain('cannot run `no-such-command-dynamo-dlm-test`');
+    expect((await item('missing'))?.expires_ms?.N).toBe('0');
+  });
+
+  test('passes SIGTERM on to the command, exits 143 with it, and releases', async () => {
+    const pidFile = join(dir, 'forward.pid');
+    const termFile = join(dir, 'forward.term');
+    const run = startCli(['run', 'forward', ...conn(), '--', ...sleeper(pidFile, termFile, false)]);
+    const pid = await waitFor('the child to start', () =>
+      existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '' ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(143);
+    expect(readFileSync(termFile, 'utf8')).toBe('term');
+    expect(alive(pid)).toBe(false);
+    expect((await item('forward'))?.expires_ms?.N).toBe('0');
+  });
+
+  test('--no-wait exits 75 without running the command when the lock is held elsewhere', async () => {
+    const holder = new DynamoDbLock('busy', { client, tableName: table, duration: 20 });
+    expect(await holder.acquire()).toBe(true);
+    try {
+      const marker = join(dir, 'nowait.ran');
+      const result = await runCli([
+        'run',
+        'busy',
+        ...conn(),
+        '--no-wait',
+        '--',
+        ...node("require('fs').writeFileSync(process.argv[1], 'ran')", marker),
+      ]);
+      expect(result.code).toBe(75);
+      expect(result.stderr).toContain('held elsewhere');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  test('--timeout exits 124; --verbose shows who holds the lock while waiting', async () => {
+    const holder = new DynamoDbLock('waited', { client, tableName: table, duration: 20 });
+    expect(await holder.acquire()).toBe(true);
+    try {
+      const result = await runCli(['run', 'waited', ...conn(), '--timeout', '1.5', '--verbose', '--', 'true']);
+      expect(result.code).toBe(124);
+      expect(result.stderr).toContain('timed out');
+      expect(result.stderr).toMatch(/waiting for `waited`: held by [0-9a-f]{8} \(token \d+\) until /);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  test('when the lease is taken over, the command gets SIGTERM, then SIGKILL, and run exits 70', async () => {
+    const pidFile = join(dir, 'lost.pid');
+    const termFile = join(dir, 'lost.term');
+    const run = startCli([
+      'run',
+      'lost',
+      ...conn(),
+      '--duration',
+      '1.5',
+      '--kill-after',
+      '1',
+      '--',
+      ...sleeper(pidFile, termFile, true),
+    ]);
+    const pid = await waitFor('the child to start', () =>
+      existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '' ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+    );
+    // An operator clears the lock and someone else takes it: the runner's next renewal fails.
+    const forced = await runCli(['release', '--force', 'lost', '--yes', ...conn()]);
+    expect(forced.code).toBe(0);
+    const thief = new DynamoDbLock('lost', { client, tableName: table, duration: 30 });
+    expect(await thief.acquire({ blocking: false })).toBe(true);
+    try {
+      const result = await run.done;
+      expect(result.code).toBe(70);
+      expect(result.stderr).toContain('lost the lock on `lost`');
+      expect(result.stderr).toContain('SIGKILL');
+      expect(readFileSync(termFile, 'utf8')).toBe('term');
+      expect(alive(pid)).toBe(false);
+      // The new holder was not disturbed.
+      expect(thief.locked()).toBe(true);
+    } finally {
+      await thief.release();
+    }
+  });
+
+  test('reads the table and endpoint from the environment when no flags are given', async () => {
+    const out = join(dir, 'env.out');
+    const result = await runCli(
+      [
+        'run',
+        'from-env',
+        '--',
+        ...node("require('fs').writeFileSync(process.argv[1], process.env.DYNAMO_DLM_FENCING_TOKEN)", out),
+      ],
+      cleanEnv({ AWS_ENDPOINT_URL_DYNAMODB: backend.endpoint, DYNAMO_DLM_TABLE: table }),
+    );
+    expect(result.code).toBe(0);
+    expect((await item('from-env'))?.fencing_token?.N).toBe(readFileSync(out, 'utf8'));
+  });
+});
