@@ -1,0 +1,149 @@
+import { DescribeTableCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DynamoDbLock } from '../../src/index.js';
+import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { runCli } from './cli-process.js';
+
+const backend = dynalite();
+const client = clientFor(backend);
+let table: string;
+const conn = (): string[] => ['--endpoint', backend.endpoint, '--table', table];
+
+beforeAll(async () => {
+  table = await freshTable(client, 'cli_admin');
+});
+afterAll(() => client.destroy());
+
+describe('dynamo-dlm create-table', () => {
+  test('creates the table with the lock key schema, and is safe to run again', async () => {
+    const name = `cli_created_${process.pid}_${Date.now().toString(36)}`;
+    const first = await runCli(['create-table', '--endpoint', backend.endpoint, '--table', name]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`created ${name}`);
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'resource_id', KeyType: 'HASH' }]);
+    const again = await runCli(['create-table', '--endpoint', backend.endpoint, '--table', name]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already exists');
+  });
+});
+
+describe('dynamo-dlm status, list and release --force', () => {
+  test('status shows a free, a held and a released lock', async () => {
+    const free = await runCli(['status', 'never', ...conn()]);
+    expect(free.code).toBe(0);
+    expect(free.stdout.trim()).toBe('never: free (no lock item)');
+
+    const lock = new DynamoDbLock('shown', { client, tableName: table, duration: 30 });
+    await lock.acquire();
+    const held = await runCli(['status', 'shown', ...conn(), '--json']);
+    expect(held.code).toBe(0);
+    const json = JSON.parse(held.stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ resourceId: 'shown', state: 'held', fencingToken: lock.fencingToken });
+    expect(json.holder).toMatch(/^[0-9a-f]{8}$/);
+    expect(Date.parse(json.expiresAt as string)).toBeGreaterThan(Date.now());
+
+    const text = await runCli(['status', 'shown', ...conn()]);
+    expect(text.stdout).toMatch(/^shown: held by [0-9a-f]{8} until .* \(in .*\), fencing token \d+/);
+    await lock.release();
+    const released = await runCli(['status', 'shown', ...conn()]);
+    expect(released.stdout).toContain(`free (released, last fencing token ${lock.fencingToken})`);
+  });
+
+  test('list shows every lock, across Scan pages, sorted by resource', async () => {
+    const listTable = await freshTable(client, 'cli_list');
+    // Four released markers padded to ~350 KB each: more than Scan's 1 MB page, so list must follow
+    // LastEvaluatedKey to show them all.
+    for (const name of ['delta', 'alpha', 'gamma', 'beta']) {
+      await client.send(
+        new PutItemCommand({
+          TableName: listTable,
+          Item: {
+            resource_id: { S: name },
+            release_code: { S: 'a'.repeat(32) },
+            expires: { N: '0' },
+            expires_ms: { N: '0' },
+            fencing_token: { N: '5' },
+            pad: { S: 'x'.repeat(350_000) },
+          },
+        }),
+      );
+    }
+    const firstPage = await client.send(new ScanCommand({ TableName: listTable }));
+    expect(firstPage.LastEvaluatedKey).toBeDefined();
+    const held = new DynamoDbLock('zeta', { client, tableName: listTable, duration: 30 });
+    await held.acquire();
+    const result = await runCli(['list', '--endpoint', backend.endpoint, '--table', listTable]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^RESOURCE\s+STATE\s+HOLDER\s+EXPIRES\s+TOKEN$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['alpha', 'released'],
+      ['beta', 'released'],
+      ['delta', 'released'],
+      ['gamma', 'released'],
+      ['zeta', 'held'],
+    ]);
+    const json = await runCli(['list', '--endpoint', backend.endpoint, '--table', listTable, '--json']);
+    expect((JSON.parse(json.stdout) as { resourceId: string }[]).map((v) => v.resourceId)).toEqual([
+      'alpha',
+      'beta',
+      'delta',
+      'gamma',
+      'zeta',
+    ]);
+    await held.release();
+  });
+
+  test('release --force turns a held lock into a released marker and keeps the token counter', async () => {
+    const lock = new DynamoDbLock('stuck', { client, tableName: table, duration: 30, logger: false });
+    await lock.acquire();
+    const token = lock.fencingToken ?? 0;
+    const result = await runCli(['release', '--force', 'stuck', '--yes', ...conn()]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^released stuck \\(was held by [0-9a-f]{8}, fencing token ${token}\\)`));
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: table, Key: { resource_id: { S: 'stuck' } }, ConsistentRead: true }),
+    );
+    expect(Item?.expires?.N).toBe('0');
+    expect(Item?.expires_ms?.N).toBe('0');
+    expect(Item?.fencing_token?.N).toBe(String(token));
+    expect(Item?.release_code?.S).toMatch(/^forced-/);
+
+    // The old holder learns it lost the lock; the next holder gets a greater token at once.
+    await expect(lock.release()).rejects.toMatchObject({ code: 'LOCK_LOST', reason: 'taken' });
+    const next = new DynamoDbLock('stuck', { client, tableName: table, duration: 30 });
+    expect(await next.acquire({ blocking: false })).toBe(true);
+    expect(next.fencingToken).toBe(token + 1);
+    expect(next.tookOver).toBe(false);
+    await next.release();
+
+    const status = await runCli(['status', 'stuck', ...conn()]);
+    expect(status.stdout).toContain('free (released');
+  });
+
+  test('release --force of a missing lock creates nothing', async () => {
+    const result = await runCli(['release', '--force', 'ghost', '--yes', ...conn()]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('nothing to release');
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: table, Key: { resource_id: { S: 'ghost' } }, ConsistentRead: true }),
+    );
+    expect(Item).toBeUndefined();
+  });
+
+  test('release without --force, or without --yes off a terminal, is a usage error', async () => {
+    const noForce = await runCli(['release', 'stuck', '--yes', ...conn()]);
+    expect(noForce.code).toBe(2);
+    expect(noForce.stderr).toContain('needs --force');
+    const noYes = await runCli(['release', '--force', 'stuck', ...conn()]);
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toContain('add --yes');
+  });
+
+  test('a missing table is reported with exit code 1', async () => {
+    const result = await runCli(['status', 'x', '--endpoint', backend.endpoint, '--table', 'no_such_table_here']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('`no_such_table_here` was not found');
+  });
+});
