@@ -1,0 +1,90 @@
+// One soak worker: loops acquiring one of a few resources through the built library (dist/),
+// and while it believes it holds the lock, logs that belief to the shared log and writes to
+// the parent's fenced store. The parent kills, pauses and starves it; it never cleans up.
+//
+// Usage: node scripts/soak-worker.mjs <config-json>
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLock } from '../dist/index.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}');
+const { id, endpoint, control, tableName, resources, durationS, skewS, logFile } = config;
+
+const client = new DynamoDBClient({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'soak', secretAccessKey: 'soak' },
+  maxAttempts: 1,
+  // Without throwOnRequestTimeout the SDK only logs a hung request and keeps waiting.
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000, throwOnRequestTimeout: true },
+});
+
+/** Tells the parent something; the control channel has no faults. */
+async function tell(path, body) {
+  const response = await fetch(`${control}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ worker: id, pid: process.pid, ...body }),
+  });
+  return response.json();
+}
+
+function log(entry) {
+  // One short line per append: O_APPEND writes of this size do not interleave.
+  appendFileSync(logFile, `${JSON.stringify({ w: id, ...entry })}\n`);
+}
+
+process.on('SIGTERM', () => process.exit(0));
+
+for (;;) {
+  const resource = resources[Math.floor(Math.random() * resources.length)];
+  const lock = new DynamoDbLock(resource, {
+    client,
+    tableName,
+    duration: durationS,
+    clockSkewAllowance: skewS,
+    autoRenew: true,
+    logger: false,
+    hooks: {
+      extended: (e) => void tell('/extended', { resource, token: lock.fencingToken, expiresAt: e.expiresAt }),
+      lost: (e) => void tell('/lost', { resource, token: e.fencingToken, reason: e.reason }),
+    },
+  });
+  let acquired = false;
+  try {
+    acquired = await lock.acquire({ timeout: 5 });
+  } catch (error) {
+    // Faults can outlast an acquire's patience for transient errors; count and go on.
+    await tell('/error', { op: 'acquire', message: String(error?.message ?? error) });
+    continue;
+  }
+  if (!acquired) continue;
+  const token = lock.fencingToken;
+  const expiresAt = lock.expiresAt.getTime();
+  // The successful write was sent at expiresAt - duration, by this process's clock.
+  const sentAt = expiresAt - durationS * 1000;
+  // `sent` and `at` bracket the moment the server applied the write (a delayed request can
+  // be applied long after it was sent).
+  log({ k: 'acq', r: resource, tok: token, sent: sentAt, at: Date.now(), took: lock.tookOver });
+  await tell('/acquired', { resource, token, sentAt, expiresAt });
+
+  const holdUntil = Date.now() + 50 + Math.random() * 600;
+  while (Date.now() < holdUntil) {
+    const t = Date.now();
+    if (!lock.locked()) break;
+    // The belief "I hold it at t" goes to the shared log before the protected write.
+    log({ k: 'work', r: resource, tok: token, t });
+    // Work between the check and the protected write: a pause here (GC, SIGSTOP) sends the
+    // write late, with a token the fenced store must refuse if a newer holder has written.
+    await sleep(5 + Math.random() * 30);
+    await tell('/write', { resource, token });
+    await sleep(5 + Math.random() * 20);
+  }
+  try {
+    await lock.release();
+    await tell('/released', { resource, token });
+  } catch (error) {
+    await tell('/released', { resource, token, error: error?.code ?? String(error) });
+  }
+}
