@@ -15,7 +15,17 @@ export type ErrorCode =
   | 'TABLE_NOT_FOUND'
   | 'DYNAMODB_ERROR';
 
-/** Base class of every error thrown by dynamo-dlm. */
+/**
+ * Base class of every error thrown by dynamo-dlm.
+ *
+ * @example
+ * try {
+ *   await lock.release();
+ * } catch (error) {
+ *   if (error instanceof DynamoDlmError && error.code === 'LOCK_LOST') await reconcile();
+ *   else throw error;
+ * }
+ */
 export class DynamoDlmError extends Error {
   /** Stable machine-readable code. */
   readonly code: ErrorCode;
@@ -72,6 +82,14 @@ export type LostReason =
  * The lease this instance held was lost: taken by another owner, expired before renewal or
  * release, or unrenewable because DynamoDB was unreachable. Work done after the loss was not
  * protected by the lock.
+ *
+ * Rejected by `release()`, `extend()` and `withLock()`, and the `reason` of `lock.signal`.
+ *
+ * @example
+ * lock.signal.addEventListener('abort', () => {
+ *   const lost = lock.signal.reason as LockLostError;
+ *   console.warn(`stop writing: lease lost (${lost.reason})`);
+ * });
  */
 export class LockLostError extends DynamoDlmError {
   /** Why the lease was lost. */

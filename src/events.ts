@@ -3,11 +3,13 @@ import type { Logger } from './logger.js';
 
 /** Emitted when an acquire succeeds. */
 export interface AcquiredEvent {
+  /** The lock's resource id (as in every event). */
   readonly resourceId: string;
   /** Time from the call to `acquire()` until the lock was held, ms. */
   readonly waitMs: number;
   /** Conditional writes sent, including the successful one. */
   readonly attempts: number;
+  /** The new acquisition's fencing token. */
   readonly fencingToken: number;
   /** True when the lease was taken over from a holder that had not released it. */
   readonly tookOver: boolean;
@@ -16,6 +18,7 @@ export interface AcquiredEvent {
 /** Emitted when an acquire attempt finds the lock held elsewhere. */
 export interface ContendedEvent {
   readonly resourceId: string;
+  /** Attempts so far in this `acquire()`, starting at 1. */
   readonly attempt: number;
   /** The holder's lease end (epoch ms), where the server returned the holder. */
   readonly holderExpiresAt: number | undefined;
@@ -27,8 +30,11 @@ export interface ContendedEvent {
 export interface ThrottledEvent {
   readonly resourceId: string;
   readonly operation: 'acquire' | 'extend' | 'release';
+  /** Failed attempts so far of this operation, starting at 1. */
   readonly attempt: number;
+  /** How long the lock waits before retrying, ms. */
   readonly delayMs: number;
+  /** The SDK error that caused the retry. */
   readonly error: unknown;
 }
 
@@ -37,13 +43,16 @@ export interface ExtendedEvent {
   readonly resourceId: string;
   /** The new lease end, epoch ms by this process's clock. */
   readonly expiresAt: number;
+  /** True for auto-renewal, false for a call to `extend()`. */
   readonly automatic: boolean;
 }
 
 /** Emitted once when a lease is lost. */
 export interface LostEvent {
   readonly resourceId: string;
+  /** Why the lease was lost. */
   readonly reason: LostReason;
+  /** The fencing token of the lost acquisition. */
   readonly fencingToken: number;
 }
 
@@ -52,12 +61,21 @@ export interface ReleasedEvent {
   readonly resourceId: string;
   /** How long the lease was held, ms. */
   readonly heldMs: number;
+  /** The fencing token of the released acquisition. */
   readonly fencingToken: number;
 }
 
 /**
  * Hooks for metrics and tracing, all optional. They run synchronously; an exception thrown by a
  * hook is logged and otherwise ignored, never breaking the lock.
+ *
+ * @example
+ * const lock = new DynamoDbLock('job', {
+ *   hooks: {
+ *     acquired: (e) => metrics.histogram('lock.wait_ms', e.waitMs),
+ *     lost: (e) => metrics.increment('lock.lost', { reason: e.reason }),
+ *   },
+ * });
  */
 export interface LockHooks {
   readonly acquired?: (event: AcquiredEvent) => void;

@@ -103,6 +103,7 @@ export class DynamoDbLock implements AsyncDisposable {
   /**
    * @param resourceId - Any non-empty string of at most 2048 UTF-8 bytes naming the resource.
    * @param options - Lease length, table, client, logger, renewal and hooks; see {@link LockOptions}.
+   * @param internals - Test seam (an injected clock); not part of the supported API.
    * @throws {@link InvalidArgumentError} for a bad id or option, before any request.
    */
   constructor(resourceId: string, options?: LockOptions, internals?: LockInternals) {
@@ -205,6 +206,9 @@ export class DynamoDbLock implements AsyncDisposable {
    *
    * @throws {@link LockNotAcquiredError} if this instance does not hold the lock.
    * @throws {@link LockLostError} if the lease is gone (and `signal` aborts).
+   *
+   * @example
+   * await lock.extend(60); // this step needs up to a minute more
    */
   async extend(seconds?: number): Promise<void> {
     const durationMs = seconds === undefined ? this.#o.durationMs : checkSeconds(seconds, 'seconds');
@@ -243,7 +247,16 @@ export class DynamoDbLock implements AsyncDisposable {
     }
   }
 
-  /** Releases the lock if this instance holds it; does nothing otherwise. For `await using`. */
+  /**
+   * Releases the lock if this instance holds it; does nothing otherwise. For `await using`.
+   *
+   * @example
+   * {
+   *   await using lock = new DynamoDbLock('job');
+   *   await lock.acquire();
+   *   // ... released when the block exits
+   * }
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#state === 'held') await this.release();
   }

@@ -68,7 +68,10 @@ export interface LockOptions {
    * @default 86400 (one day)
    */
   readonly retention?: number;
-  /** Hooks for metrics and tracing. */
+  /**
+   * Hooks for metrics and tracing; see {@link LockHooks}.
+   * @default none
+   */
   readonly hooks?: LockHooks;
 }
 

@@ -20,6 +20,7 @@ export interface CreateLockTableOptions {
 
 /** What {@link createLockTable} did. */
 export interface CreateLockTableResult {
+  /** The table's name. */
   readonly tableName: string;
   /** False when the table already existed (with the right key schema). */
   readonly created: boolean;

@@ -36,6 +36,11 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  * const total = await withLock('ledger', async (lock) => {
  *   return applyPayments({ fencingToken: lock.fencingToken, signal: lock.signal });
  * }, { duration: 5, timeout: 30 });
+ *
+ * @param resourceId - The resource to lock; see {@link DynamoDbLock}.
+ * @param work - Runs while the lock is held; gets the lock, and its result is returned.
+ * @param options - The lock's options and `acquire()`'s together; `autoRenew` defaults to true.
+ * @param internals - Test seam (an injected clock); not part of the supported API.
  */
 export async function withLock<T>(
   resourceId: string,
