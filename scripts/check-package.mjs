@@ -2,10 +2,11 @@
 /**
  * Checks the package the way a consumer receives it, not the way the repository sees it:
  *
- * 1. builds `dist/` and packs the tarball with `npm pack` (into a temporary directory);
+ * 1. builds `dist/` and packs the tarball with `npm pack` (into a temporary directory; with
+ *    `--ignore-scripts`, so that `prepack` does not rebuild under `--skip-build`);
  * 2. checks the manifest (ESM-only, `sideEffects: false`, engines, peers, zero runtime
  *    dependencies) and the tarball's file list (everything `exports` and `bin` name, no tests,
- *    sources or source maps);
+ *    sources, source maps, or stale output without a source);
  * 3. installs the tarball into a throwaway project (from the npm cache where possible) and
  *    - imports it from ESM and runs a real lock cycle on dynalite through `dynamo-dlm/testing`,
  *    - `require()`s it from CommonJS (Node 20.19+ require(esm)),
@@ -74,7 +75,7 @@ const work = mkdtempSync(join(tmpdir(), 'dynamo-dlm-package-'));
 try {
   // --- build and pack (setup: a failure here stops the run) ---------------------------------
   if (!flags.has('--skip-build')) run('npm', ['run', 'build', '--silent'], root);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root))[0];
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root))[0];
   const tarball = join(work, packed.filename);
   const files = new Set(packed.files.map((f) => f.path));
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -108,6 +109,14 @@ try {
       (p) => /^(src|test|scripts|bench|docs|coverage|\.ci)\//.test(p) || /\.map$|\.test\.|tsconfig/.test(p),
     );
     expect(forbidden.length === 0, `must not ship: ${forbidden.slice(0, 10).join(', ')}`);
+    // `tsc` never deletes: output of a renamed or removed source would ship unnoticed.
+    const stale = [...files].filter(
+      (p) => /^dist\/.*\.js$/.test(p) && !existsSync(join(root, p.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))),
+    );
+    expect(
+      stale.length === 0,
+      `stale build output (no source; run \`rm -rf dist && npm run build\`): ${stale.join(', ')}`,
+    );
     return `${files.size} files`;
   });
 
