@@ -14,7 +14,8 @@ let shared: DynamoDBClient | undefined;
 export function defaultClient(): DynamoDBClient {
   shared ??= new DynamoDBClient({
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only logs a hung request and keeps waiting.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
   return shared;
 }

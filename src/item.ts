@@ -51,3 +51,23 @@ export function parseHolder(item: Record<string, AttributeValue> | undefined): H
     released: when === 0,
   };
 }
+
+/**
+ * Why a lock item's lease end cannot be read, or `undefined` when it can: `expires_ms` and
+ * Python's `expires` must be numbers (N) where present, and one of them must be. No client's
+ * condition ever admits such an item, so an acquire would wait on it for ever; the lock
+ * reports it instead (where the server returns the item on a failed condition).
+ */
+export function malformation(item: Record<string, AttributeValue> | undefined): string | undefined {
+  if (item === undefined) return undefined;
+  for (const name of [ATTR.expiresMs, ATTR.expires]) {
+    const value = item[name];
+    if (value !== undefined && !('N' in value && value.N !== undefined)) {
+      return `\`${name}\` is of type ${Object.keys(value)[0] ?? 'unknown'}, not a number (N)`;
+    }
+  }
+  if (item[ATTR.expiresMs] === undefined && item[ATTR.expires] === undefined) {
+    return `it has neither \`${ATTR.expiresMs}\` nor \`${ATTR.expires}\``;
+  }
+  return undefined;
+}

@@ -18,7 +18,7 @@ import {
   ThrottledError,
 } from './errors.js';
 import { emit } from './events.js';
-import { parseHolder } from './item.js';
+import { malformation, parseHolder } from './item.js';
 import {
   type AcquireOptions,
   type LockOptions,
@@ -303,10 +303,19 @@ export class DynamoDbLock implements AsyncDisposable {
           }
           const kind = classify(error);
           if (kind === 'conditional') {
+            const item = conditionItem(error);
+            const broken = malformation(item);
+            if (broken !== undefined) {
+              // No condition will ever admit this item: report it rather than wait for ever.
+              throw new DynamoDbError(
+                `The lock item of \`${this.resourceId}\` in \`${o.tableName}\` is malformed (${broken}), so no acquire can ever take it; repair or delete the item`,
+                { cause: error },
+              );
+            }
             contended++;
             if (!a.blocking) return undefined;
             delay = backoffDelay(CONTENTION_BACKOFF, contended, clock.random);
-            const holder = parseHolder(conditionItem(error));
+            const holder = parseHolder(item);
             // The server told us when the holder's lease ends: never sleep past that.
             if (holder?.expiresMs !== undefined) {
               delay = Math.min(delay, Math.max(1, holder.expiresMs + o.skewMs - clock.now()));

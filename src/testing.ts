@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvalidArgumentError } from './errors.js';
 import { createLockTable } from './table.js';
 import { checkKeys, checkObject, checkTableName } from './validate.js';
 
@@ -53,7 +54,10 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
     o.tableName === undefined ? 'dynamo_dlm_locks' : o.tableName === false ? false : checkTableName(o.tableName);
   const port = o.port ?? 0;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
+    throw new InvalidArgumentError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) {
+    throw new InvalidArgumentError(`Expected \`path\` to be a non-empty directory path, got ${String(o.path)}`);
   }
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({
