@@ -8,17 +8,19 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // `npm run test:coverage`. Only the library counts: the CLI runs as a child process in its
-    // tests (V8 coverage is collected in the test workers only), and the testing helper runs in
-    // the global setup. The thresholds sit a little under what the suite reaches, so that a change
-    // that adds untested branches fails, while the timing-dependent paths (which branch a retry
-    // takes on a loaded machine) cannot make the run flaky.
+    // `npm test` and `npm run test:coverage`. Only the library counts: the CLI runs as a child
+    // process in its tests (V8 coverage is collected in the test workers only), and the testing
+    // helper runs in the global setup. At 0.1.0 the suite reached about 93% statements, 87%
+    // branches, 92% functions and 94% lines with dynalite alone (DynamoDB Local adds the TTL
+    // paths). The thresholds sit a few points under that, so that a change adding untested code
+    // fails, while timing-dependent paths (which branch a retry takes on a loaded machine) cannot
+    // make the run flaky. `client.ts` (the default AWS client) is deliberately never run by tests.
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
       exclude: ['src/cli/**', 'src/testing.ts', 'src/**/*.d.ts'],
       reporter: ['text', 'html', 'json-summary'],
-      thresholds: { lines: 85, statements: 85, functions: 85, branches: 75 },
+      thresholds: { lines: 90, statements: 90, functions: 88, branches: 80 },
     },
   },
 });
