@@ -112,8 +112,10 @@ export class AbortedError extends DynamoDlmError {
 }
 
 /**
- * DynamoDB kept throttling a request past the lock's retry budget
- * (for release and extend, which cannot wait forever).
+ * DynamoDB kept throttling a request past the lock's retry budget: a release (five attempts,
+ * within the lease) or a non-blocking acquire (three attempts). A blocking acquire keeps trying
+ * until its `timeout`; an extend that cannot get through loses the lease (`LockLostError`,
+ * reason `unreachable`).
  */
 export class ThrottledError extends DynamoDlmError {
   constructor(message: string, options?: { cause?: unknown }) {
