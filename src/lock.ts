@@ -52,8 +52,11 @@ interface Lease {
   cancelRenew: (() => void) | undefined;
   /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
   renewFailure: unknown;
-  /** An extend is awaiting its answer: a lease running out meanwhile is "unreachable" too. */
-  renewing: boolean;
+  /**
+   * Monotonic time an extend awaiting its answer was sent. Sent in time but unanswered when the
+   * lease runs out means "unreachable"; sent too late (the process was paused) means "expired".
+   */
+  renewSent: number | undefined;
   lost: LockLostError | undefined;
   ended: boolean;
 }
@@ -369,7 +372,7 @@ export class DynamoDbLock implements AsyncDisposable {
       cancelExpiry: undefined,
       cancelRenew: undefined,
       renewFailure: undefined,
-      renewing: false,
+      renewSent: undefined,
       lost: undefined,
       ended: false,
     };
@@ -425,7 +428,7 @@ export class DynamoDbLock implements AsyncDisposable {
       lease.cancelExpiry = undefined;
       // A renewal still unanswered at this point (it is cut off at the same moment) means
       // DynamoDB did not answer in time: that is "unreachable", not a holder that forgot to renew.
-      const unanswered = lease.renewFailure !== undefined || lease.renewing;
+      const unanswered = lease.renewFailure !== undefined || (lease.renewSent !== undefined && lease.renewSent < at);
       this.#lose(lease, unanswered ? 'unreachable' : 'expired', lease.renewFailure);
     });
   }
@@ -458,7 +461,7 @@ export class DynamoDbLock implements AsyncDisposable {
       // A renewal that is still unanswered when the lease would end is worthless: cut it off.
       const timeout = new AbortController();
       const cancelTimeout = clock.setTimer(Math.max(0, deadline - sent), () => timeout.abort());
-      lease.renewing = true;
+      lease.renewSent = sent;
       try {
         await this.#send(
           extendRequest({
@@ -503,7 +506,7 @@ export class DynamoDbLock implements AsyncDisposable {
         }
         await clock.sleep(delay);
       } finally {
-        lease.renewing = false;
+        lease.renewSent = undefined;
         cancelTimeout();
       }
     }

@@ -1,0 +1,210 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DynamoDbLock } from '../../src/index.js';
+import { fencedWrite, readStore } from '../fixtures/fenced-store.mjs';
+import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { delay } from './helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = (name: string) => join(root, 'test', 'fixtures', name);
+
+/** Child processes import `dist/`: build it when it is missing or older than `src/`. */
+function ensureBuilt(): void {
+  const built = join(root, 'dist', 'index.js');
+  const newestSource = Math.max(...readdirSync(join(root, 'src')).map((f) => statSync(join(root, 'src', f)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
+  const tsc = join(root, 'node_modules', '.bin', 'tsc');
+  const result = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(built)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly events: Record<string, unknown>[];
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** A running worker: its pid, the JSON lines it has printed so far, and its end. */
+interface Worker {
+  readonly pid: number;
+  readonly events: Record<string, unknown>[];
+  readonly done: Promise<Run>;
+  /** Resolves with the first event for which `match` holds. */
+  next(match: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+describe('multiple processes on dynalite', () => {
+  const backend = dynalite();
+  const client = clientFor(backend);
+  let tableName: string;
+  let dir: string;
+  const children = new Set<number>();
+
+  function start(script: string, args: string[]): Worker {
+    const started = performance.now();
+    const child = spawn(process.execPath, [fixture(script), ...args], {
+      cwd: root,
+      env: { ...process.env, DLM_ENDPOINT: backend.endpoint, DLM_TABLE: tableName, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child.pid!);
+    const events: Record<string, unknown>[] = [];
+    const waiters = new Set<() => void>();
+    let buffer = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line !== '') events.push(JSON.parse(line));
+        newline = buffer.indexOf('\n');
+      }
+      for (const wake of waiters) wake();
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const done = new Promise<Run>((resolve) => {
+      child.on('exit', (code, signal) => {
+        children.delete(child.pid!);
+        resolve({ code, signal, events, stderr, ms: performance.now() - started });
+      });
+    });
+    const next = (match: (event: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no matching event from ${script}; stderr: ${stderr}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          const found = events.find(match);
+          if (found !== undefined) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(found);
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    return { pid: child.pid!, events, done, next };
+  }
+
+  beforeAll(async () => {
+    ensureBuilt();
+    tableName = await freshTable(client, 'procs');
+    dir = mkdtempSync(join(tmpdir(), 'dlm-procs-'));
+  });
+  afterAll(() => {
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    client.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('mutual exclusion: 4 processes x 10 read-modify-write increments lose no update and never overlap', async () => {
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const workers = Array.from({ length: 4 }, () => start('counter-worker.mjs', ['counter', counter, '10']));
+    const runs = await Promise.all(workers.map((w) => w.done));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(40);
+    const intervals = runs
+      .flatMap((r) => r.events as { start: number; end: number; token: number; pid: number }[])
+      .sort((a, b) => a.start - b.start);
+    expect(intervals).toHaveLength(40);
+    expect(new Set(intervals.map((i) => i.pid)).size).toBe(4);
+    for (let i = 1; i < intervals.length; i++) {
+      // The next critical section starts after the previous one ended, with the next token.
+      expect(intervals[i]!.start).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
+      expect(intervals[i]!.token).toBeGreaterThan(intervals[i - 1]!.token);
+    }
+  }, 60_000);
+
+  test('fencing: tokens strictly increase over many acquisitions from several processes, with expiry takeovers', async () => {
+    const modes = ['abandon', 'release', 'abandon', 'release'];
+    const runs = await Promise.all(modes.map((mode) => start('fencing-worker.mjs', ['fencing', '8', mode]).done));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const acquisitions = runs
+      .flatMap((r) => r.events as { at: number; token: number; tookOver: boolean; abandoned?: boolean }[])
+      .sort((a, b) => a.at - b.at);
+    expect(acquisitions).toHaveLength(4 * 8 + 2);
+    expect(new Set(acquisitions.map((a) => a.token)).size).toBe(acquisitions.length);
+    for (let i = 1; i < acquisitions.length; i++) {
+      expect(acquisitions[i]!.token).toBeGreaterThan(acquisitions[i - 1]!.token);
+    }
+    // At most one abandoned lease can be the last; the others were taken over by a live worker.
+    const abandoned = acquisitions.filter((a) => a.abandoned).length;
+    const takeovers = acquisitions.filter((a) => a.tookOver).length;
+    expect(abandoned).toBe(2);
+    expect(takeovers).toBeGreaterThanOrEqual(1);
+    // And a later acquire takes over whatever was left, with a still larger token.
+    const last = new DynamoDbLock('fencing', { client, tableName, logger: false, clockSkewAllowance: 0 });
+    expect(await last.acquire({ timeout: 5 })).toBe(true);
+    expect(last.fencingToken).toBeGreaterThan(acquisitions.at(-1)!.token);
+    await last.release();
+  }, 60_000);
+
+  test('SIGSTOP: a frozen holder loses to a new holder with a larger token, and once resumed its write is fenced off', async () => {
+    const store = join(dir, 'fenced.json');
+    const holder = start('frozen-holder.mjs', ['frozen', store]);
+    const acquired = await holder.next((e) => e.event === 'acquired');
+    expect(acquired.accepted).toBe(true);
+    process.kill(holder.pid, 'SIGSTOP');
+    try {
+      const taker = new DynamoDbLock('frozen', { client, tableName, logger: false });
+      expect(await taker.acquire({ timeout: 10 })).toBe(true);
+      expect(taker.tookOver).toBe(true);
+      expect(taker.fencingToken).toBeGreaterThan(acquired.token as number);
+      expect(fencedWrite(store, taker.fencingToken!, 'taker')).toBe(true);
+      process.kill(holder.pid, 'SIGCONT');
+      const resumed = await holder.next((e) => e.event === 'resumed');
+      expect(resumed.accepted).toBe(false);
+      expect(resumed.aborted).toBe(true);
+      expect(['taken', 'expired']).toContain(resumed.reason);
+      expect(String(resumed.release)).toMatch(/^LockLostError/);
+      expect((await holder.done).code).toBe(0);
+      // The store kept the new holder's write; the stale one never landed.
+      expect(readStore(store)).toMatchObject({ highest: taker.fencingToken, value: 'taker' });
+      expect(readStore(store).writes.map((w: { value: string }) => w.value)).toEqual(['holder-before-pause', 'taker']);
+      // The frozen holder's renewal never overwrote the taker's lease.
+      expect(taker.locked()).toBe(true);
+      await taker.release();
+    } finally {
+      try {
+        process.kill(holder.pid, 'SIGCONT');
+      } catch {
+        // exited
+      }
+    }
+  }, 60_000);
+
+  test.each(['plain', 'auto-renew', 'with-lock', 'held'])(
+    'a process that used the lock (%s) exits promptly on its own with code 0',
+    async (mode) => {
+      const worker = start('exit-worker.mjs', [`exit-${mode}`, mode]);
+      const outcome = await Promise.race([worker.done, delay(8_000).then(() => 'still running' as const)]);
+      expect(outcome).not.toBe('still running');
+      const run = outcome as Run;
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.events).toEqual([{ event: 'done', mode }]);
+      // Done well within the lease: nothing waited for a timer (the lease is 2 s, renewal every 0.67 s).
+      expect(run.ms).toBeLessThan(6_000);
+    },
+    20_000,
+  );
+});
