@@ -180,7 +180,7 @@ describe('multiple processes on dynalite', () => {
       expect((await holder.done).code).toBe(0);
       // The store kept the new holder's write; the stale one never landed.
       expect(readStore(store)).toMatchObject({ highest: taker.fencingToken, value: 'taker' });
-      expect(readStore(store).writes.map((w: { value: string }) => w.value)).toEqual(['holder-before-pause', 'taker']);
+      expect(readStore(store).writes.map((w) => w.value)).toEqual(['holder-before-pause', 'taker']);
       // The frozen holder's renewal never overwrote the taker's lease.
       expect(taker.locked()).toBe(true);
       await taker.release();
