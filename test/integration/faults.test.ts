@@ -1,6 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { DynamoDbLock } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
 
