@@ -12,8 +12,9 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
  * The package's own `spawn()` cannot pass `-disableTelemetry` (the emulator would otherwise try
  * to reach the internet), so the jar is run directly with the same arguments plus that flag.
  * DynamoDB Local has no option to bind one interface: it listens on all of them, so every
- * client here reaches it through 127.0.0.1 only. It is stopped by PID, and an `exit` hook
- * kills it even when the test run dies before its teardown.
+ * client here reaches it through 127.0.0.1 only. It is stopped by PID; an `exit` hook kills it
+ * when the run dies before its teardown, and a shell watchdog holding our stdin kills it even
+ * when this process is SIGKILLed.
  */
 
 /** A running external DynamoDB process. */
@@ -100,38 +101,60 @@ export async function waitUntilServing(
   }
 }
 
-/** Stops a child by PID: SIGTERM, SIGKILL after `graceMs`, and waits for its exit. */
-export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+/**
+ * Runs `command` under a shell watchdog that holds our stdin pipe: when this process dies in any
+ * way (even SIGKILL, which runs no exit hook), the pipe closes, `read` returns, and the shell
+ * kills the server. The shell prints the server's PID first, so we can stop it by PID.
+ */
+const WATCHDOG =
+  'exec 3<&0; "$@" <&- & pid=$!; echo "dlm-server-pid $pid"; ' +
+  'while read -r _ <&3; do :; done; kill "$pid" 2>/dev/null; wait "$pid"';
+
+/** A server process under the watchdog: the shell's child and the server's own PID. */
+interface Watched {
+  readonly shell: ChildProcess;
+  readonly serverPid: () => number | undefined;
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
   try {
-    process.kill(child.pid as number, 'SIGTERM');
+    process.kill(pid, sig);
   } catch {
-    return;
+    // already gone
   }
+}
+
+/**
+ * Stops a watched server by PID: SIGTERM to the server, then closes the watchdog's stdin, and
+ * waits until the shell has reaped the server; SIGKILL to both after `graceMs`.
+ */
+export async function stopWatched(w: Watched, graceMs = 5_000): Promise<void> {
+  if (!alive(w.shell)) return;
+  const exited = new Promise<void>((resolve) => w.shell.once('exit', () => resolve()));
+  signal(w.serverPid(), 'SIGTERM');
+  w.shell.stdin?.end();
   const timer = setTimeout(() => {
-    try {
-      process.kill(child.pid as number, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    signal(w.serverPid(), 'SIGKILL');
+    signal(w.shell.pid, 'SIGKILL');
   }, graceMs);
   await exited;
   clearTimeout(timer);
 }
 
 /**
- * Kills `child` when this process exits for any reason (a crashed run, Ctrl-C), so that no
- * server outlives the test run. Returns a function that removes the hook.
+ * Kills the server when this process exits normally or through an uncaught error (the
+ * watchdog covers the cases where no hook runs). Returns a function that removes the hook.
  */
-export function killOnExit(child: ChildProcess): () => void {
+export function killOnExit(w: Watched): () => void {
   const hook = (): void => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid as number, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+    if (alive(w.shell)) {
+      signal(w.serverPid(), 'SIGKILL');
+      signal(w.shell.pid, 'SIGKILL');
     }
   };
   process.once('exit', hook);
@@ -142,38 +165,40 @@ export function killOnExit(child: ChildProcess): () => void {
 export async function startExternal(
   command: string,
   args: (port: number) => string[],
-  options: { cwd?: string; readyTimeoutMs?: number; attempts?: number } = {},
+  options: { readyTimeoutMs?: number; attempts?: number } = {},
 ): Promise<ExternalDynamo> {
   let lastError: unknown;
   // A port picked as free can be taken before the server binds it: try a few.
   for (let attempt = 0; attempt < (options.attempts ?? 3); attempt++) {
     const port = await freePort();
-    const child = spawn(command, args(port), {
-      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const unhook = killOnExit(child);
+    const shell = spawn('sh', ['-c', WATCHDOG, 'sh', command, ...args(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let pid: number | undefined;
+    const w: Watched = { shell, serverPid: () => pid };
+    const unhook = killOnExit(w);
     let log = '';
     const collect = (chunk: Buffer): void => {
+      if (pid === undefined) {
+        const match = /dlm-server-pid (\d+)/.exec(chunk.toString());
+        if (match !== null) pid = Number(match[1]);
+      }
       if (log.length < 20_000) log += chunk.toString();
     };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
-    spawnFailed.catch(() => undefined);
+    shell.stdout?.on('data', collect);
+    shell.stderr?.on('data', collect);
     const endpoint = `http://127.0.0.1:${port}`;
     try {
-      await Promise.race([waitUntilServing(endpoint, child, options.readyTimeoutMs ?? 60_000, () => log), spawnFailed]);
+      await waitUntilServing(endpoint, shell, options.readyTimeoutMs ?? 60_000, () => log);
+      if (pid === undefined) throw new Error(`no server PID from the watchdog:\n${log}`);
       const stop = async (): Promise<void> => {
-        await stopChild(child);
+        await stopWatched(w);
         unhook();
       };
-      return { endpoint, pid: child.pid as number, stop };
+      return { endpoint, pid, stop };
     } catch (error) {
       lastError = error;
-      await stopChild(child);
+      await stopWatched(w);
       unhook();
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+      if (/not found|No such file/i.test(log)) break;
     }
   }
   throw lastError;
