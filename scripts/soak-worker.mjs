@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../dist/index.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const { id, endpoint, control, tableName, resources, durationS, skewS, logFile } = config;
+const { id, endpoint, control, tableName, resources, durationS, skewS, logFile, unsafe } = config;
 
 const client = new DynamoDBClient({
   endpoint,
@@ -44,7 +44,8 @@ for (;;) {
     tableName,
     duration: durationS,
     clockSkewAllowance: skewS,
-    autoRenew: true,
+    // A negative control (--unsafe): no renewal and no check, so the soak must report violations.
+    autoRenew: !unsafe,
     logger: false,
     hooks: {
       extended: (e) => void tell('/extended', { resource, token: lock.fencingToken, expiresAt: e.expiresAt }),
@@ -69,10 +70,10 @@ for (;;) {
   log({ k: 'acq', r: resource, tok: token, sent: sentAt, at: Date.now(), took: lock.tookOver });
   await tell('/acquired', { resource, token, sentAt, expiresAt });
 
-  const holdUntil = Date.now() + 50 + Math.random() * 600;
+  const holdUntil = Date.now() + 50 + Math.random() * (unsafe ? 3_000 : 600);
   while (Date.now() < holdUntil) {
     const t = Date.now();
-    if (!lock.locked()) break;
+    if (!unsafe && !lock.locked()) break;
     // The belief "I hold it at t" goes to the shared log before the protected write.
     log({ k: 'work', r: resource, tok: token, t });
     // Work between the check and the protected write: a pause here (GC, SIGSTOP) sends the

@@ -1,4 +1,4 @@
-// Chaos soak: `npm run soak -- --seconds N [--workers K] [--resources R] [--lease S] [--model-runs N]`
+// Chaos soak: `npm run soak -- --seconds N [--workers K] [--resources R] [--lease S] [--model-runs N] [--unsafe]`
 //
 // K worker processes (scripts/soak-worker.mjs, using the built dist/) contend for R resources on
 // one dynalite started here on 127.0.0.1. Workers reach dynalite through a fault proxy in this
@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     resources: { type: 'string', default: '2' },
     lease: { type: 'string', default: '2' },
     'model-runs': { type: 'string', default: '0' },
+    // Negative control: workers ignore their lease; the soak must then find violations.
+    unsafe: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -202,6 +204,7 @@ function startWorker() {
     durationS: LEASE_MS / 1000,
     skewS: SKEW_MS / 1000,
     logFile,
+    unsafe: args.unsafe,
   };
   const child = spawn(process.execPath, [join(root, 'scripts', 'soak-worker.mjs'), JSON.stringify(config)], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -320,7 +323,7 @@ for (const resource of RESOURCES) {
     const bound = laterStart.get(e.tok) ?? Number.NEGATIVE_INFINITY; // no 'acq' line: malformed, count it
     if (e.t >= bound) {
       violations.mutualExclusion++;
-      if (examples.length < 5) examples.push({ resource, entry: e, laterTokenSentAt: bound });
+      if (examples.length < 5) examples.push({ resource, entry: e, laterLeaseBegan: bound });
     }
   }
   const accepted = store.get(resource)?.accepted ?? [];
