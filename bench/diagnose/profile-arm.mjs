@@ -1,0 +1,16 @@
+// Runs one cycle arm in a loop under the V8 profiler, server in another process:
+//   node --cpu-prof --cpu-prof-dir=DIR bench/diagnose/profile-arm.mjs library|raw|byHand [cycles]
+//   node bench/diagnose/top-self.mjs DIR/*.cpuprofile
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import { freshTable, makeClient } from '../lib/server.mjs';
+import { startServerProcess } from '../lib/server-process.mjs';
+import { cycleArms } from './arms.mjs';
+
+const [arm = 'library', count = '2000'] = process.argv.slice(2);
+const server = await startServerProcess();
+const client = makeClient(server.endpoint);
+const arms = cycleArms(client, await freshTable(client, 'prof'));
+for (let i = 0; i < Number(count); i++) await arms[arm]();
+client.destroy();
+await server.stop();

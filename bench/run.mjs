@@ -1,0 +1,78 @@
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import] [-- --out=DIR]
+// Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
+// (DIR defaults to bench/results/) plus a timestamped copy of the JSON.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { chart } from './lib/chart.mjs';
+import { table, verdicts } from './lib/report.mjs';
+import { startServer } from './lib/server.mjs';
+import { runContention } from './scenarios/contention.mjs';
+import { runCycle } from './scenarios/cycle.mjs';
+import { runHeld } from './scenarios/held.mjs';
+import { runImportCost } from './scenarios/import-cost.mjs';
+import { runMany } from './scenarios/many.mjs';
+
+// The SDK warns once per process about Node 20 support; children inherit this too.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const outDir = new URL(
+  `${args.find((a) => a.startsWith('--out='))?.slice(6) ?? 'results'}/`,
+  new URL('./', import.meta.url),
+);
+const want = (name) => only === undefined || only.includes(name);
+
+const started = performance.now();
+const results = {
+  quick,
+  machine: {
+    date: new Date().toISOString(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  },
+};
+const log = (s) => process.stderr.write(`${s}\n`);
+
+const server = await startServer();
+try {
+  if (want('cycle')) {
+    log('1/5 uncontended cycle...');
+    results.cycle = await runCycle(server, { quick });
+  }
+  if (want('contention')) {
+    log('2/5 contention...');
+    results.contention = await runContention(server, { quick });
+  }
+  if (want('many')) {
+    log('3/5 many resources...');
+    results.many = await runMany(server, { quick });
+  }
+  if (want('held')) {
+    log('4/5 held locks at rest...');
+    results.held = await runHeld(server, { quick });
+  }
+} finally {
+  await server.stop();
+}
+if (want('import')) {
+  log('5/5 import cost...');
+  results.importCost = await runImportCost({ quick });
+}
+results.elapsedS = Math.round((performance.now() - started) / 100) / 10;
+results.targets = verdicts(results);
+
+await mkdir(outDir, { recursive: true });
+const json = `${JSON.stringify(results, null, 2)}\n`;
+await writeFile(new URL('results.json', outDir), json);
+await writeFile(new URL(`results-${results.machine.date.replace(/[:.]/g, '-')}.json`, outDir), json);
+await writeFile(new URL('chart.svg', outDir), chart(results));
+console.log(table(results));
+console.log(`\n${results.elapsedS} s; wrote ${new URL('results.json', outDir).pathname} and chart.svg`);

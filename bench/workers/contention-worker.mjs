@@ -1,0 +1,51 @@
+// One contending process: acquire -> hold 5 ms -> release, until the parent's deadline.
+// Timestamps are on the system-wide monotonic clock so the parent can line processes up.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDbLock } from '../../dist/index.js';
+import { makeClient } from '../lib/server.mjs';
+import { nowMs } from '../lib/stats.mjs';
+
+const { endpoint, tableName, resourceId, holdMs } = JSON.parse(process.argv[2]);
+const client = makeClient(endpoint);
+let contended = 0;
+let backoffMs = 0;
+const lock = new DynamoDbLock(resourceId, {
+  client,
+  tableName,
+  logger: false,
+  hooks: {
+    contended: (e) => {
+      contended++;
+      backoffMs += e.delayMs;
+    },
+  },
+});
+
+// Warm the connection and the code paths on a resource of our own before the start signal.
+const warm = new DynamoDbLock(`${resourceId}-warm-${process.pid}`, { client, tableName, logger: false });
+for (let i = 0; i < 20; i++) {
+  await warm.acquire();
+  await warm.release();
+}
+
+process.once('message', async ({ endAt }) => {
+  // [acquiredAt, releaseCalledAt, releasedAt, waitMs] per acquisition, flat.
+  const records = [];
+  let failedAcquires = 0;
+  while (nowMs() < endAt) {
+    const t0 = nowMs();
+    const ok = await lock.acquire({ timeout: Math.max(0.001, (endAt - t0) / 1000) });
+    const acquiredAt = nowMs();
+    if (!ok) {
+      failedAcquires++;
+      break;
+    }
+    await sleep(holdMs);
+    const releaseCalledAt = nowMs();
+    await lock.release();
+    records.push(acquiredAt, releaseCalledAt, nowMs(), acquiredAt - t0);
+  }
+  client.destroy();
+  process.send({ records, contended, backoffMs, failedAcquires }, () => process.disconnect());
+});
+process.send({ ready: true });
