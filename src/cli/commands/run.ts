@@ -5,6 +5,7 @@ import { type CliLogger, cliLogger } from '../cli-logger.js';
 import type { Command } from '../command.js';
 import { createClient } from '../config.js';
 import { EXIT, exitCodeForChild, exitCodeForSignal, exitCodeForSpawnError } from '../exit-codes.js';
+import { FirstContactGuard } from '../first-contact.js';
 import { formatDuration } from '../format.js';
 import { HELP } from '../help.js';
 import { type Io, PREFIX } from '../io.js';
@@ -34,18 +35,32 @@ export const runCommand: Command = async (args, io) => {
     read: () => readLock(client, tableName, plan.resourceId),
   });
   const logger = cliLogger(io, plan.verbose);
+  const contact = new FirstContactGuard();
+  let unreachable: unknown;
+  // One handler for the whole command: while waiting, a signal cancels the wait; once the
+  // command runs, it is passed on, and the command decides when to exit.
+  const waiting = new AbortController();
   const lock = new DynamoDbLock(plan.resourceId, {
     tableName,
     client,
     autoRenew: true,
     logger,
-    hooks: { contended: (event) => display.contended(event) },
+    hooks: {
+      contended: (event) => {
+        contact.answered();
+        display.contended(event);
+      },
+      throttled: (event) => {
+        if (event.operation === 'acquire' && contact.failed(event.error)) {
+          unreachable = event.error;
+          logger.mute();
+          waiting.abort(new Error('DynamoDB unreachable'));
+        }
+      },
+    },
     ...(plan.duration === undefined ? {} : { duration: plan.duration }),
   });
 
-  // One handler for the whole command: while waiting, a signal cancels the wait; once the
-  // command runs, it is passed on, and the command decides when to exit.
-  const waiting = new AbortController();
   let child: ChildProcess | undefined;
   let received: NodeJS.Signals | undefined;
   const offSignals = onSignals(FORWARDED_SIGNALS, (signal) => {
@@ -67,6 +82,13 @@ export const runCommand: Command = async (args, io) => {
         ...(plan.timeout === undefined ? {} : { timeout: plan.timeout }),
       });
     } catch (error) {
+      if (error instanceof AbortedError && unreachable !== undefined && received === undefined) {
+        const detail = unreachable instanceof Error ? unreachable.message : String(unreachable);
+        io.err(
+          `${PREFIX} cannot reach DynamoDB${plan.config.endpoint === undefined ? '' : ` at ${plan.config.endpoint}`}: ${detail}`,
+        );
+        return EXIT.ERROR;
+      }
       if (error instanceof AbortedError && received !== undefined) {
         io.err(`${PREFIX} ${received}: stopped waiting for \`${plan.resourceId}\``);
         return exitCodeForSignal(received);
