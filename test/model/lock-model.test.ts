@@ -26,7 +26,7 @@ const S = 200; // clock-skew allowance, ms
 const M = 400; // safety margin, ms (the default: a fifth of the lease)
 const INSTANCES = 3;
 const MAX_BACKOFF = 200; // the contention backoff's ceiling, ms
-const RUNS = Number(process.env.DLM_MODEL_RUNS ?? 15);
+const RUNS = Number(process.env.DLM_MODEL_RUNS ?? 40);
 
 type Command =
   | { readonly kind: 'try'; readonly i: number }
