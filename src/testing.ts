@@ -59,7 +59,7 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) {
     throw new InvalidArgumentError(`Expected \`path\` to be a non-empty directory path, got ${String(o.path)}`);
   }
-  const { default: dynalite } = await import('dynalite');
+  const dynalite = await loadDynalite();
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -77,10 +77,15 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const stop = async (): Promise<void> => {
-    client.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  let stopped: Promise<void> | undefined;
+  // Idempotent: a test's afterAll and a failed start may both stop it.
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    })();
+    return stopped;
   };
   try {
     if (tableName !== false) await createLockTable({ client, tableName });
@@ -89,4 +94,19 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
     throw error;
   }
   return { endpoint, client, stop };
+}
+
+/** dynalite is an optional peer dependency: say how to get it when it is missing. */
+async function loadDynalite(): Promise<typeof import('dynalite').default> {
+  try {
+    return (await import('dynalite')).default;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error('dynamo-dlm/testing needs the `dynalite` package: npm install --save-dev dynalite', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
