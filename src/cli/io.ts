@@ -15,6 +15,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (live status lines, prompts). */
   readonly stderrIsTTY: boolean;
+  /** The terminal's width, when stderr is one: a live line longer than this would wrap. */
+  readonly columns?: number | undefined;
   /** Whether stdin is a terminal (confirmation prompts). */
   readonly stdinIsTTY: boolean;
   /** Asks a question on stderr and reads one line of stdin. */
@@ -30,6 +32,7 @@ export function processIo(): Io {
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
+    columns: process.stderr.isTTY === true ? process.stderr.columns : undefined,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {

@@ -86,7 +86,9 @@ export function createWaitDisplay(o: WaitDisplayOptions): WaitDisplay {
       started = o.since;
       refresh();
       if (o.mode === 'tty') {
-        every(FRAME_MS, () => o.io.errRaw(`\r\x1b[K${formatWaitLine(frame++, info(), now())}`));
+        // A line wider than the terminal would wrap, and `\r` would then redraw only its tail.
+        const width = Math.max(20, (o.io.columns ?? 120) - 1);
+        every(FRAME_MS, () => o.io.errRaw(`\r\x1b[K${formatWaitLine(frame++, info(), now()).slice(0, width)}`));
         every(READ_MS, refresh);
       } else {
         every(VERBOSE_MS, refresh);

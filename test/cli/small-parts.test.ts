@@ -187,14 +187,15 @@ describe('the wait display', () => {
     );
   });
 
-  test('tty: draws the live line in place and clears it when done', async () => {
-    const io = fakeIo();
+  test('tty: draws the live line in place, within the terminal width, and clears it when done', async () => {
+    const io = { ...fakeIo(), columns: 60 };
     const d = createWaitDisplay({ io, mode: 'tty', resourceId: 'job', since: 0, read: async () => undefined });
     d.contended({ ...event, holderExpiresAt: Date.now() + 5000 });
     await vi.waitFor(() => expect(io.stderr.length).toBeGreaterThan(0), { timeout: 2000 });
     d.stop();
     const drawn = io.stderr.slice(0, -1);
     expect(drawn.every((s) => s.startsWith('\r\x1b[K') && s.includes('waiting for `job`: held by ?'))).toBe(true);
+    expect(Math.max(...drawn.map((s) => s.length - '\r\x1b[K'.length))).toBe(59);
     expect(io.stderr.at(-1)).toBe('\r\x1b[K');
   });
 });
