@@ -21,6 +21,10 @@ export interface WorkerReport {
   readonly waits: number;
   /** Counter writes refused by the fencing check (a stale holder); 0 when exclusion holds. */
   readonly staleWrites: number;
+  /** Acquisitions that took over the lease of a holder that had not released it. */
+  readonly takeovers: number;
+  /** Whether the worker was killed while holding the lock (its last hold lasts until its lease ends). */
+  readonly crashed: boolean;
 }
 
 /** The demo's numbers. */
@@ -29,6 +33,8 @@ export interface DemoSummary {
   readonly acquisitions: number;
   readonly waits: number;
   readonly attempts: number;
+  readonly takeovers: number;
+  readonly crashed: number;
   readonly tokenMin: number | undefined;
   readonly tokenMax: number | undefined;
   readonly counter: number;
@@ -72,6 +78,8 @@ export function summarize(reports: readonly WorkerReport[], counter: number, exp
     acquisitions: holds.length,
     waits: reports.reduce((n, r) => n + r.waits, 0),
     attempts: reports.reduce((n, r) => n + r.attempts, 0),
+    takeovers: reports.reduce((n, r) => n + r.takeovers, 0),
+    crashed: reports.filter((r) => r.crashed).length,
     tokenMin: tokens.length === 0 ? undefined : Math.min(...tokens),
     tokenMax: tokens.length === 0 ? undefined : Math.max(...tokens),
     counter,
@@ -98,6 +106,12 @@ export function formatSummary(s: DemoSummary, elapsedMs: number): string[] {
     `  acquisitions               ${s.acquisitions}`,
     `  waits                      ${s.waits} (acquisitions refused at least once first)`,
     `  attempts                   ${s.attempts} conditional writes (${perAcquire.toFixed(1)} per acquisition)`,
+    ...(s.crashed === 0
+      ? []
+      : [
+          `  crashed holders            ${s.crashed} (killed while holding the lock, never released it)`,
+          `  takeovers                  ${s.takeovers} (the crashed holder's lease expired and the next acquire took it over)`,
+        ]),
     `  fencing tokens             ${tokens}`,
     `  final counter              ${s.counter} (expected ${s.expected})`,
     `  overlapping holds          ${s.overlaps}`,

@@ -33,8 +33,16 @@ describe('checkHolds', () => {
 
 describe('summarize', () => {
   const reports: WorkerReport[] = [
-    { worker: 0, holds: [hold(0, 1, 101), hold(4, 5, 103)], attempts: 3, waits: 1, staleWrites: 0 },
-    { worker: 1, holds: [hold(2, 3, 102, 1)], attempts: 4, waits: 1, staleWrites: 0 },
+    {
+      worker: 0,
+      holds: [hold(0, 1, 101), hold(4, 5, 103)],
+      attempts: 3,
+      waits: 1,
+      staleWrites: 0,
+      takeovers: 0,
+      crashed: false,
+    },
+    { worker: 1, holds: [hold(2, 3, 102, 1)], attempts: 4, waits: 1, staleWrites: 0, takeovers: 0, crashed: false },
   ];
 
   test('a clean run has zero violations', () => {
@@ -51,6 +59,7 @@ describe('summarize', () => {
       violations: 0,
     });
     const text = formatSummary(s, 1234).join('\n');
+    expect(text).not.toContain('crashed holders');
     expect(text).toContain('mutual-exclusion violations: 0');
     expect(text).toContain('101 .. 103 (3 values for 3 acquisitions; strictly increasing in hold order: yes)');
   });
@@ -58,10 +67,12 @@ describe('summarize', () => {
   test('lost updates, stale writes and overlaps all count as violations', () => {
     const overlapping: WorkerReport[] = [
       ...reports,
-      { worker: 2, holds: [hold(0.5, 2, 104, 2)], attempts: 1, waits: 0, staleWrites: 1 },
+      { worker: 2, holds: [hold(0.5, 2, 104, 2)], attempts: 1, waits: 0, staleWrites: 1, takeovers: 1, crashed: true },
     ];
     const s = summarize(overlapping, 3, 4);
     expect(s.lostUpdates).toBe(1);
+    expect(s).toMatchObject({ crashed: 1, takeovers: 1 });
+    expect(formatSummary(s, 0).join('\n')).toMatch(/crashed holders\s+1/);
     expect(s.staleWrites).toBe(1);
     expect(s.overlaps).toBe(1);
     expect(s.violations).toBe(1 + s.tokenOrderErrors + 1 + 1);

@@ -2,21 +2,33 @@ import { describe, expect, test } from 'vitest';
 import { runCli } from './cli-process.js';
 
 describe('dynamo-dlm demo', () => {
-  test('workers contend for one lock and the computed verdict is zero violations', async () => {
+  test('workers contend for one lock, one dies holding it, and the computed verdict is zero violations', async () => {
     const result = await runCli(['demo', '--workers', '3', '--increments', '8']);
     expect(result.stderr).not.toContain('NodeVersionSupportWarning');
     expect(result.code).toBe(0);
     const out = result.stdout;
-    expect(out).toMatch(/acquisitions\s+24\n/);
-    expect(out).toMatch(/final counter\s+24 \(expected 24\)/);
+    // Worker 0 finished 4 increments, then was killed holding its 5th acquisition.
+    expect(out).toMatch(/acquisitions\s+21\n/);
+    expect(out).toMatch(/final counter\s+20 \(expected 20\)/);
+    expect(out).toMatch(/crashed holders\s+1 /);
+    expect(out).toMatch(/takeovers\s+1 /);
     expect(out).toMatch(/overlapping holds\s+0\n/);
-    expect(out).toMatch(/strictly increasing in hold order: yes/);
+    expect(out).toMatch(/21 values for 21 acquisitions; strictly increasing in hold order: yes/);
     expect(out).toContain('mutual-exclusion violations: 0');
     // Attempts include every refused write: at least one per acquisition.
     const attempts = Number(/attempts\s+(\d+) conditional writes/.exec(out)?.[1]);
-    expect(attempts).toBeGreaterThanOrEqual(24);
+    expect(attempts).toBeGreaterThanOrEqual(21);
     // Progress went to stderr, ending at the total.
-    expect(result.stderr).toContain('24/24 increments');
+    expect(result.stderr).toContain('20/20 increments');
+  });
+
+  test('--no-crash: every worker finishes, nothing is taken over', async () => {
+    const result = await runCli(['demo', '--workers', '2', '--increments', '5', '--no-crash']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/acquisitions\s+10\n/);
+    expect(result.stdout).toMatch(/final counter\s+10 \(expected 10\)/);
+    expect(result.stdout).not.toContain('crashed holders');
+    expect(result.stdout).toContain('mutual-exclusion violations: 0');
   });
 
   test('bad numbers are usage errors', async () => {

@@ -22,12 +22,23 @@ const OPTIONS = {
   'data-table': { type: 'string' },
   worker: { type: 'string' },
   increments: { type: 'string' },
+  'crash-after': { type: 'string' },
 } as const;
 
-/** A line a worker writes to stdout: progress, then its report. */
+/** Lease length of the demo lock, seconds: short, so that a crashed holder's lease soon runs out. */
+export const DEMO_LEASE_SECONDS = 2;
+
+/** What a worker has counted so far. */
+export type WorkerCounts = Omit<WorkerReport, 'worker' | 'holds' | 'crashed'>;
+
+/**
+ * A line a worker writes to stdout: one per finished increment (with its hold), then its
+ * counts; or, for the worker told to crash, the hold it is about to abandon.
+ */
 export type WorkerMessage =
-  | { readonly type: 'progress'; readonly done: number }
-  | ({ readonly type: 'report' } & WorkerReport);
+  | { readonly type: 'progress'; readonly done: number; readonly hold: Hold }
+  | ({ readonly type: 'crash'; readonly hold: Hold } & WorkerCounts)
+  | ({ readonly type: 'done' } & WorkerCounts);
 
 /** Wall-clock ms with sub-millisecond resolution, comparable across processes on one machine. */
 const now = (): number => performance.timeOrigin + performance.now();
@@ -41,6 +52,7 @@ export const demoWorkerCommand: Command = async (args, io) => {
   const { values } = parseCommandLine(DEMO_WORKER_COMMAND, args, OPTIONS);
   const worker = parseInteger(DEMO_WORKER_COMMAND, 'worker', values.worker, 0, 1000) ?? 0;
   const increments = parseInteger(DEMO_WORKER_COMMAND, 'increments', values.increments, 1, 100_000) ?? 1;
+  const crashAfter = parseInteger(DEMO_WORKER_COMMAND, 'crash-after', values['crash-after'], 0, 100_000);
   const dataTable = stringFlag(values['data-table']);
   if (dataTable === undefined) throw new UsageError('missing --data-table', DEMO_WORKER_COMMAND);
   const config = resolveConfig(
@@ -48,19 +60,21 @@ export const demoWorkerCommand: Command = async (args, io) => {
     io.env,
   );
   const client = createClient(config, 'lock');
-  const holds: Hold[] = [];
   let attempts = 0;
   let waits = 0;
   let staleWrites = 0;
+  let takeovers = 0;
+  const counts = (): WorkerCounts => ({ attempts, waits, staleWrites, takeovers });
   const lock = new DynamoDbLock(DEMO_RESOURCE, {
     client,
     tableName: config.tableName,
-    duration: 5,
+    duration: DEMO_LEASE_SECONDS,
     logger: cliLogger(io, false),
     hooks: {
       acquired: (e) => {
         attempts += e.attempts;
         if (e.attempts > 1) waits++;
+        if (e.tookOver) takeovers++;
       },
     },
   });
@@ -70,6 +84,13 @@ export const demoWorkerCommand: Command = async (args, io) => {
       await lock.acquire();
       const start = now();
       const token = lock.fencingToken ?? 0;
+      if (i === crashAfter) {
+        // Die holding the lock, as a crashed or killed job would: no release, no renewal. Until
+        // its lease runs out, the hold counts as still going on.
+        const hold = { start, end: start + DEMO_LEASE_SECONDS * 1000, fencingToken: token, worker };
+        io.out(JSON.stringify({ type: 'crash', hold, ...counts() } satisfies WorkerMessage));
+        process.kill(process.pid, 'SIGKILL');
+      }
       const read = await client.send(new GetItemCommand({ TableName: dataTable, Key: key, ConsistentRead: true }));
       const value = Number(read.Item?.value?.N ?? '0');
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
@@ -86,11 +107,11 @@ export const demoWorkerCommand: Command = async (args, io) => {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
         staleWrites++;
       }
-      holds.push({ start, end: now(), fencingToken: token, worker });
+      const hold = { start, end: now(), fencingToken: token, worker };
       await lock.release();
-      io.out(JSON.stringify({ type: 'progress', done: i + 1 } satisfies WorkerMessage));
+      io.out(JSON.stringify({ type: 'progress', done: i + 1, hold } satisfies WorkerMessage));
     }
-    io.out(JSON.stringify({ type: 'report', worker, holds, attempts, waits, staleWrites } satisfies WorkerMessage));
+    io.out(JSON.stringify({ type: 'done', ...counts() } satisfies WorkerMessage));
     return EXIT.OK;
   } finally {
     client.destroy();

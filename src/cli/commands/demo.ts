@@ -6,13 +6,25 @@ import { createLockTable } from '../../table.js';
 import { startLocalDynamo } from '../../testing.js';
 import { expectPositionals, HELP_OPTION, parseCommandLine, parseInteger } from '../args.js';
 import type { Command } from '../command.js';
-import { formatSummary, summarize, type WorkerReport } from '../demo-check.js';
+import { formatSummary, type Hold, summarize, type WorkerReport } from '../demo-check.js';
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import { type Io, PREFIX } from '../io.js';
-import { COUNTER_KEY, DEMO_RESOURCE, DEMO_WORKER_COMMAND, type WorkerMessage } from './demo-worker.js';
+import {
+  COUNTER_KEY,
+  DEMO_LEASE_SECONDS,
+  DEMO_RESOURCE,
+  DEMO_WORKER_COMMAND,
+  type WorkerCounts,
+  type WorkerMessage,
+} from './demo-worker.js';
 
-const OPTIONS = { ...HELP_OPTION, workers: { type: 'string' }, increments: { type: 'string' } } as const;
+const OPTIONS = {
+  ...HELP_OPTION,
+  workers: { type: 'string' },
+  increments: { type: 'string' },
+  'no-crash': { type: 'boolean' },
+} as const;
 
 const LOCK_TABLE = 'dynamo_dlm_locks';
 const DATA_TABLE = 'dynamo_dlm_demo_data';
@@ -34,7 +46,9 @@ export const demoCommand: Command = async (args, io) => {
   expectPositionals('demo', positionals, []);
   const workers = parseInteger('demo', 'workers', values.workers, 1, 16) ?? 4;
   const increments = parseInteger('demo', 'increments', values.increments, 1, 1000) ?? 50;
-  const total = workers * increments;
+  // Worker 0 dies holding the lock halfway through, unless told not to or alone.
+  const crashAfter = values['no-crash'] === true || workers < 2 ? undefined : Math.floor(increments / 2);
+  const total = workers * increments - (crashAfter === undefined ? 0 : increments - crashAfter);
   const started = Date.now();
 
   const local = await startLocalDynamo({ tableName: LOCK_TABLE });
@@ -43,10 +57,19 @@ export const demoCommand: Command = async (args, io) => {
     io.out(
       `dynamo-dlm demo: ${workers} worker processes each increment one shared counter ${increments} times (read, then write),`,
     );
-    io.out(`each increment under the lock \`${DEMO_RESOURCE}\`, on dynalite at ${local.endpoint}`);
+    io.out(
+      `each increment under the lock \`${DEMO_RESOURCE}\` (${DEMO_LEASE_SECONDS} s lease), on dynalite at ${local.endpoint}`,
+    );
+    if (crashAfter !== undefined) {
+      io.out(
+        `worker 0 is killed while holding the lock after ${crashAfter} increments: the others wait for its lease to run out, then take over`,
+      );
+    }
 
     const done = new Array<number>(workers).fill(0);
-    const reports: WorkerReport[] = [];
+    const holds: Hold[][] = Array.from({ length: workers }, () => []);
+    const counts: (WorkerCounts | undefined)[] = new Array(workers).fill(undefined);
+    const crashed = new Array<boolean>(workers).fill(false);
     let running = workers;
     const progress = createProgress(
       io,
@@ -55,15 +78,26 @@ export const demoCommand: Command = async (args, io) => {
       () => progressLine(sum(done), total, workers, running),
     );
     const exits = Array.from({ length: workers }, (_, worker) => {
-      const child = spawnWorker(local.endpoint, worker, increments);
+      const child = spawnWorker(local.endpoint, worker, increments, worker === 0 ? crashAfter : undefined);
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         const message = parseMessage(line);
-        if (message?.type === 'progress') {
+        if (message === undefined) return;
+        if (message.type === 'progress') {
           done[worker] = message.done;
+          holds[worker]?.push(message.hold);
           progress.update();
-        } else if (message?.type === 'report') {
-          const { type: _type, ...report } = message;
-          reports.push(report);
+        } else {
+          const { type, ...rest } = message;
+          if (type === 'crash') {
+            holds[worker]?.push(message.hold);
+            crashed[worker] = true;
+          }
+          counts[worker] = {
+            attempts: rest.attempts,
+            waits: rest.waits,
+            staleWrites: rest.staleWrites,
+            takeovers: rest.takeovers,
+          };
         }
       });
       return new Promise<number | null>((resolve) => {
@@ -82,10 +116,16 @@ export const demoCommand: Command = async (args, io) => {
       new GetItemCommand({ TableName: DATA_TABLE, Key: { resource_id: { S: COUNTER_KEY } }, ConsistentRead: true }),
     );
     const counter = Number(out.Item?.value?.N ?? '0');
-    const summary = summarize(reports, counter, total);
+    const reports: WorkerReport[] = [];
+    holds.forEach((h, worker) => {
+      const c = counts[worker];
+      if (c !== undefined) reports.push({ worker, holds: h, crashed: crashed[worker] === true, ...c });
+    });
+    const summary = summarize(reports, counter, sum(done));
     for (const line of formatSummary(summary, Date.now() - started)) io.out(line);
-    const failed = codes.filter((c) => c !== 0).length;
-    if (failed > 0 || reports.length !== workers) {
+    // Every worker must have finished normally, except the one told to crash, which must have crashed.
+    const failed = codes.filter((code, worker) => (crashed[worker] ? code !== null : code !== 0)).length;
+    if (failed > 0 || reports.length !== workers || (crashAfter !== undefined && summary.crashed !== 1)) {
       io.err(`${PREFIX} ${failed} worker(s) failed; ${reports.length} of ${workers} reported`);
       return EXIT.ERROR;
     }
@@ -99,7 +139,12 @@ export const demoCommand: Command = async (args, io) => {
   }
 };
 
-function spawnWorker(endpoint: string, worker: number, increments: number): ChildProcess {
+function spawnWorker(
+  endpoint: string,
+  worker: number,
+  increments: number,
+  crashAfter: number | undefined,
+): ChildProcess {
   const env: Record<string, string | undefined> = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'local',
@@ -123,6 +168,7 @@ function spawnWorker(endpoint: string, worker: number, increments: number): Chil
       String(worker),
       '--increments',
       String(increments),
+      ...(crashAfter === undefined ? [] : ['--crash-after', String(crashAfter)]),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env },
   );
