@@ -56,8 +56,9 @@ command's exit code (128+N if it died of signal N).
 
 The command gets DYNAMO_DLM_FENCING_TOKEN (a number, strictly increasing for each acquisition
 of <resource>: pass it to what you write, so that a stale holder's writes can be rejected) and
-DYNAMO_DLM_RESOURCE. SIGINT, SIGTERM and SIGHUP are passed on to the command; while waiting they
-cancel the wait. If the lease is lost while the command runs (taken over, or DynamoDB
+DYNAMO_DLM_RESOURCE. SIGTERM and SIGHUP are passed on to the command, and so is SIGINT when no
+terminal is attached (on a terminal, Ctrl-C reaches the command directly, once). While waiting,
+any of them cancels the wait (exit 128+N). If the lease is lost while the command runs (taken over, or DynamoDB
 unreachable for too long), the command gets SIGTERM, then SIGKILL after --kill-after seconds,
 and dynamo-dlm exits ${EXIT.LEASE_LOST}.
 

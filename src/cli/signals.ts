@@ -21,3 +21,14 @@ export function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.S
     });
   });
 }
+
+/**
+ * Whether `run` passes `signal` on to its command. Ctrl-C on a terminal already reaches the
+ * command (it is in the terminal's foreground process group, as `run` is): passing it on too
+ * would deliver it twice, and a second SIGINT can interrupt the command's own clean-up (a
+ * Python `finally`, for one). So on a terminal SIGINT is left to the terminal; everything else,
+ * and SIGINT sent to `run` by a supervisor when no terminal is attached, is passed on. Pure.
+ */
+export function shouldForward(signal: NodeJS.Signals, onTerminal: boolean): boolean {
+  return !(signal === 'SIGINT' && onTerminal);
+}

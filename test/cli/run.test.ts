@@ -111,6 +111,60 @@ describe('dynamo-dlm run', () => {
     expect((await item('forward'))?.expires_ms?.N).toBe('0');
   });
 
+  test("without a terminal, SIGINT is passed on too; the exit code is the command's", async () => {
+    const pidFile = join(dir, 'int.pid');
+    const intFile = join(dir, 'int.got');
+    const run = startCli([
+      'run',
+      'interrupted',
+      ...conn(),
+      '--',
+      ...node(
+        `const fs = require('fs');
+         process.on('SIGINT', () => { fs.writeFileSync(process.argv[2], 'int'); process.exit(5); });
+         fs.writeFileSync(process.argv[1], String(process.pid));
+         setInterval(() => {}, 1000);`,
+        pidFile,
+        intFile,
+      ),
+    ]);
+    await waitFor('the child to start', () =>
+      existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '' ? true : undefined,
+    );
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(5);
+    expect(readFileSync(intFile, 'utf8')).toBe('int');
+    expect((await item('interrupted'))?.expires_ms?.N).toBe('0');
+  });
+
+  test('a signal while waiting cancels the wait: exit 130, the command never runs', async () => {
+    const holder = new DynamoDbLock('cancelled', { client, tableName: table, duration: 20 });
+    expect(await holder.acquire()).toBe(true);
+    try {
+      const marker = join(dir, 'cancelled.ran');
+      const run = startCli([
+        'run',
+        'cancelled',
+        ...conn(),
+        '--verbose',
+        '--',
+        ...node("require('fs').writeFileSync(process.argv[1], 'ran')", marker),
+      ]);
+      await waitFor('the wait to begin', () =>
+        run.output().stderr.includes('waiting for `cancelled`') ? true : undefined,
+      );
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain('SIGINT: stopped waiting for `cancelled`');
+      expect(existsSync(marker)).toBe(false);
+      expect(holder.locked()).toBe(true);
+    } finally {
+      await holder.release();
+    }
+  });
+
   test('--no-wait exits 75 without running the command when the lock is held elsewhere', async () => {
     const holder = new DynamoDbLock('busy', { client, tableName: table, duration: 20 });
     expect(await holder.acquire()).toBe(true);

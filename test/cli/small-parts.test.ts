@@ -6,6 +6,7 @@ import { exportLines } from '../../src/cli/commands/local.js';
 import { FirstContactGuard } from '../../src/cli/first-contact.js';
 import { forceReleaseRequest } from '../../src/cli/force-release.js';
 import { isNodeVersionSupportWarning, quietSdkNodeVersionWarning } from '../../src/cli/quiet-sdk-warning.js';
+import { shouldForward } from '../../src/cli/signals.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { createWaitDisplay, waitMode } from '../../src/cli/wait-display.js';
 import { DynamoDbError, TableNotFoundError } from '../../src/index.js';
@@ -109,6 +110,13 @@ describe('the SDK warning filter', () => {
 });
 
 describe('small helpers', () => {
+  test('SIGINT is left to the terminal when there is one; other signals are always passed on', () => {
+    expect(shouldForward('SIGINT', true)).toBe(false);
+    expect(shouldForward('SIGINT', false)).toBe(true);
+    expect(shouldForward('SIGTERM', true)).toBe(true);
+    expect(shouldForward('SIGHUP', true)).toBe(true);
+  });
+
   test('local prints shell lines for the SDK and the CLI', () => {
     expect(exportLines('http://127.0.0.1:5000', 'locks')).toEqual([
       'export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:5000',

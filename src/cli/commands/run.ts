@@ -11,7 +11,7 @@ import { HELP } from '../help.js';
 import { type Io, PREFIX } from '../io.js';
 import { readLock } from '../read-lock.js';
 import { childEnv, parseRunArgs, type RunPlan } from '../run-plan.js';
-import { FORWARDED_SIGNALS, onSignals } from '../signals.js';
+import { FORWARDED_SIGNALS, onSignals, shouldForward } from '../signals.js';
 import { createWaitDisplay, waitMode } from '../wait-display.js';
 
 /** `dynamo-dlm run <resource> [options] -- <command> [args...]`. */
@@ -65,6 +65,7 @@ export const runCommand: Command = async (args, io) => {
   let received: NodeJS.Signals | undefined;
   const offSignals = onSignals(FORWARDED_SIGNALS, (signal) => {
     if (child !== undefined) {
+      if (!shouldForward(signal, io.stdinIsTTY || io.stderrIsTTY)) return;
       say(`passing ${signal} on to the command`);
       child.kill(signal);
     } else {
