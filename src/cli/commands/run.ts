@@ -37,8 +37,6 @@ export const runCommand: Command = async (args, io) => {
   const logger = cliLogger(io, plan.verbose);
   const contact = new FirstContactGuard();
   let unreachable: unknown;
-  // One handler for the whole command: while waiting, a signal cancels the wait; once the
-  // command runs, it is passed on, and the command decides when to exit.
   const waiting = new AbortController();
   const lock = new DynamoDbLock(plan.resourceId, {
     tableName,
@@ -61,6 +59,8 @@ export const runCommand: Command = async (args, io) => {
     ...(plan.duration === undefined ? {} : { duration: plan.duration }),
   });
 
+  // One handler for the whole command: while waiting, a signal cancels the wait; once the
+  // command runs, it is passed on, and the command decides when to exit.
   let child: ChildProcess | undefined;
   let received: NodeJS.Signals | undefined;
   const offSignals = onSignals(FORWARDED_SIGNALS, (signal) => {
