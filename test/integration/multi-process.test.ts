@@ -78,10 +78,10 @@ describe('multiple processes on dynalite', () => {
         resolve({ code, signal, events, stderr, ms: performance.now() - started });
       });
     });
-    const next = (match: (event: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
+    const next = (match: (event: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no matching event from ${script}; stderr: ${stderr}`)),
+          () => reject(new Error(`no matching event from ${script}; saw ${JSON.stringify(events)}; stderr: ${stderr}`)),
           timeoutMs,
         );
         const check = () => {
@@ -137,12 +137,13 @@ describe('multiple processes on dynalite', () => {
 
   test('fencing: tokens strictly increase over many acquisitions from several processes, with expiry takeovers', async () => {
     const modes = ['abandon', 'release', 'abandon', 'release'];
-    const runs = await Promise.all(modes.map((mode) => start('fencing-worker.mjs', ['fencing', '8', mode]).done));
+    const runs = await Promise.all(modes.map((mode) => start('fencing-worker.mjs', ['fencing', '6', mode]).done));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const acquisitions = runs
-      .flatMap((r) => r.events as { at: number; token: number; tookOver: boolean; abandoned?: boolean }[])
+      .flatMap((r) => r.events as { at?: number; token: number; tookOver: boolean; abandoned?: boolean }[])
+      .filter((e): e is typeof e & { at: number } => e.at !== undefined)
       .sort((a, b) => a.at - b.at);
-    expect(acquisitions).toHaveLength(4 * 8 + 2);
+    expect(acquisitions).toHaveLength(4 * 6 + 2);
     expect(new Set(acquisitions.map((a) => a.token)).size).toBe(acquisitions.length);
     for (let i = 1; i < acquisitions.length; i++) {
       expect(acquisitions[i]!.token).toBeGreaterThan(acquisitions[i - 1]!.token);
