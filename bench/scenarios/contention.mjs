@@ -7,9 +7,9 @@ import { jain, nowMs, round, summary } from '../lib/stats.mjs';
 const WORKER = new URL('../workers/contention-worker.mjs', import.meta.url);
 const HOLD_MS = 5;
 
-async function runOnce(server, tableName, n, windowMs) {
+export async function runOnce(server, tableName, n, windowMs, backoff) {
   const resourceId = `contended-${n}-${Date.now()}`;
-  const arg = JSON.stringify({ endpoint: server.endpoint, tableName, resourceId, holdMs: HOLD_MS });
+  const arg = JSON.stringify({ endpoint: server.endpoint, tableName, resourceId, holdMs: HOLD_MS, backoff });
   const children = Array.from({ length: n }, () =>
     fork(WORKER, [arg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );

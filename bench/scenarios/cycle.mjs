@@ -32,6 +32,9 @@ export async function runCycle(server, { quick }) {
   const blocks = quick ? 5 : 45;
   for (let i = 0; i < (quick ? 60 : 150); i++) for (const n of names) await arms[n]();
   const samples = Object.fromEntries(names.map((n) => [n, []]));
+  // Process CPU per cycle, client and in-process server together: far less disturbed by other
+  // work on a shared machine than wall time, and what bounds throughput when CPU is scarce.
+  const cpu = Object.fromEntries(names.map((n) => [n, []]));
   const writes = Object.fromEntries(names.map((n) => [n, 0]));
   const ratios = [];
   for (let b = 0; b < blocks; b++) {
@@ -41,11 +44,14 @@ export async function runCycle(server, { quick }) {
     for (const n of order) {
       const block = [];
       const w0 = server.counts();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < blockSize; i++) {
         const t0 = performance.now();
         await arms[n]();
         block.push(performance.now() - t0);
       }
+      const c = process.cpuUsage(c0);
+      cpu[n].push((c.user + c.system) / 1000 / blockSize);
       writes[n] += writesBetween(w0, server.counts()).sent;
       samples[n].push(...block);
       medians[n] = quantile(block, 0.5);
@@ -63,6 +69,9 @@ export async function runCycle(server, { quick }) {
     ratio: round(s.library.median / s.raw.median, 4),
     blockRatio: summary(ratios),
     requestShapeRatio: round(s.libraryRequestsByHand.median / s.raw.median, 4),
+    cpuMsPerCycle: Object.fromEntries(names.map((n) => [n, summary(cpu[n])])),
+    cpuRatio: round(quantile(cpu.library, 0.5) / quantile(cpu.raw, 0.5), 4),
+    libraryOverByHandCpu: round(quantile(cpu.library, 0.5) / quantile(cpu.libraryRequestsByHand, 0.5), 4),
     writesPerCycle: Object.fromEntries(names.map((n) => [n, round(writes[n] / samples[n].length)])),
   };
 }

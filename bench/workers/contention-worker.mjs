@@ -1,11 +1,15 @@
 // One contending process: acquire -> hold 5 ms -> release, until the parent's deadline.
 // Timestamps are on the system-wide monotonic clock so the parent can line processes up.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTENTION_BACKOFF } from '../../dist/backoff.js';
 import { DynamoDbLock } from '../../dist/index.js';
 import { makeClient } from '../lib/server.mjs';
 import { nowMs } from '../lib/stats.mjs';
 
-const { endpoint, tableName, resourceId, holdMs } = JSON.parse(process.argv[2]);
+const { endpoint, tableName, resourceId, holdMs, backoff } = JSON.parse(process.argv[2]);
+// Diagnostics only (bench/diagnose/backoff-sweep.mjs): try other contention backoff constants
+// without rebuilding, by overwriting the policy object the lock reads on every retry.
+if (backoff !== undefined) Object.assign(CONTENTION_BACKOFF, backoff);
 const client = makeClient(endpoint);
 let contended = 0;
 let backoffMs = 0;

@@ -33,7 +33,8 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     const holder = new DynamoDbLock('held-long', options, { clock });
     expect(await holder.acquire()).toBe(true);
     const expiresAt = holder.expiresAt!.getTime();
-    clock.advance(950);
+    // 400 ms to go (with the skew): room for three refusals at the contention backoff (50, 100, 200 ms).
+    clock.advance(650);
 
     const events: (ContendedEvent & { at: number })[] = [];
     let acquiredAt = 0;

@@ -5,7 +5,7 @@ describe('backoffDelay', () => {
   test('ceilings double from base and stop at the cap (random = just under 1)', () => {
     const top = () => 0.999_999;
     const ceilings = [1, 2, 3, 4, 5, 6, 7].map((n) => Math.round(backoffDelay(CONTENTION_BACKOFF, n, top)));
-    expect(ceilings).toEqual([10, 20, 40, 80, 160, 200, 200]);
+    expect(ceilings).toEqual([50, 100, 200, 200, 200, 200, 200]);
     const throttle = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => Math.round(backoffDelay(THROTTLE_BACKOFF, n, top)));
     expect(throttle).toEqual([50, 100, 200, 400, 800, 1600, 2000, 2000]);
   });
@@ -14,7 +14,7 @@ describe('backoffDelay', () => {
     const seq = [0, 0.25, 0.5];
     let i = 0;
     const random = () => seq[i++]!;
-    expect([3, 3, 3].map((n) => backoffDelay(CONTENTION_BACKOFF, n, random))).toEqual([0, 10, 20]);
+    expect([3, 3, 3].map((n) => backoffDelay(CONTENTION_BACKOFF, n, random))).toEqual([0, 50, 100]);
   });
 
   test('a huge attempt number neither overflows nor exceeds the cap', () => {
