@@ -52,7 +52,11 @@ export function simulate({ n, policy, netMs, serverMs, holdMs = 5.3, seconds = 6
   const tryAcquire = (w, t, contended) =>
     write(
       t,
-      () => (holder === -1 ? ((holder = w), true) : false),
+      () => {
+        if (holder !== -1) return false;
+        holder = w;
+        return true;
+      },
       (ok) => {
         const now = events.current;
         if (ok) {
@@ -61,7 +65,9 @@ export function simulate({ n, policy, netMs, serverMs, holdMs = 5.3, seconds = 6
           const releaseAt = now + holdMs;
           write(
             releaseAt,
-            () => (holder = -1),
+            () => {
+              holder = -1;
+            },
             () => {
               const yieldMs = polite && (waited || waitedLast[w]) ? backoffDelay(policy, 1, random) : 0;
               waitedLast[w] = waited;
