@@ -278,12 +278,17 @@ export class DynamoDbLock implements AsyncDisposable {
     // Set once a write may have been applied without our hearing of it: then giving up must
     // clear it, or a lease would be held that nobody knows about.
     let maybeApplied = false;
+    let cancelAttempt: (() => void) | undefined;
     try {
       for (;;) {
         attempts++;
         const now = clock.now();
         const sent = clock.monotonic();
         let delay: number;
+        // The timeout bounds the write in flight too: a hung request (a client without a request
+        // timeout) must not hold `acquire({ timeout })` past its deadline.
+        const attempt = this.#attemptSignal(a.signal, deadline);
+        cancelAttempt = attempt.cancel;
         try {
           const out = await this.#send(
             acquireRequest({
@@ -295,7 +300,7 @@ export class DynamoDbLock implements AsyncDisposable {
               skewMs: o.skewMs,
               retentionS: o.retentionS,
             }),
-            a.signal,
+            attempt.signal,
           );
           maybeApplied = false;
           return this.#newLease(code, now, sent, out, started, attempts, a);
@@ -303,6 +308,11 @@ export class DynamoDbLock implements AsyncDisposable {
           if (a.signal?.aborted) {
             maybeApplied = true;
             throw abortError(a.signal);
+          }
+          if (attempt.timedOut()) {
+            // Cut off at the deadline: the write may still have been applied.
+            maybeApplied = true;
+            return undefined;
           }
           const kind = classify(error);
           if (kind === 'conditional') {
@@ -338,11 +348,13 @@ export class DynamoDbLock implements AsyncDisposable {
             throw this.#wrap(error, 'acquire');
           }
         }
+        attempt.cancel();
         const remaining = deadline - clock.monotonic();
         if (remaining <= 0) return undefined;
         await clock.sleep(Math.min(delay, remaining), a.signal);
       }
     } finally {
+      cancelAttempt?.();
       if (maybeApplied) await this.#clearAmbiguous(code);
     }
   }
@@ -458,6 +470,12 @@ export class DynamoDbLock implements AsyncDisposable {
       const now = clock.now();
       const sent = clock.monotonic();
       const deadline = lease.endMono - o.marginMs;
+      if (sent >= deadline) {
+        // Already past the point where the signal aborts (the process was paused, or the event
+        // loop blocked): the lease is lost by our clock, and a write now would only log noise.
+        this.#lose(lease, lease.renewFailure === undefined ? 'expired' : 'unreachable', lease.renewFailure);
+        throw lease.lost;
+      }
       // A renewal that is still unanswered when the lease would end is worthless: cut it off.
       const timeout = new AbortController();
       const cancelTimeout = clock.setTimer(Math.max(0, deadline - sent), () => timeout.abort());
@@ -603,6 +621,25 @@ export class DynamoDbLock implements AsyncDisposable {
       () => undefined,
     );
     return run;
+  }
+
+  /** The caller's signal, plus an abort at `deadline` (monotonic ms) when there is one. */
+  #attemptSignal(
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): { signal: AbortSignal | undefined; timedOut: () => boolean; cancel: () => void } {
+    if (!Number.isFinite(deadline)) return { signal, timedOut: () => false, cancel: () => undefined };
+    const controller = new AbortController();
+    let timedOut = false;
+    const cancel = this.#clock.setTimer(Math.max(0, deadline - this.#clock.monotonic()), () => {
+      timedOut = true;
+      controller.abort();
+    });
+    return {
+      signal: signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]),
+      timedOut: () => timedOut,
+      cancel,
+    };
   }
 
   #send(input: UpdateItemCommandInput, signal?: AbortSignal): Promise<UpdateItemCommandOutput> {

@@ -128,6 +128,20 @@ describe.each(backends())('DynamoDbLock on $name', (backend) => {
     await b.release();
   });
 
+  test('timeout bounds a hung request: applied but unanswered, it is cut off at the deadline and cleared', async () => {
+    const id = fresh('hung');
+    const lock = make(id, { duration: 30 });
+    faults.inject({ kind: 'timeout', applied: true }, { operation: 'UpdateItem' });
+    const started = performance.now();
+    expect(await lock.acquire({ timeout: 0.5 })).toBe(false);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    // The write did land (a 30 s lease); the lock released it rather than leave it held.
+    const other = make(id);
+    expect(await other.acquire({ blocking: false })).toBe(true);
+    expect(other.tookOver).toBe(false);
+    await other.release();
+  });
+
   test('expiry takeover: a holder that never releases is taken over after its lease (+ skew), tookOver true', async () => {
     const id = fresh('expiry');
     const crashed = make(id, { duration: 0.5 });

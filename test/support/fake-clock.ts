@@ -73,6 +73,23 @@ export class FakeClock implements Clock {
     for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  /**
+   * Models a paused process (SIGSTOP, a long GC, a blocked event loop): both clocks jump by `ms`
+   * at once, and only then do the overdue timers fire, in order, each seeing the late time.
+   */
+  async pause(ms: number): Promise<void> {
+    await this.flush();
+    this.#wall += ms;
+    this.#mono += ms;
+    for (;;) {
+      const due = this.#timers.filter((t) => t.at <= this.#mono).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (due === undefined) break;
+      this.#timers = this.#timers.filter((t) => t !== due);
+      due.fn();
+      await this.flush();
+    }
+  }
+
   /** Moves both clocks forward by `ms`, firing due timers in order and flushing between them. */
   async advance(ms: number): Promise<void> {
     const target = this.#mono + ms;

@@ -146,6 +146,18 @@ describe('renewal failures', () => {
     expect(fake.of('extend')[0]?.signal?.aborted).toBe(true);
   });
 
+  test('a paused process: the overdue renewal is not sent; the lease is lost as expired, quietly', async () => {
+    const { clock, fake, lock, log } = setup();
+    await lock.acquire({ autoRenew: true });
+    await clock.pause(5_000);
+    expect(fake.of('extend')).toHaveLength(0);
+    expect(lock.signal.aborted).toBe(true);
+    expect(reasonOf(lock.signal)).toBe('expired');
+    expect(log.warnings().filter((w) => /transient|throttled/.test(w))).toEqual([]);
+    await expect(lock.extend()).rejects.toMatchObject({ reason: 'expired' });
+    expect(fake.of('extend')).toHaveLength(0);
+  });
+
   test('ambiguous renewal: applied but the response lost, then a retry succeeds => NOT lost', async () => {
     const { clock, fake, lock, t0, events } = setup();
     fake.script('extend', reset(), {});
@@ -284,6 +296,36 @@ describe('acquire', () => {
     expect(fake.of('release')).toHaveLength(0);
     fake.otherwise('acquire', () => ({}));
     expect(await lock.acquire()).toBe(true);
+  });
+
+  test('timeout bounds a hung write too: false at the deadline, and the write (maybe applied) is cleared', async () => {
+    const { clock, fake, lock, t0 } = setup();
+    fake.script('acquire', 'hang');
+    let result: boolean | undefined;
+    const pending = lock.acquire({ timeout: 1 }).then((r) => {
+      result = r;
+    });
+    await clock.advance(999);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    await pending;
+    expect(result).toBe(false);
+    expect(fake.of('acquire')).toHaveLength(1);
+    expect(fake.of('acquire')[0]?.signal?.aborted).toBe(true);
+    expect(fake.of('release')).toHaveLength(1);
+    expect(fake.of('release')[0]?.at).toBe(t0 + 1_000);
+    expect(fake.of('release')[0]?.input.ExpressionAttributeValues?.[':code']).toEqual(
+      fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'],
+    );
+    expect(clock.pendingTimers).toBe(0);
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('a timeout that never fires leaves no timer behind', async () => {
+    const { clock, lock } = setup();
+    expect(await lock.acquire({ timeout: 60 })).toBe(true);
+    await lock.release();
+    expect(clock.pendingTimers).toBe(0);
   });
 
   test('non-blocking: one write, false when held elsewhere', async () => {
