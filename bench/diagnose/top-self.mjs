@@ -15,6 +15,7 @@ for (const node of p.nodes) {
   busy += t;
   let key;
   if (url.includes('/dist/') && !url.includes('node_modules')) key = `dynamo-dlm ${url.split('/dist/')[1]} ${fn}`;
+  else if (url.includes('node_modules/dynalite/')) key = `dynalite ${url.split('node_modules/dynalite/')[1]}`;
   else if (url.includes('node_modules')) key = 'SDK and other dependencies';
   else if (url.startsWith('node:')) key = 'Node core';
   else key = `native ${fn}`;

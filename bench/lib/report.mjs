@@ -44,6 +44,16 @@ export function table(r) {
       `${f(h.median, 3)} [${f(h.p10)}-${f(h.p90)}]`,
       `vs floor ${f(c.requestShapeRatio, 3)}`,
     );
+    if (c.cpuMsPerCycle) {
+      const cpu = c.cpuMsPerCycle;
+      row(
+        'CPU ms/cycle (client+server)',
+        `lib ${f(cpu.library.median, 3)}`,
+        `raw ${f(cpu.raw.median, 3)}`,
+        `by hand ${f(cpu.libraryRequestsByHand.median, 3)}`,
+        `lib/raw ${f(c.cpuRatio, 3)}; lib/by hand ${f(c.libraryOverByHandCpu, 3)}`,
+      );
+    }
   }
   if (r.contention) {
     const c = r.contention;
