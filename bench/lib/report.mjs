@@ -59,9 +59,9 @@ export function table(r) {
     const c = r.contention;
     lines.push('', `2. Contention (${c.runs[0]?.windowMs / 1000} s per N; hold ${c.holdMs} ms; ${c.server})`);
     row('N', 'acq/s', '% of ideal', 'hand-off p50', 'hand-off p99', 'Jain', 'writes/acq');
-    for (const x of [c.ideal, ...c.runs]) {
+    for (const x of [c.ideal, ...c.runs, ...(c.oneProcess ? [c.oneProcess] : [])]) {
       row(
-        x.n === 1 ? '1 (ideal reference)' : x.n,
+        x.n === 1 ? '1 (ideal reference)' : x.processes === 1 ? `${x.n} in ONE process` : x.n,
         f(x.acqPerSec, 1),
         x.n === 1 ? '100' : f(100 * x.ofIdeal, 1),
         `${f(x.handoffMs.median)} ms`,

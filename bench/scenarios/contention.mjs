@@ -1,5 +1,6 @@
 // Scenario 2: N worker processes contend for one resource. The server (dynalite) runs in this
-// bench process; the workers are child processes with their own SDK clients.
+// bench process; the workers are child processes with their own SDK clients. A second part puts
+// N lock instances in ONE child process (one client), as concurrent requests of one server would.
 import { fork } from 'node:child_process';
 import { freshTable, makeClient, writesBetween } from '../lib/server.mjs';
 import { jain, nowMs, round, summary } from '../lib/stats.mjs';
@@ -7,10 +8,11 @@ import { jain, nowMs, round, summary } from '../lib/stats.mjs';
 const WORKER = new URL('../workers/contention-worker.mjs', import.meta.url);
 const HOLD_MS = 5;
 
-export async function runOnce(server, tableName, n, windowMs, backoff) {
+export async function runOnce(server, tableName, n, windowMs, backoff, { inOneProcess = false } = {}) {
   const resourceId = `contended-${n}-${Date.now()}`;
-  const arg = JSON.stringify({ endpoint: server.endpoint, tableName, resourceId, holdMs: HOLD_MS, backoff });
-  const children = Array.from({ length: n }, () =>
+  const instances = inOneProcess ? n : 1;
+  const arg = JSON.stringify({ endpoint: server.endpoint, tableName, resourceId, holdMs: HOLD_MS, backoff, instances });
+  const children = Array.from({ length: n / instances }, () =>
     fork(WORKER, [arg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
   const results = children.map(
@@ -35,20 +37,23 @@ export async function runOnce(server, tableName, n, windowMs, backoff) {
   const perWorker = [];
   let contended = 0;
   let backoffMs = 0;
-  outs.forEach((o, w) => {
-    perWorker.push(o.records.length / 4);
+  for (const o of outs) {
     contended += o.contended;
     backoffMs += o.backoffMs;
-    for (let i = 0; i < o.records.length; i += 4) {
-      acquisitions.push({
-        w,
-        acquiredAt: o.records[i],
-        releaseCalledAt: o.records[i + 1],
-        releasedAt: o.records[i + 2],
-        waitMs: o.records[i + 3],
-      });
+    for (const records of o.records) {
+      const w = perWorker.length;
+      perWorker.push(records.length / 4);
+      for (let i = 0; i < records.length; i += 4) {
+        acquisitions.push({
+          w,
+          acquiredAt: records[i],
+          releaseCalledAt: records[i + 1],
+          releasedAt: records[i + 2],
+          waitMs: records[i + 3],
+        });
+      }
     }
-  });
+  }
   acquisitions.sort((a, b) => a.acquiredAt - b.acquiredAt);
   const handoff = [];
   let overlaps = 0;
@@ -62,6 +67,7 @@ export async function runOnce(server, tableName, n, windowMs, backoff) {
   const count = acquisitions.length;
   return {
     n,
+    processes: children.length,
     windowMs,
     acquisitions: count,
     acqPerSec: round(count / (windowMs / 1000), 2),
@@ -96,6 +102,9 @@ export async function runContention(server, { quick }) {
     r.ofIdeal = round(r.acqPerSec / ideal.acqPerSec, 4);
     runs.push(r);
   }
+  // The same 8 waiters as lock instances in one process: today each polls DynamoDB on its own.
+  const oneProcess = await runOnce(server, tableName, 8, windowMs, undefined, { inOneProcess: true });
+  oneProcess.ofIdeal = round(oneProcess.acqPerSec / ideal.acqPerSec, 4);
   return {
     server: 'dynalite in the bench process (in-process server); workers are child processes',
     holdMs: HOLD_MS,
@@ -103,5 +112,6 @@ export async function runContention(server, { quick }) {
       'ideal acq/s = what ONE worker process achieves alone in the same harness (acquire -> hold 5 ms -> release, back to back), i.e. 1 / (measured hold + measured uncontended acquire+release cycle)',
     ideal,
     runs,
+    oneProcess,
   };
 }
