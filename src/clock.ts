@@ -32,8 +32,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortError(signal as AbortSignal));
     };
-    // A waiting acquire must not keep the process alive on its own either: the caller's
-    // pending promise is what the caller waits on.
+    // Not unref'd: a caller awaiting `acquire()` at the top level of a script must be kept
+    // alive until the lock is had (lease timers, by contrast, are unref'd).
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();

@@ -35,6 +35,13 @@ import { checkResourceId, checkSeconds } from './validate.js';
 const MAX_RELEASE_ATTEMPTS = 5;
 /** Attempts a non-blocking acquire makes through throttling and transient failures. */
 const MAX_TRY_ATTEMPTS = 3;
+/** How long one release write may go unanswered before it counts as a transient failure. */
+const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
+
+/** A fresh owner code: 32 hex characters, as Python dynamo-dlm writes. */
+function newCode(): string {
+  return randomBytes(16).toString('hex');
+}
 
 /** One acquisition of the lock, from the successful write until release or loss. */
 interface Lease {
@@ -269,7 +276,7 @@ export class DynamoDbLock implements AsyncDisposable {
   async #acquireLoop(a: ResolvedAcquireOptions): Promise<Lease | undefined> {
     const clock = this.#clock;
     const o = this.#o;
-    const code = randomBytes(16).toString('hex');
+    let code = newCode();
     const started = clock.monotonic();
     const deadline = a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs;
     let attempts = 0;
@@ -303,7 +310,18 @@ export class DynamoDbLock implements AsyncDisposable {
             attempt.signal,
           );
           maybeApplied = false;
-          return this.#newLease(code, now, sent, out, started, attempts, a);
+          if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
+            return this.#newLease(code, now, sent, out, started, attempts, a);
+          }
+          // The answer came so late that the lease is already inside its safety margin: a lease
+          // the caller could not use. Give it back and try again, under a fresh owner code (our
+          // own released marker is closed to the old one).
+          await this.#clearAmbiguous(code);
+          code = newCode();
+          failures++;
+          if (!a.blocking) return undefined;
+          delay = backoffDelay(THROTTLE_BACKOFF, failures, clock.random);
+          o.logger.warn(`acquire of '${this.resourceId}' was answered too late to use the lease; retrying`);
         } catch (error) {
           if (a.signal?.aborted) {
             maybeApplied = true;
@@ -370,8 +388,10 @@ export class DynamoDbLock implements AsyncDisposable {
   ): Lease {
     const old = parseHolder(out.Attributes);
     const fencingToken = (old?.fencingToken ?? tokenBase(now)) + 1;
-    // A previous holder that neither released nor is us (a retried write) was taken over.
-    const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined && old.releaseCode !== code;
+    // A previous holder that had not released was taken over. Finding our own code means an
+    // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
+    // over", since needless recovery is safe and missed recovery is not.
+    const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
     const lease: Lease = {
       code,
       fencingToken,
@@ -402,6 +422,7 @@ export class DynamoDbLock implements AsyncDisposable {
 
   /** Best effort: release an acquisition whose write may have been applied unseen. */
   async #clearAmbiguous(code: string): Promise<void> {
+    const attempt = this.#attemptSignal(undefined, this.#clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
     try {
       await this.#send(
         releaseRequest({
@@ -411,6 +432,7 @@ export class DynamoDbLock implements AsyncDisposable {
           now: this.#clock.now(),
           retentionS: this.#o.retentionS,
         }),
+        attempt.signal,
       );
     } catch (error) {
       if (classify(error) !== 'conditional') {
@@ -419,6 +441,8 @@ export class DynamoDbLock implements AsyncDisposable {
           error,
         );
       }
+    } finally {
+      attempt.cancel();
     }
   }
 
@@ -470,6 +494,8 @@ export class DynamoDbLock implements AsyncDisposable {
       const now = clock.now();
       const sent = clock.monotonic();
       const deadline = lease.endMono - o.marginMs;
+      // Never ask for an end earlier than the one held: the server refuses to move it backwards.
+      const extendMs = Math.max(durationMs, lease.expiresAt - now);
       if (sent >= deadline) {
         // Already past the point where the signal aborts (the process was paused, or the event
         // loop blocked): the lease is lost by our clock, and a write now would only log noise.
@@ -487,14 +513,14 @@ export class DynamoDbLock implements AsyncDisposable {
             resourceId: this.resourceId,
             code: lease.code,
             now,
-            durationMs,
+            durationMs: extendMs,
             retentionS: o.retentionS,
           }),
           timeout.signal,
         );
         lease.renewFailure = undefined;
-        lease.endMono = sent + durationMs;
-        lease.expiresAt = now + durationMs;
+        lease.endMono = Math.max(lease.endMono, sent + durationMs);
+        lease.expiresAt = now + extendMs;
         if (!lease.ended) {
           this.#scheduleExpiry(lease);
           if (lease.autoRenew)
@@ -522,7 +548,8 @@ export class DynamoDbLock implements AsyncDisposable {
           this.#lose(lease, 'unreachable', error);
           throw lease.lost;
         }
-        await clock.sleep(delay);
+        // A renewal retry must not keep the process alive on its own.
+        await new Promise<void>((resolve) => clock.setTimer(delay, resolve));
       } finally {
         lease.renewSent = undefined;
         cancelTimeout();
@@ -530,7 +557,7 @@ export class DynamoDbLock implements AsyncDisposable {
     }
   }
 
-  #lose(lease: Lease, reason: LostReason, cause?: unknown): void {
+  #lose(lease: Lease, reason: LostReason, cause?: unknown, log = true): void {
     if (lease.lost !== undefined || lease.ended) return;
     const why = {
       taken: 'another owner holds it now',
@@ -547,7 +574,7 @@ export class DynamoDbLock implements AsyncDisposable {
     lease.autoRenew = false;
     lease.cancelRenew?.();
     lease.cancelExpiry?.();
-    this.#o.logger.warn(error.message);
+    if (log) this.#o.logger.warn(error.message);
     emit(
       this.#o.hooks,
       'lost',
@@ -562,8 +589,11 @@ export class DynamoDbLock implements AsyncDisposable {
   async #release(lease: Lease): Promise<void> {
     const clock = this.#clock;
     const o = this.#o;
+    let sent: number;
     for (let attempt = 1; ; attempt++) {
-      const sent = clock.monotonic();
+      sent = clock.monotonic();
+      // A release with no answer must not hang the caller's `finally` for ever.
+      const attemptSignal = this.#attemptSignal(undefined, sent + RELEASE_ATTEMPT_TIMEOUT_MS);
       try {
         await this.#send(
           releaseRequest({
@@ -573,6 +603,7 @@ export class DynamoDbLock implements AsyncDisposable {
             now: clock.now(),
             retentionS: o.retentionS,
           }),
+          attemptSignal.signal,
         );
         break;
       } catch (error) {
@@ -580,7 +611,7 @@ export class DynamoDbLock implements AsyncDisposable {
         if (kind === 'conditional') {
           // The original's WARNING, and a rejection: the work ran without the lock's protection.
           o.logger.warn(`Lock on '${this.resourceId}' expired and was taken by another owner before release`);
-          this.#lose(lease, 'taken', error);
+          this.#lose(lease, 'taken', error, false);
           throw lease.lost;
         }
         if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && sent < lease.endMono) {
@@ -588,6 +619,8 @@ export class DynamoDbLock implements AsyncDisposable {
           continue;
         }
         throw this.#wrap(error, 'release');
+      } finally {
+        attemptSignal.cancel();
       }
     }
     emit(
@@ -596,11 +629,10 @@ export class DynamoDbLock implements AsyncDisposable {
       { resourceId: this.resourceId, heldMs: clock.monotonic() - lease.acquiredMono, fencingToken: lease.fencingToken },
       o.logger,
     );
-    // Released cleanly, but had the lease run out before we did? Then say so: nobody took it,
-    // yet the work was not protected for a while.
-    if (lease.lost !== undefined && (lease.lost.reason !== 'expired' || clock.monotonic() >= lease.endMono)) {
-      throw lease.lost;
-    }
+    // Released cleanly, but had the lease run out before the release was sent? Then say so:
+    // nobody took it, yet the work was not protected for a while. A signal that aborted inside
+    // the safety margin, with the release still in time, lost nothing.
+    if (lease.lost !== undefined && sent >= lease.endMono) throw lease.lost;
   }
 
   #end(lease: Lease): void {

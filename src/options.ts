@@ -154,11 +154,12 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
       `Expected \`safetyMargin\` to be less than \`duration\` (${durationMs / 1000} s), got ${marginMs / 1000} s`,
     );
   }
+  // The default fits any lease, however short; only an explicit interval can be wrong.
   const renewMs =
     o.renewInterval === undefined
-      ? Math.max(1, Math.round(durationMs / 3))
+      ? Math.max(1, Math.min(Math.round(durationMs / 3), Math.floor((durationMs - marginMs) / 2)))
       : checkSeconds(o.renewInterval, 'renewInterval');
-  if (renewMs >= durationMs - marginMs) {
+  if (o.renewInterval !== undefined && renewMs >= durationMs - marginMs) {
     throw new InvalidArgumentError(
       `Expected \`renewInterval\` to be less than \`duration\` minus \`safetyMargin\` (${(durationMs - marginMs) / 1000} s), got ${renewMs / 1000} s`,
     );

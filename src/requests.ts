@@ -51,8 +51,11 @@ export interface AcquireRequest extends RequestContext {
  *
  * The condition admits a missing item, a released marker (`expires_ms` 0), a lease past its
  * end by more than the skew allowance (judged by `expires_ms`, or by Python's `expires` when
- * the item has no `expires_ms`), and our own code, so that retrying a write whose response was
- * lost succeeds instead of waiting out our own lease.
+ * the item has no `expires_ms`), and our own live lease, so that retrying a write whose response
+ * was lost succeeds instead of waiting out our own lease. Two guards stop a write of ours that
+ * the network delayed past a later one: it may not move our own lease end backwards, and it may
+ * not take our own released marker (the `NOT #code = :code` branch; written with NOT because a
+ * comparison with a missing attribute is false).
  *
  * The token is the old token plus one. When the item does not exist it starts from the
  * writer's clock in microseconds, so it still exceeds every token minted before the item was
@@ -67,13 +70,14 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
     UpdateExpression:
       'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
     ConditionExpression:
-      'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND (#expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)))',
     ExpressionAttributeNames: NAMES,
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ...leaseValues(r.now + r.durationMs, r.retentionS),
       ':base': { N: String(tokenBase(r.now)) },
       ':one': { N: '1' },
+      ':zero': { N: '0' },
       ':cutms': { N: String(cutoff) },
       ':cuts': { N: String(Math.floor(cutoff / 1000)) },
     },
@@ -93,13 +97,18 @@ export interface ExtendRequest extends RequestContext {
   readonly retentionS: number;
 }
 
-/** Extend: push the lease end out, only while the item still carries our code and is held. */
+/**
+ * Extend: push the lease end out, only while the item still carries our code and is held, and
+ * never backwards: a renewal the network delayed past a later one must not shorten the lease
+ * the server keeps below the one this process believes in. (The lock therefore never asks for
+ * an end earlier than the one it already has.)
+ */
 export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
   return {
     TableName: r.tableName,
     Key: { [ATTR.resourceId]: { S: r.resourceId } },
     UpdateExpression: 'SET #exp = :exp, #expms = :expms, #ttl = :ttl',
-    ConditionExpression: '#code = :code AND #expms > :zero',
+    ConditionExpression: '#code = :code AND #expms > :zero AND #expms <= :expms',
     ExpressionAttributeNames: {
       '#code': NAMES['#code'],
       '#exp': NAMES['#exp'],

@@ -80,8 +80,9 @@ describe.each(backends())('leases on $name', (backend) => {
     expect(lock.locked()).toBe(false);
     expect(faults.requests.filter((r) => r.fault === 'reset').length).toBeGreaterThanOrEqual(2);
     expect(log.warnings().some((w) => /transient/.test(w))).toBe(true);
-    // The lock could not renew; releasing now (nobody took it) still reports the loss.
-    await expect(lock.release()).rejects.toMatchObject({ reason: 'unreachable' });
+    // The signal told the work to stop; the release, still sent before the lease really ended
+    // and with nobody else holding it, lost nothing, so it resolves.
+    await expect(lock.release()).resolves.toBeUndefined();
   });
 
   test('a hung renewal is cut off and reported unreachable before the lease ends', async () => {
@@ -152,8 +153,9 @@ describe.each(backends())('leases on $name', (backend) => {
     faults.inject({ kind: 'server-error', status: 503 }, { operation: 'UpdateItem' });
     faults.inject({ kind: 'reset', applied: true }, { operation: 'UpdateItem' });
     expect(await lock.acquire({ timeout: 5 })).toBe(true);
-    // The retry found its own code on the item: no waiting out its own lease, no takeover.
-    expect(lock.tookOver).toBe(false);
+    // The retry found its own code on the item: no waiting out its own lease. What the unseen
+    // first write replaced is unknown, so tookOver errs on the side of recovery.
+    expect(lock.tookOver).toBe(true);
     await lock.release();
     expect(await make('transient').acquire({ blocking: false })).toBe(true);
   });

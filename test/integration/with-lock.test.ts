@@ -102,7 +102,13 @@ describe.each(backends())('withLock on $name', (backend) => {
     expect(refused).toEqual([true, true, true, true, true]);
   });
 
-  test('document-by-test: when the lease is lost during the work, withLock rejects with LockLostError', async () => {
+  test('document-by-test: when the lease is lost during the work and taken by another, withLock rejects with LockLostError', async () => {
+    const taker = new DynamoDbLock('wl-lost', {
+      tableName,
+      client: clientFor(backend),
+      clockSkewAllowance: 0,
+      logger: false,
+    });
     let workFinished = false;
     const result = withLock(
       'wl-lost',
@@ -110,6 +116,8 @@ describe.each(backends())('withLock on $name', (backend) => {
         // Renewals start failing: DynamoDB "unreachable" for this lock.
         faults.inject({ kind: 'reset' }, { operation: 'UpdateItem', times: 1_000 });
         await new Promise((resolve) => lock.signal.addEventListener('abort', resolve, { once: true }));
+        // The work ignores the signal; meanwhile the lease runs out and another owner takes it.
+        expect(await taker.acquire({ timeout: 5 })).toBe(true);
         faults.clear();
         workFinished = true;
         return 'done';
@@ -120,5 +128,27 @@ describe.each(backends())('withLock on $name', (backend) => {
     expect(workFinished).toBe(true);
     expect(error).toBeInstanceOf(LockLostError);
     expect((error as LockLostError).reason).toBe('unreachable');
+    expect(taker.locked()).toBe(true);
+    await taker.release();
+  });
+
+  test('document-by-test: when the signal aborted but the release still landed before the lease ended, withLock resolves', async () => {
+    let signalled: unknown;
+    const value = await withLock(
+      'wl-margin',
+      async (lock) => {
+        faults.inject({ kind: 'reset' }, { operation: 'UpdateItem', times: 1_000 });
+        await new Promise((resolve) => lock.signal.addEventListener('abort', resolve, { once: true }));
+        faults.clear();
+        signalled = lock.signal.reason;
+        return 'done';
+      },
+      // A wide safety margin leaves the release ample time inside the real lease.
+      { ...options, duration: 3, safetyMargin: 1.5, renewInterval: 0.5 },
+    );
+    expect(value).toBe('done');
+    expect(signalled).toBeInstanceOf(LockLostError);
+    expect((signalled as LockLostError).reason).toBe('unreachable');
+    expect(await probe('wl-margin')).toBe(true);
   });
 });

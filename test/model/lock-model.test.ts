@@ -214,7 +214,8 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
           } else {
             expect(result.ok).toBe(true);
             expect(item?.owner).toBe(c.i);
-            const end = start + (c.seconds === undefined ? D : Math.round(c.seconds * 1000));
+            // extend() never shortens a lease: the end only moves out.
+            const end = Math.max(lease.expires, start + (c.seconds === undefined ? D : Math.round(c.seconds * 1000)));
             lease.expires = end;
             item!.expires = end;
           }

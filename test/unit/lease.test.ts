@@ -13,7 +13,7 @@ import type { LockOptions } from '../../src/options.js';
 import { tokenBase } from '../../src/requests.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { conditionFailed, FakeClient, reset, throttled } from './fake-client.js';
+import { type Call, conditionFailed, FakeClient, reset, throttled } from './fake-client.js';
 
 const WALL = 1_700_000_000_000;
 
@@ -349,6 +349,43 @@ describe('acquire', () => {
     );
     expect(clock.pendingTimers).toBe(0);
     expect(await lock.acquire()).toBe(true);
+  });
+
+  test('an answer that arrives inside the safety margin is given back and retried under a fresh owner code', async () => {
+    const { clock, fake, lock } = setup();
+    fake.script('acquire', 'hang');
+    let result: boolean | undefined;
+    const pending = lock.acquire().then((r) => {
+      result = r;
+    });
+    // 3 s lease, 0.6 s margin: answered 2.5 s after sending, the lease is no longer usable.
+    await clock.advance(2_500);
+    fake.of('acquire')[0]?.resolve({});
+    await clock.advance(0);
+    const codeOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':code']?.S;
+    expect(fake.of('release')).toHaveLength(1);
+    expect(codeOf(fake.of('release')[0])).toBe(codeOf(fake.of('acquire')[0]));
+    await clock.advance(2_000);
+    await pending;
+    expect(result).toBe(true);
+    expect(fake.of('acquire')).toHaveLength(2);
+    expect(codeOf(fake.of('acquire')[1])).not.toBe(codeOf(fake.of('acquire')[0]));
+    expect(lock.locked()).toBe(true);
+    await lock.release();
+  });
+
+  test('extend() never asks for an end earlier than the one held', async () => {
+    const { clock, fake, lock } = setup();
+    await lock.acquire();
+    await clock.advance(500);
+    // 2.5 s left; asking for 1 s would shorten it, so the current end is kept.
+    await lock.extend(1);
+    expect(fake.of('extend')[0]?.input.ExpressionAttributeValues?.[':expms']).toEqual({ N: String(WALL + 3_000) });
+    await lock.extend(5);
+    expect(fake.of('extend')[1]?.input.ExpressionAttributeValues?.[':expms']).toEqual({
+      N: String(WALL + 500 + 5_000),
+    });
+    await lock.release();
   });
 
   test('a timeout that never fires leaves no timer behind', async () => {

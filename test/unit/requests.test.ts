@@ -34,11 +34,12 @@ describe('acquireRequest', () => {
     expect(v[':ttl']).toEqual({ N: String(1_700_000_002 + 60) });
     expect(v[':base']).toEqual({ N: String(1_700_000_000_250 * 1000) });
     expect(v[':one']).toEqual({ N: '1' });
+    expect(v[':zero']).toEqual({ N: '0' });
   });
 
-  test('admits a missing item, our own code, an expired lease (ms or Python seconds), judged with the skew', () => {
+  test('admits a missing item, our own live lease (never moved backwards), an expired lease (ms or Python seconds) judged with the skew, but not our own released marker', () => {
     expect(r.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND (#expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)))',
     );
     const v = r.ExpressionAttributeValues!;
     expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
@@ -72,7 +73,8 @@ describe('extendRequest', () => {
 
   test('pushes only the expiry fields out, conditional on our code and a held (non-released) item', () => {
     expect(r.UpdateExpression).toBe('SET #exp = :exp, #expms = :expms, #ttl = :ttl');
-    expect(r.ConditionExpression).toBe('#code = :code AND #expms > :zero');
+    // Never backwards: a delayed older renewal must not shorten the lease the server keeps.
+    expect(r.ConditionExpression).toBe('#code = :code AND #expms > :zero AND #expms <= :expms');
     expect(r.ExpressionAttributeValues).toEqual({
       ':code': { S: 'c0de' },
       ':zero': { N: '0' },
