@@ -39,7 +39,7 @@ describe('acquireRequest', () => {
 
   test('admits a missing item, our own live lease (never moved backwards), an expired lease (ms or Python seconds) judged with the skew, but not our own released marker', () => {
     expect(r.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND (#expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)))',
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
     );
     const v = r.ExpressionAttributeValues!;
     expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
