@@ -2,6 +2,7 @@
 // with each candidate ConditionExpression, interleaved, median wall ms per request.
 //   npm run build && node bench/diagnose/condition-cost.mjs
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { acquireRequest } from '../../dist/requests.js';
 import { freshTable, makeClient, startServer } from '../lib/server.mjs';
@@ -13,6 +14,7 @@ const CANDIDATES = {
     'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
   distributed:
     'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
+  oneTest: 'attribute_not_exists(#rid)',
   notParen:
     'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT (#code = :code) AND (#expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)))',
 };
@@ -25,7 +27,7 @@ for (let round_ = 0; round_ < 8; round_++) {
     for (let i = 0; i < 25; i++) {
       const input = acquireRequest({
         tableName,
-        resourceId: `cond-${name}-${i}`,
+        resourceId: `cond-${name}-${round_}-${i}`,
         code: `code${i}`,
         now: Date.now(),
         durationMs: 10_000,
