@@ -73,24 +73,25 @@ function panelsFor(r) {
     });
   }
   if (r.contention) {
-    const runs = r.contention.runs;
+    const runs = [...r.contention.runs, ...(r.contention.oneProcess ? [r.contention.oneProcess] : [])];
+    const label = (x) => (x.processes === 1 && x.n > 1 ? `N=${x.n}, one process` : `N=${x.n} processes`);
     out.push({
       title: 'Contention: throughput',
       unit: '% of ideal (one holder back to back)',
-      bars: runs.map((x) => ({ label: `N=${x.n} processes`, value: 100 * x.ofIdeal })),
+      bars: runs.map((x) => ({ label: label(x), value: 100 * x.ofIdeal })),
       target: { value: 70, label: 'target 70%' },
     });
     out.push({
       title: 'Contention: write requests',
       unit: 'per successful acquisition, at the server',
-      bars: runs.map((x) => ({ label: `N=${x.n} processes`, value: x.writesPerAcq })),
+      bars: runs.map((x) => ({ label: label(x), value: x.writesPerAcq })),
       target: { value: 3, label: 'target 3' },
     });
     out.push({
       title: 'Contention: hand-off',
       unit: 'ms from release() to next grant, p50 bar, p10-p99',
       bars: [r.contention.ideal, ...runs].map((x) => ({
-        label: x.n === 1 ? 'N=1 (ideal)' : `N=${x.n} processes`,
+        label: x.n === 1 ? 'N=1 (ideal)' : label(x),
         value: x.handoffMs.median,
         lo: x.handoffMs.p10,
         hi: x.handoffMs.p99,
@@ -100,7 +101,7 @@ function panelsFor(r) {
     out.push({
       title: 'Contention: fairness',
       unit: "Jain's index over per-worker acquisitions",
-      bars: runs.map((x) => ({ label: `N=${x.n} processes`, value: x.jain })),
+      bars: runs.map((x) => ({ label: label(x), value: x.jain })),
       target: { value: 0.9, label: 'target 0.9' },
     });
   }
