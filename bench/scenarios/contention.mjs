@@ -93,7 +93,7 @@ export async function runContention(server, { quick }) {
   const client = makeClient(server.endpoint);
   const tableName = await freshTable(client, 'contention');
   client.destroy();
-  const windowMs = quick ? 2_500 : 15_000;
+  const windowMs = quick ? 2_000 : 15_000;
   const ns = quick ? [2, 8] : [2, 8, 32];
   const ideal = await runOnce(server, tableName, 1, windowMs);
   const runs = [];
