@@ -184,6 +184,7 @@ export function chart(results) {
   const subtitle = `${m.date} · ${m.cpus} × ${m.cpuModel} · Node ${m.node} · ${results.quick ? 'quick run' : 'full run'} · dynalite on 127.0.0.1`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>dynamo-dlm benchmark: ${esc(subtitle)}</title>`,
     `<rect width="100%" height="100%" fill="#f7f7f7"/>`,
     `<text x="${gap}" y="22" font-size="16" font-weight="bold">dynamo-dlm benchmark</text>`,
     `<text x="${gap}" y="38" fill="#555">${esc(subtitle)}</text>`,
