@@ -12,6 +12,8 @@ const { endpoint, tableName, resourceId, holdMs, backoff, instances = 1 } = JSON
 // without rebuilding, by overwriting the policy object the lock reads on every retry.
 if (backoff !== undefined) Object.assign(CONTENTION_BACKOFF, backoff);
 const client = makeClient(endpoint);
+// If the bench dies, do not linger: a worker without its parent has nothing left to do.
+process.once('disconnect', () => process.exit(0));
 let contended = 0;
 let backoffMs = 0;
 const options = {

@@ -5,6 +5,8 @@ import { makeClient } from '../lib/server.mjs';
 
 const { endpoint, tableName, locks: count, duration, windowMs } = JSON.parse(process.argv[2]);
 const client = makeClient(endpoint);
+// If the bench dies, do not linger: a worker without its parent has nothing left to do.
+process.once('disconnect', () => process.exit(0));
 let extended = 0;
 const options = {
   client,
