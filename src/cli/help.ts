@@ -127,13 +127,14 @@ SIGTERM. Needs the dynalite package (an optional peer dependency).
 
 Starts an embedded DynamoDB (dynalite) in this process, creates the lock table, and runs
 worker processes that contend for one lock to increment a shared counter (read, then write:
-unsafe without the lock). Halfway through, worker 0 is killed while holding the lock: the others
-wait for its lease to run out, and the next acquire takes it over. Then the demo checks, from
+unsafe without the lock). The worker holding the lock when the counter reaches half of one
+worker's share is killed while holding it: the others wait for its lease to run out, and the
+next acquire takes it over. Then the demo checks, from
 the workers' recorded hold intervals, fencing tokens and the final counter, that no two
 workers ever held the lock at once. Exits 0 when there was no violation, 1 otherwise.
 
   --workers N        worker processes (1-16)              [4]
   --increments N     increments per worker (1-1000)       [50]
-  --no-crash         do not kill worker 0
+  --no-crash         do not kill a worker
   -h, --help         show this help`,
 };

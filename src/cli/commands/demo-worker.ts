@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../lock.js';
 import { CONNECTION_OPTIONS, parseCommandLine, parseInteger, stringFlag } from '../args.js';
 import { cliLogger } from '../cli-logger.js';
@@ -22,7 +22,7 @@ const OPTIONS = {
   'data-table': { type: 'string' },
   worker: { type: 'string' },
   increments: { type: 'string' },
-  'crash-after': { type: 'string' },
+  'crash-at': { type: 'string' },
 } as const;
 
 /** Lease length of the demo lock, seconds: short, so that a crashed holder's lease soon runs out. */
@@ -52,7 +52,7 @@ export const demoWorkerCommand: Command = async (args, io) => {
   const { values } = parseCommandLine(DEMO_WORKER_COMMAND, args, OPTIONS);
   const worker = parseInteger(DEMO_WORKER_COMMAND, 'worker', values.worker, 0, 1000) ?? 0;
   const increments = parseInteger(DEMO_WORKER_COMMAND, 'increments', values.increments, 1, 100_000) ?? 1;
-  const crashAfter = parseInteger(DEMO_WORKER_COMMAND, 'crash-after', values['crash-after'], 0, 100_000);
+  const crashAt = parseInteger(DEMO_WORKER_COMMAND, 'crash-at', values['crash-at'], 0, 100_000);
   const dataTable = stringFlag(values['data-table']);
   if (dataTable === undefined) throw new UsageError('missing --data-table', DEMO_WORKER_COMMAND);
   const config = resolveConfig(
@@ -84,15 +84,24 @@ export const demoWorkerCommand: Command = async (args, io) => {
       await lock.acquire();
       const start = now();
       const token = lock.fencingToken ?? 0;
-      if (i === crashAfter) {
+      const read = await client.send(new GetItemCommand({ TableName: dataTable, Key: key, ConsistentRead: true }));
+      const value = Number(read.Item?.value?.N ?? '0');
+      if (value === crashAt && read.Item?.crashed === undefined) {
         // Die holding the lock, as a crashed or killed job would: no release, no renewal. Until
-        // its lease runs out, the hold counts as still going on.
+        // its lease runs out, the hold counts as still going on. The mark (written under the
+        // lock) keeps the next holder, who reads the same counter, from dying too.
+        await client.send(
+          new UpdateItemCommand({
+            TableName: dataTable,
+            Key: key,
+            UpdateExpression: 'SET crashed = :worker',
+            ExpressionAttributeValues: { ':worker': { N: String(worker) } },
+          }),
+        );
         const hold = { start, end: start + DEMO_LEASE_SECONDS * 1000, fencingToken: token, worker };
         io.out(JSON.stringify({ type: 'crash', hold, ...counts() } satisfies WorkerMessage));
         process.kill(process.pid, 'SIGKILL');
       }
-      const read = await client.send(new GetItemCommand({ TableName: dataTable, Key: key, ConsistentRead: true }));
-      const value = Number(read.Item?.value?.N ?? '0');
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
       try {
         await client.send(

@@ -46,9 +46,13 @@ export const demoCommand: Command = async (args, io) => {
   expectPositionals('demo', positionals, []);
   const workers = parseInteger('demo', 'workers', values.workers, 1, 16) ?? 4;
   const increments = parseInteger('demo', 'increments', values.increments, 1, 1000) ?? 50;
-  // Worker 0 dies holding the lock halfway through, unless told not to or alone.
-  const crashAfter = values['no-crash'] === true || workers < 2 ? undefined : Math.floor(increments / 2);
-  const total = workers * increments - (crashAfter === undefined ? 0 : increments - crashAfter);
+  // Whichever worker holds the lock when the counter reaches half of one worker's share dies
+  // holding it, unless told not to or alone. Chosen by the counter, not by worker, so that the
+  // others always have increments left to do and must take over the abandoned lease: a worker
+  // picked in advance could be scheduled last and crash after everyone else had finished.
+  const crashAt = values['no-crash'] === true || workers < 2 ? undefined : Math.floor(increments / 2);
+  // Increments expected in all; the crashed worker's unfinished share is taken off once known.
+  let total = workers * increments;
   const started = Date.now();
 
   const local = await startLocalDynamo({ tableName: LOCK_TABLE });
@@ -60,9 +64,9 @@ export const demoCommand: Command = async (args, io) => {
     io.out(
       `each increment under the lock \`${DEMO_RESOURCE}\` (${DEMO_LEASE_SECONDS} s lease), on dynalite at ${local.endpoint}`,
     );
-    if (crashAfter !== undefined) {
+    if (crashAt !== undefined) {
       io.out(
-        `worker 0 is killed while holding the lock after ${crashAfter} increments: the others wait for its lease to run out, then take over`,
+        `the worker holding the lock when the counter reaches ${crashAt} is killed: the others wait for its lease to run out, then take over`,
       );
     }
 
@@ -73,12 +77,12 @@ export const demoCommand: Command = async (args, io) => {
     let running = workers;
     const progress = createProgress(
       io,
-      total,
+      () => total,
       () => sum(done),
       () => progressLine(sum(done), total, workers, running),
     );
     const exits = Array.from({ length: workers }, (_, worker) => {
-      const child = spawnWorker(local.endpoint, worker, increments, worker === 0 ? crashAfter : undefined);
+      const child = spawnWorker(local.endpoint, worker, increments, crashAt);
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         const message = parseMessage(line);
         if (message === undefined) return;
@@ -91,6 +95,7 @@ export const demoCommand: Command = async (args, io) => {
           if (type === 'crash') {
             holds[worker]?.push(message.hold);
             crashed[worker] = true;
+            total -= increments - (done[worker] ?? 0);
           }
           counts[worker] = {
             attempts: rest.attempts,
@@ -125,7 +130,7 @@ export const demoCommand: Command = async (args, io) => {
     for (const line of formatSummary(summary, Date.now() - started)) io.out(line);
     // Every worker must have finished normally, except the one told to crash, which must have crashed.
     const failed = codes.filter((code, worker) => (crashed[worker] ? code !== null : code !== 0)).length;
-    if (failed > 0 || reports.length !== workers || (crashAfter !== undefined && summary.crashed !== 1)) {
+    if (failed > 0 || reports.length !== workers || (crashAt !== undefined && summary.crashed !== 1)) {
       io.err(`${PREFIX} ${failed} worker(s) failed; ${reports.length} of ${workers} reported`);
       return EXIT.ERROR;
     }
@@ -139,12 +144,7 @@ export const demoCommand: Command = async (args, io) => {
   }
 };
 
-function spawnWorker(
-  endpoint: string,
-  worker: number,
-  increments: number,
-  crashAfter: number | undefined,
-): ChildProcess {
+function spawnWorker(endpoint: string, worker: number, increments: number, crashAt: number | undefined): ChildProcess {
   const env: Record<string, string | undefined> = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'local',
@@ -168,7 +168,7 @@ function spawnWorker(
       String(worker),
       '--increments',
       String(increments),
-      ...(crashAfter === undefined ? [] : ['--crash-after', String(crashAfter)]),
+      ...(crashAt === undefined ? [] : ['--crash-at', String(crashAt)]),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env },
   );
@@ -189,7 +189,7 @@ function sum(values: readonly number[]): number {
 /** A live line on a terminal; elsewhere a line at each quarter, so that logs stay short. */
 function createProgress(
   io: Io,
-  total: number,
+  total: () => number,
   done: () => number,
   line: () => string,
 ): { update(): void; stop(): void } {
@@ -206,7 +206,7 @@ function createProgress(
   let quarter = 0;
   return {
     update: () => {
-      const q = Math.floor((4 * done()) / Math.max(1, total));
+      const q = Math.floor((4 * done()) / Math.max(1, total()));
       if (q > quarter) {
         quarter = q;
         io.err(line());
