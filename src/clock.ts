@@ -56,3 +56,32 @@ export const systemClock: Clock = {
   setTimer,
   random: Math.random,
 };
+
+/** An abort signal for one request: the caller's, plus an abort at a monotonic deadline. */
+export interface DeadlineSignal {
+  /** Undefined when there is neither a caller's signal nor a deadline. */
+  readonly signal: AbortSignal | undefined;
+  /** Whether the deadline (not the caller) aborted it. */
+  timedOut(): boolean;
+  /** Clears the deadline timer; call it once the request settled. */
+  cancel(): void;
+}
+
+/**
+ * The caller's `signal`, plus an abort at `deadline` (monotonic ms, `Infinity` for none), so that
+ * a hung request on a client without a request timeout cannot outlive the wait it belongs to.
+ */
+export function deadlineSignal(clock: Clock, signal: AbortSignal | undefined, deadline: number): DeadlineSignal {
+  if (!Number.isFinite(deadline)) return { signal, timedOut: () => false, cancel: () => undefined };
+  const controller = new AbortController();
+  let timedOut = false;
+  const cancel = clock.setTimer(Math.max(0, deadline - clock.monotonic()), () => {
+    timedOut = true;
+    controller.abort();
+  });
+  return {
+    signal: signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]),
+    timedOut: () => timedOut,
+    cancel,
+  };
+}

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { backoffDelay, CONTENTION_BACKOFF, THROTTLE_BACKOFF } from './backoff.js';
 import { defaultClient } from './client.js';
-import { abortError, type Clock, systemClock } from './clock.js';
+import { abortError, type Clock, deadlineSignal, systemClock } from './clock.js';
 import {
   AlreadyAcquiredError,
   DynamoDbError,
@@ -19,6 +19,7 @@ import {
 } from './errors.js';
 import { emit } from './events.js';
 import { malformation, parseHolder } from './item.js';
+import { createLease, type Lease } from './lease.js';
 import {
   type AcquireOptions,
   type LockOptions,
@@ -28,7 +29,7 @@ import {
   resolveLockOptions,
 } from './options.js';
 import { acquireRequest, extendRequest, releaseRequest, tokenBase } from './requests.js';
-import { classify, conditionItem } from './sdk-errors.js';
+import { classify, conditionItem, wrapSdkError } from './sdk-errors.js';
 import { checkResourceId, checkSeconds } from './validate.js';
 
 /** Attempts a release or a manual extend makes through throttling and transient failures. */
@@ -41,31 +42,6 @@ const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 /** A fresh owner code: 32 hex characters, as Python dynamo-dlm writes. */
 function newCode(): string {
   return randomBytes(16).toString('hex');
-}
-
-/** One acquisition of the lock, from the successful write until release or loss. */
-interface Lease {
-  readonly code: string;
-  readonly fencingToken: number;
-  readonly tookOver: boolean;
-  readonly acquiredMono: number;
-  /** Lease end by our monotonic clock, measured from when the last successful write was sent. */
-  endMono: number;
-  /** Lease end as written to DynamoDB, epoch ms by our wall clock. */
-  expiresAt: number;
-  readonly controller: AbortController;
-  autoRenew: boolean;
-  cancelExpiry: (() => void) | undefined;
-  cancelRenew: (() => void) | undefined;
-  /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
-  renewFailure: unknown;
-  /**
-   * Monotonic time an extend awaiting its answer was sent. Sent in time but unanswered when the
-   * lease runs out means "unreachable"; sent too late (the process was paused) means "expired".
-   */
-  renewSent: number | undefined;
-  lost: LockLostError | undefined;
-  ended: boolean;
 }
 
 type State = 'idle' | 'acquiring' | 'held' | 'releasing';
@@ -294,7 +270,7 @@ export class DynamoDbLock implements AsyncDisposable {
         let delay: number;
         // The timeout bounds the write in flight too: a hung request (a client without a request
         // timeout) must not hold `acquire({ timeout })` past its deadline.
-        const attempt = this.#attemptSignal(a.signal, deadline);
+        const attempt = deadlineSignal(this.#clock, a.signal, deadline);
         cancelAttempt = attempt.cancel;
         try {
           const out = await this.#send(
@@ -360,10 +336,11 @@ export class DynamoDbLock implements AsyncDisposable {
           } else if (kind === 'throttled' || kind === 'transient') {
             if (kind === 'transient') maybeApplied = true;
             failures++;
-            if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw this.#wrap(error, 'acquire');
+            if (!a.blocking && failures >= MAX_TRY_ATTEMPTS)
+              throw wrapSdkError(error, this.resourceId, this.#o.tableName, 'acquire');
             delay = this.#backoffAfterFailure(error, kind, 'acquire', failures);
           } else {
-            throw this.#wrap(error, 'acquire');
+            throw wrapSdkError(error, this.resourceId, this.#o.tableName, 'acquire');
           }
         }
         attempt.cancel();
@@ -392,22 +369,15 @@ export class DynamoDbLock implements AsyncDisposable {
     // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
     // over", since needless recovery is safe and missed recovery is not.
     const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
-    const lease: Lease = {
+    const lease = createLease({
       code,
       fencingToken,
       tookOver,
-      acquiredMono: sent,
-      endMono: sent + this.#o.durationMs,
-      expiresAt: now + this.#o.durationMs,
-      controller: new AbortController(),
+      sentMono: sent,
+      now,
+      durationMs: this.#o.durationMs,
       autoRenew: a.autoRenew ?? this.#o.autoRenew,
-      cancelExpiry: undefined,
-      cancelRenew: undefined,
-      renewFailure: undefined,
-      renewSent: undefined,
-      lost: undefined,
-      ended: false,
-    };
+    });
     const o = this.#o;
     if (tookOver)
       o.logger.info(`took over the expired lease on '${this.resourceId}' from a holder that had not released it`);
@@ -422,7 +392,7 @@ export class DynamoDbLock implements AsyncDisposable {
 
   /** Best effort: release an acquisition whose write may have been applied unseen. */
   async #clearAmbiguous(code: string): Promise<void> {
-    const attempt = this.#attemptSignal(undefined, this.#clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
+    const attempt = deadlineSignal(this.#clock, undefined, this.#clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
     try {
       await this.#send(
         releaseRequest({
@@ -537,7 +507,7 @@ export class DynamoDbLock implements AsyncDisposable {
         if (kind === 'fatal') {
           lease.renewFailure = error;
           o.logger.error(`renewing the lease on '${this.resourceId}' failed; it will not be renewed`, error);
-          throw this.#wrap(error, 'extend');
+          throw wrapSdkError(error, this.resourceId, this.#o.tableName, 'extend');
         }
         lease.renewFailure = error;
         const delay = this.#backoffAfterFailure(error, kind, 'extend', attempt);
@@ -593,7 +563,7 @@ export class DynamoDbLock implements AsyncDisposable {
     for (let attempt = 1; ; attempt++) {
       sent = clock.monotonic();
       // A release with no answer must not hang the caller's `finally` for ever.
-      const attemptSignal = this.#attemptSignal(undefined, sent + RELEASE_ATTEMPT_TIMEOUT_MS);
+      const attemptSignal = deadlineSignal(this.#clock, undefined, sent + RELEASE_ATTEMPT_TIMEOUT_MS);
       try {
         await this.#send(
           releaseRequest({
@@ -618,7 +588,7 @@ export class DynamoDbLock implements AsyncDisposable {
           await clock.sleep(this.#backoffAfterFailure(error, kind, 'release', attempt));
           continue;
         }
-        throw this.#wrap(error, 'release');
+        throw wrapSdkError(error, this.resourceId, this.#o.tableName, 'release');
       } finally {
         attemptSignal.cancel();
       }
@@ -655,25 +625,6 @@ export class DynamoDbLock implements AsyncDisposable {
     return run;
   }
 
-  /** The caller's signal, plus an abort at `deadline` (monotonic ms) when there is one. */
-  #attemptSignal(
-    signal: AbortSignal | undefined,
-    deadline: number,
-  ): { signal: AbortSignal | undefined; timedOut: () => boolean; cancel: () => void } {
-    if (!Number.isFinite(deadline)) return { signal, timedOut: () => false, cancel: () => undefined };
-    const controller = new AbortController();
-    let timedOut = false;
-    const cancel = this.#clock.setTimer(Math.max(0, deadline - this.#clock.monotonic()), () => {
-      timedOut = true;
-      controller.abort();
-    });
-    return {
-      signal: signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]),
-      timedOut: () => timedOut,
-      cancel,
-    };
-  }
-
   #send(input: UpdateItemCommandInput, signal?: AbortSignal): Promise<UpdateItemCommandOutput> {
     return this.client.send(new UpdateItemCommand(input), signal === undefined ? undefined : { abortSignal: signal });
   }
@@ -692,21 +643,5 @@ export class DynamoDbLock implements AsyncDisposable {
     );
     emit(o.hooks, 'throttled', { resourceId: this.resourceId, operation, attempt, delayMs: delay, error }, o.logger);
     return delay;
-  }
-
-  #wrap(error: unknown, operation: string): Error {
-    const kind = classify(error);
-    if (kind === 'missing-table') return new TableNotFoundError(this.#o.tableName, { cause: error });
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (kind === 'throttled') {
-      return new ThrottledError(`DynamoDB kept throttling ${operation} of \`${this.resourceId}\` (${detail})`, {
-        cause: error,
-      });
-    }
-    const hint =
-      error instanceof Error && error.name === 'ValidationException'
-        ? ` (is \`${this.#o.tableName}\` keyed by \`resource_id\` (String) with no sort key?)`
-        : '';
-    return new DynamoDbError(`${operation} of \`${this.resourceId}\` failed: ${detail}${hint}`, { cause: error });
   }
 }

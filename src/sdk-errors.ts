@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDbError, type DynamoDlmError, TableNotFoundError, ThrottledError } from './errors.js';
 
 /**
  * How the lock reads an SDK v3 error. Matches on `name` (SDK v3), never on v2's `code`.
@@ -77,4 +78,25 @@ export function classify(error: unknown): ErrorKind {
 export function conditionItem(error: unknown): Record<string, AttributeValue> | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   return (error as SdkLikeError).Item;
+}
+
+/**
+ * The typed error a caller sees for an SDK error the lock does not handle itself: the table is
+ * missing, throttling outlasted the retry budget, or anything else (with a hint when the table's
+ * key schema is the likely cause). The SDK error is kept as `cause`.
+ */
+export function wrapSdkError(error: unknown, resourceId: string, tableName: string, operation: string): DynamoDlmError {
+  const kind = classify(error);
+  if (kind === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (kind === 'throttled') {
+    return new ThrottledError(`DynamoDB kept throttling ${operation} of \`${resourceId}\` (${detail})`, {
+      cause: error,
+    });
+  }
+  const hint =
+    error instanceof Error && error.name === 'ValidationException'
+      ? ` (is \`${tableName}\` keyed by \`resource_id\` (String) with no sort key?)`
+      : '';
+  return new DynamoDbError(`${operation} of \`${resourceId}\` failed: ${detail}${hint}`, { cause: error });
 }
