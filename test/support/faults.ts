@@ -224,7 +224,8 @@ async function drain(pending: Promise<{ response: HttpResponse }>): Promise<void
 /** The request body as text: a string, bytes, or the SDK's JSON adapter object (which stringifies). */
 function bodyText(raw: unknown): string {
   if (typeof raw === 'string') return raw;
-  if (raw instanceof Uint8Array) return Buffer.from(raw).toString('utf8');
+  // TextDecoder reads the bytes; Buffer.from() would trip the SDK's adapter into a warning.
+  if (raw instanceof Uint8Array) return new TextDecoder().decode(raw);
   if (raw !== null && typeof raw === 'object' && !(raw instanceof Readable)) return String(raw);
   return '{}';
 }
