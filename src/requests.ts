@@ -16,6 +16,14 @@ const NAMES = {
   '#ttl': ATTR.ttl,
 } as const;
 
+/** The names extend and release use: every placeholder a request defines must appear in it. */
+const HELD_NAMES = {
+  '#code': ATTR.releaseCode,
+  '#exp': ATTR.expires,
+  '#expms': ATTR.expiresMs,
+  '#ttl': ATTR.ttl,
+} as const;
+
 /** Inputs shared by the builders. Times are epoch milliseconds from the writer's clock. */
 export interface RequestContext {
   readonly tableName: string;
@@ -111,12 +119,7 @@ export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
     Key: { [ATTR.resourceId]: { S: r.resourceId } },
     UpdateExpression: 'SET #exp = :exp, #expms = :expms, #ttl = :ttl',
     ConditionExpression: '#code = :code AND #expms > :zero AND #expms <= :expms',
-    ExpressionAttributeNames: {
-      '#code': NAMES['#code'],
-      '#exp': NAMES['#exp'],
-      '#expms': NAMES['#expms'],
-      '#ttl': NAMES['#ttl'],
-    },
+    ExpressionAttributeNames: HELD_NAMES,
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ':zero': { N: '0' },
@@ -142,12 +145,7 @@ export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
     Key: { [ATTR.resourceId]: { S: r.resourceId } },
     UpdateExpression: 'SET #exp = :zero, #expms = :zero, #ttl = :ttl',
     ConditionExpression: '#code = :code',
-    ExpressionAttributeNames: {
-      '#code': NAMES['#code'],
-      '#exp': NAMES['#exp'],
-      '#expms': NAMES['#expms'],
-      '#ttl': NAMES['#ttl'],
-    },
+    ExpressionAttributeNames: HELD_NAMES,
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ':zero': { N: '0' },

@@ -1,5 +1,4 @@
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { ATTR } from '../../item.js';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_RETENTION } from '../../options.js';
 import { checkResourceId } from '../../validate.js';
 import { CONNECTION_OPTIONS, expectPositionals, HELP_OPTION, parseCommandLine, stringFlag } from '../args.js';
@@ -12,6 +11,7 @@ import { HELP } from '../help.js';
 import { PREFIX } from '../io.js';
 import { viewLock } from '../lock-view.js';
 import { wrapReadError } from '../read-errors.js';
+import { readLock } from '../read-lock.js';
 import { UsageError } from '../usage-error.js';
 
 const OPTIONS = {
@@ -48,18 +48,7 @@ export const releaseCommand: Command = async (args, io) => {
   try {
     if (values.yes !== true) {
       // Show the operator what they are about to break before asking.
-      const out = await client
-        .send(
-          new GetItemCommand({
-            TableName: config.tableName,
-            Key: { [ATTR.resourceId]: { S: resourceId } },
-            ConsistentRead: true,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw wrapReadError(error, config.tableName, 'GetItem');
-        });
-      io.err(formatLockLine(viewLock(resourceId, out.Item, Date.now()), Date.now()));
+      io.err(formatLockLine(await readLock(client, config.tableName, resourceId), Date.now()));
       const answer = await io.ask(`Release the lock on \`${resourceId}\` in ${config.tableName}? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err(`${PREFIX} not released`);

@@ -1,5 +1,3 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ATTR } from '../../item.js';
 import { checkResourceId } from '../../validate.js';
 import { CONNECTION_OPTIONS, expectPositionals, HELP_OPTION, parseCommandLine, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
@@ -7,8 +5,7 @@ import { createClient, resolveConfig } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { formatLockLine, lockToJson } from '../format.js';
 import { HELP } from '../help.js';
-import { viewLock } from '../lock-view.js';
-import { wrapReadError } from '../read-errors.js';
+import { readLock } from '../read-lock.js';
 
 const OPTIONS = { ...CONNECTION_OPTIONS, ...HELP_OPTION, json: { type: 'boolean' } } as const;
 
@@ -27,19 +24,8 @@ export const statusCommand: Command = async (args, io) => {
   );
   const client = createClient(config, 'read');
   try {
-    const out = await client
-      .send(
-        new GetItemCommand({
-          TableName: config.tableName,
-          Key: { [ATTR.resourceId]: { S: resourceId } },
-          ConsistentRead: true,
-        }),
-      )
-      .catch((error: unknown) => {
-        throw wrapReadError(error, config.tableName, 'GetItem');
-      });
     const now = Date.now();
-    const view = viewLock(resourceId, out.Item, now);
+    const view = await readLock(client, config.tableName, resourceId, () => now);
     io.out(values.json === true ? JSON.stringify(lockToJson(view)) : formatLockLine(view, now));
     return EXIT.OK;
   } finally {
