@@ -7,4 +7,12 @@ import { processIo } from './io.js';
 import { quietSdkNodeVersionWarning } from './quiet-sdk-warning.js';
 
 quietSdkNodeVersionWarning();
-process.exit(await main(process.argv.slice(2), processIo()));
+const code = await main(process.argv.slice(2), processIo());
+// Exit once stdout and stderr have flushed: writes to pipes are asynchronous on some platforms
+// (macOS), and an immediate exit could cut a piped summary short.
+let pending = 2;
+const exit = (): void => {
+  if (--pending === 0) process.exit(code);
+};
+process.stdout.write('', exit);
+process.stderr.write('', exit);
