@@ -1,4 +1,5 @@
 import type { LockLostError } from './errors.js';
+import type { Turn } from './local-queue.js';
 
 /**
  * One acquisition of the lock, from the successful write until release or loss: the owner code,
@@ -27,6 +28,8 @@ export interface Lease {
   renewSent: number | undefined;
   lost: LockLostError | undefined;
   ended: boolean;
+  /** This process's turn at the lock, handed on when the lease ends or is lost. */
+  turn: Turn | undefined;
 }
 
 /** What an acquiring write established. */
@@ -59,5 +62,6 @@ export function createLease(start: LeaseStart): Lease {
     renewSent: undefined,
     lost: undefined,
     ended: false,
+    turn: undefined,
   };
 }

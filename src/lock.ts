@@ -20,6 +20,7 @@ import {
 import { emit } from './events.js';
 import { malformation, parseHolder } from './item.js';
 import { createLease, type Lease } from './lease.js';
+import { type Turn, waitTurn } from './local-queue.js';
 import {
   type AcquireOptions,
   type LockOptions,
@@ -80,6 +81,8 @@ export class DynamoDbLock implements AsyncDisposable {
   readonly duration: number;
 
   readonly #o: ResolvedLockOptions;
+  /** This lock's place among the process's waiters: one line per table and resource (and client). */
+  readonly #lineKey: string;
   readonly #clock: Clock;
   #state: State = 'idle';
   #lease: Lease | undefined;
@@ -97,6 +100,7 @@ export class DynamoDbLock implements AsyncDisposable {
     this.#o = resolveLockOptions(options);
     this.tableName = this.#o.tableName;
     this.duration = this.#o.durationMs / 1000;
+    this.#lineKey = `${this.tableName}\n${this.resourceId}`;
     this.#clock = internals?.clock ?? systemClock;
   }
 
@@ -172,15 +176,30 @@ export class DynamoDbLock implements AsyncDisposable {
     }
     if (a.signal?.aborted) throw abortError(a.signal);
     this.#state = 'acquiring';
+    const started = this.#clock.monotonic();
+    const deadline = a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs;
+    // A blocking acquire first waits its turn behind this process's other waiters for the same
+    // lock, so that only one of them polls DynamoDB. A single try needs no turn: one write.
+    let turn: Turn | undefined;
     try {
-      const lease = await this.#acquireLoop(a);
+      if (a.blocking) {
+        turn = await waitTurn(this.client, this.#lineKey, this.#clock, a.signal, deadline);
+        if (turn === undefined) {
+          this.#state = 'idle';
+          return false;
+        }
+      }
+      const lease = await this.#acquireLoop(a, started, deadline);
       if (lease === undefined) {
+        turn?.leave();
         this.#state = 'idle';
         return false;
       }
+      lease.turn = turn;
       this.#hold(lease);
       return true;
     } catch (error) {
+      turn?.leave();
       this.#state = 'idle';
       throw error;
     }
@@ -249,12 +268,10 @@ export class DynamoDbLock implements AsyncDisposable {
 
   // --- acquire -------------------------------------------------------------------------------
 
-  async #acquireLoop(a: ResolvedAcquireOptions): Promise<Lease | undefined> {
+  async #acquireLoop(a: ResolvedAcquireOptions, started: number, deadline: number): Promise<Lease | undefined> {
     const clock = this.#clock;
     const o = this.#o;
     let code = newCode();
-    const started = clock.monotonic();
-    const deadline = a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs;
     let attempts = 0;
     let contended = 0;
     let failures = 0;
@@ -544,6 +561,8 @@ export class DynamoDbLock implements AsyncDisposable {
     lease.autoRenew = false;
     lease.cancelRenew?.();
     lease.cancelExpiry?.();
+    // This process's next waiter may try now: the lock is free, or someone else's.
+    lease.turn?.leave();
     if (log) this.#o.logger.warn(error.message);
     emit(
       this.#o.hooks,
@@ -610,6 +629,7 @@ export class DynamoDbLock implements AsyncDisposable {
     lease.autoRenew = false;
     lease.cancelRenew?.();
     lease.cancelExpiry?.();
+    lease.turn?.leave();
     if (this.#lease === lease) this.#lease = undefined;
   }
 

@@ -68,12 +68,18 @@ interface ModelLease {
 }
 
 const client = clientFor(dynalite());
+// One client per instance: the model is of contenders in different processes, which meet only
+// in DynamoDB (instances sharing a client would also line up in the process, by design).
+const clients = Array.from({ length: INSTANCES }, () => clientFor(dynalite()));
 let tableName: string;
 let runs = 0;
 beforeAll(async () => {
   tableName = await freshTable(client, 'model');
 });
-afterAll(() => client.destroy());
+afterAll(() => {
+  client.destroy();
+  for (const c of clients) c.destroy();
+});
 
 async function serverItem(resourceId: string) {
   const { Item } = await client.send(
@@ -98,11 +104,11 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
   let acquiredAt = Number.NaN;
   const locks = Array.from(
     { length: INSTANCES },
-    () =>
+    (_, i) =>
       new DynamoDbLock(
         resourceId,
         {
-          client,
+          client: clients[i]!,
           tableName,
           duration: D / 1000,
           clockSkewAllowance: S / 1000,

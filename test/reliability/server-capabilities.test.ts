@@ -38,10 +38,13 @@ describe.each(backends())('server capabilities on $name', (backend) => {
 
     const events: (ContendedEvent & { at: number })[] = [];
     let acquiredAt = 0;
+    // A waiter in another process: its own client, so it meets the holder only in DynamoDB.
+    const otherProcess = clientFor(backend);
     const waiter = new DynamoDbLock(
       'held-long',
       {
         ...options,
+        client: otherProcess,
         hooks: {
           contended: (e) => events.push({ ...e, at: clock.now() }),
           acquired: () => {
@@ -75,6 +78,7 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     expect(holder.signal.aborted).toBe(true);
     await expect(holder.release()).rejects.toMatchObject({ code: 'LOCK_LOST', reason: 'expired' });
     expect(clock.pendingTimers).toBe(0);
+    otherProcess.destroy();
   });
 
   test('createLockTable enables TTL on `ttl` where the server has TTL, and every write sets it', async () => {
