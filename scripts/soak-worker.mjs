@@ -39,6 +39,7 @@ process.on('SIGTERM', () => process.exit(0));
 
 for (;;) {
   const resource = resources[Math.floor(Math.random() * resources.length)];
+  let unsure = false;
   const lock = new DynamoDbLock(resource, {
     client,
     tableName,
@@ -48,6 +49,10 @@ for (;;) {
     autoRenew: !unsafe,
     logger: false,
     hooks: {
+      // A failed attempt that may have been applied makes this acquisition's history unsure.
+      throttled: (e) => {
+        if (e.operation === 'acquire') unsure = true;
+      },
       extended: (e) => void tell('/extended', { resource, token: lock.fencingToken, expiresAt: e.expiresAt }),
       lost: (e) => void tell('/lost', { resource, token: e.fencingToken, reason: e.reason }),
     },
@@ -67,7 +72,9 @@ for (;;) {
   const sentAt = expiresAt - durationS * 1000;
   // `sent` and `at` bracket the moment the server applied the write (a delayed request can
   // be applied long after it was sent).
-  log({ k: 'acq', r: resource, tok: token, sent: sentAt, at: Date.now(), took: lock.tookOver });
+  // `unsure`: an attempt failed in a way that may have been applied unseen; `tookOver` then errs
+  // towards true and `sent` is the retry's, not necessarily the applied write's.
+  log({ k: 'acq', r: resource, tok: token, sent: sentAt, at: Date.now(), took: lock.tookOver, unsure });
   await tell('/acquired', { resource, token, sentAt, expiresAt });
 
   const holdUntil = Date.now() + 50 + Math.random() * (unsafe ? 3_000 : 600);

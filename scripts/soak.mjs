@@ -311,11 +311,13 @@ for (const resource of RESOURCES) {
   // For each token, the earliest moment a later token's lease is known to have begun. A takeover
   // was admitted only because the previous lease had ended by the server's record before
   // `sent - skew`; after a release, the new lease began at the latest when its acquire returned.
+  // When an earlier attempt of the acquire may have been applied unseen (`unsure`), the lock
+  // reports a takeover it cannot be sure of and `sent` is the retry's: only `at` is known then.
   const laterStart = new Map();
   let min = Number.POSITIVE_INFINITY;
   for (let i = acqs.length - 1; i >= 0; i--) {
     laterStart.set(acqs[i].tok, min);
-    min = Math.min(min, acqs[i].took ? acqs[i].sent - SKEW_MS : acqs[i].at);
+    min = Math.min(min, acqs[i].took && !acqs[i].unsure ? acqs[i].sent - SKEW_MS : acqs[i].at);
   }
   for (const e of entries) {
     if (e.k !== 'work' || e.r !== resource) continue;
