@@ -207,7 +207,8 @@ export class DynamoDbLock implements AsyncDisposable {
 
   /**
    * Pushes the lease end out to `seconds` (default: the lock's `duration`) from now,
-   * conditional on still owning it.
+   * conditional on still owning it. Never shortens the lease: asking for less than is left
+   * keeps the current end.
    *
    * @throws {@link LockNotAcquiredError} if this instance does not hold the lock.
    * @throws {@link LockLostError} if the lease is gone (and `signal` aborts).
@@ -228,13 +229,15 @@ export class DynamoDbLock implements AsyncDisposable {
   /**
    * Releases the lock.
    *
-   * Stops renewal (waiting for a renewal in flight), then writes the release. If the lease was
-   * lost meanwhile, it logs a WARNING, as Python dynamo-dlm did, and rejects with a
-   * {@link LockLostError} so that the caller knows the work was not protected. Either way the
-   * instance ends up holding nothing and can acquire again.
+   * Stops renewal (waiting for a renewal in flight), then writes the release. If another owner
+   * took the lease meanwhile, it logs a WARNING, as Python dynamo-dlm did, and rejects with a
+   * {@link LockLostError} so that the caller knows the work was not protected; it rejects the
+   * same way if the lease had run out before the release was sent. A signal that aborted inside
+   * the safety margin, with the release still in time, lost nothing: the release resolves.
+   * Either way the instance ends up holding nothing and can acquire again.
    *
    * @throws {@link LockNotAcquiredError} if this instance does not hold the lock.
-   * @throws {@link LockLostError} if the lease had been taken by another owner, or had expired.
+   * @throws {@link LockLostError} if the lease had been taken by another owner, or had run out.
    */
   async release(): Promise<void> {
     const lease = this.#lease;

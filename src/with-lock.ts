@@ -27,8 +27,11 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  *
  * - If `work` throws, that error is what `withLock` rejects with, even if release fails too
  *   (the release failure is logged).
- * - If the lease was lost while `work` ran and `work` did not throw, `withLock` rejects with
- *   the {@link LockLostError}: the work finished, but not under the lock's protection.
+ * - If the lease was lost while `work` ran (taken by another owner, or run out before the
+ *   release was sent) and `work` did not throw, `withLock` rejects with the
+ *   {@link LockLostError}: the work finished, but not under the lock's protection. If
+ *   `lock.signal` only aborted inside the safety margin and the release was still in time,
+ *   nothing was lost and `withLock` resolves with the work's value.
  * - If the lock cannot be had (`blocking: false` or `timeout`), it rejects with a
  *   {@link LockUnavailableError} and `work` never runs.
  *
