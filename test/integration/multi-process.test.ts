@@ -208,4 +208,18 @@ describe('multiple processes on dynalite', () => {
     },
     20_000,
   );
+
+  test('a waiter in the process line keeps the process alive until it gets the lock', async () => {
+    const worker = start('exit-worker.mjs', ['exit-waiter', 'waiter']);
+    const outcome = await Promise.race([worker.done, delay(15_000).then(() => 'still running' as const)]);
+    expect(outcome).not.toBe('still running');
+    const run = outcome as Run;
+    expect(run.code, run.stderr).toBe(0);
+    // The holder never released: its lease ran out (2 s) and the waiter took it over.
+    expect(run.events).toEqual([
+      { event: 'waiter-acquired', tookOver: true, holderLost: true },
+      { event: 'done', mode: 'waiter' },
+    ]);
+    expect(run.ms).toBeGreaterThanOrEqual(1_900);
+  }, 20_000);
 });
