@@ -181,27 +181,23 @@ export class DynamoDbLock implements AsyncDisposable {
     // A blocking acquire first waits its turn behind this process's other waiters for the same
     // lock, so that only one of them polls DynamoDB. A single try needs no turn: one write.
     let turn: Turn | undefined;
+    let lease: Lease | undefined;
     try {
       if (a.blocking) {
         turn = await waitTurn(this.client, this.#lineKey, this.#clock, a.signal, deadline);
-        if (turn === undefined) {
-          this.#state = 'idle';
-          return false;
-        }
+        if (turn === undefined) return false;
       }
-      const lease = await this.#acquireLoop(a, started, deadline);
-      if (lease === undefined) {
-        turn?.leave();
-        this.#state = 'idle';
-        return false;
-      }
+      lease = await this.#acquireLoop(a, started, deadline);
+      if (lease === undefined) return false;
       lease.turn = turn;
       this.#hold(lease);
       return true;
-    } catch (error) {
-      turn?.leave();
-      this.#state = 'idle';
-      throw error;
+    } finally {
+      // Refused, timed out, aborted or failed: hold nothing, and let the next waiter try.
+      if (lease === undefined) {
+        turn?.leave();
+        this.#state = 'idle';
+      }
     }
   }
 
