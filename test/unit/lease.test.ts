@@ -277,6 +277,37 @@ describe('release', () => {
     expect(lock.locked()).toBe(false);
   });
 
+  test('a release left unanswered is cut off after 5 s and retried, so a finally never hangs', async () => {
+    const { clock, fake, lock } = setup({ duration: 30 });
+    fake.script('release', 'hang');
+    await lock.acquire();
+    const t0 = clock.monotonic();
+    let released = false;
+    const release = lock.release().then(() => {
+      released = true;
+    });
+    await clock.advance(4_999);
+    expect(fake.of('release')).toHaveLength(1);
+    expect(fake.of('release')[0]?.signal?.aborted).toBe(false);
+    await clock.advance(1);
+    expect(fake.of('release')[0]?.signal?.aborted).toBe(true);
+    await clock.advance(100); // the retry's backoff (at most 50 ms)
+    await release;
+    expect(released).toBe(true);
+    expect(fake.of('release')).toHaveLength(2);
+    expect(fake.of('release')[1]?.at).toBeGreaterThanOrEqual(t0 + 5_000);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('a signal that fired inside the safety margin lost nothing if the release is still in time', async () => {
+    const { clock, lock } = setup();
+    await lock.acquire();
+    // 3 s lease, 0.6 s margin: the signal fires at 2.4 s; the lease itself lasts until 3 s.
+    await clock.advance(2_500);
+    expect(lock.signal.aborted).toBe(true);
+    await expect(lock.release()).resolves.toBeUndefined();
+  });
+
   test('releasing after the lease ran out (nobody took it) still tells the caller: LockLostError expired', async () => {
     const { clock, lock, fake } = setup();
     await lock.acquire();
