@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'ABORTED'
   | 'THROTTLED'
   | 'TABLE_NOT_FOUND'
-  | 'DYNAMODB_ERROR';
+  | 'DYNAMODB_ERROR'
+  | 'LOCK_RELEASED'
+  | 'LEASE_TOO_SHORT';
 
 /**
  * Base class of every error thrown by dynamo-dlm.
@@ -152,6 +154,35 @@ export class LockUnavailableError extends DynamoDlmError {
 
   constructor(resourceId: string, message: string) {
     super('LOCK_UNAVAILABLE', message);
+    this.resourceId = resourceId;
+  }
+}
+
+/**
+ * The reason of `lock.signal` once the lease was released: the holder let go on purpose, so work
+ * still running under the lock (fire-and-forget work started inside `withLock`) must stop. Not a
+ * loss: nothing was taken from the holder.
+ */
+export class LockReleasedError extends DynamoDlmError {
+  /** The resource that was released. */
+  readonly resourceId: string;
+
+  constructor(resourceId: string, message: string) {
+    super('LOCK_RELEASED', message);
+    this.resourceId = resourceId;
+  }
+}
+
+/**
+ * An acquire kept getting its answers too late to use the lease: the round trip to DynamoDB is
+ * longer than `duration` less `safetyMargin`. Retrying cannot help; use a longer `duration`.
+ */
+export class LeaseTooShortError extends DynamoDlmError {
+  /** The resource that could not be locked. */
+  readonly resourceId: string;
+
+  constructor(resourceId: string, message: string) {
+    super('LEASE_TOO_SHORT', message);
     this.resourceId = resourceId;
   }
 }

@@ -1,5 +1,5 @@
 import type { LostReason } from './errors.js';
-import type { Logger } from './logger.js';
+import { ignoreRejection, type Logger } from './logger.js';
 
 /** Emitted when an acquire succeeds. */
 export interface AcquiredEvent {
@@ -20,8 +20,8 @@ export interface ContendedEvent {
   readonly resourceId: string;
   /** Attempts so far in this `acquire()`, starting at 1. */
   readonly attempt: number;
-  /** The holder's lease end (epoch ms), where the server returned the holder. */
-  readonly holderExpiresAt: number | undefined;
+  /** The holder's lease end, where the server returned the holder. */
+  readonly holderExpiresAt: Date | undefined;
   /** How long the lock waits before its next attempt, ms. */
   readonly delayMs: number;
 }
@@ -41,8 +41,8 @@ export interface ThrottledEvent {
 /** Emitted when a lease was extended (by `extend()` or auto-renewal). */
 export interface ExtendedEvent {
   readonly resourceId: string;
-  /** The new lease end, epoch ms by this process's clock. */
-  readonly expiresAt: number;
+  /** The new lease end, by this process's clock. */
+  readonly expiresAt: Date;
   /** True for auto-renewal, false for a call to `extend()`. */
   readonly automatic: boolean;
 }
@@ -96,7 +96,8 @@ export function emit<K extends keyof LockHooks>(
   const hook = hooks?.[name] as ((e: typeof event) => void) | undefined;
   if (hook === undefined) return;
   try {
-    hook(event);
+    // An async hook's rejection is dropped too: hooks report, they never steer the lock.
+    ignoreRejection(hook(event));
   } catch (error) {
     logger.error(`the '${name}' hook threw; ignored`, error);
   }

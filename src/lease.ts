@@ -1,36 +1,21 @@
-import type { LockLostError } from './errors.js';
+import { deadlineSignal } from './clock.js';
+import type { LockContext } from './context.js';
+import { LockLostError, LockReleasedError, type LostReason } from './errors.js';
 import type { Turn } from './local-queue.js';
+import { extendRequest, releaseRequest } from './requests.js';
+import { classify } from './sdk-errors.js';
 
+/** Attempts a release or a manual extend makes through throttling and transient failures. */
+export const MAX_RELEASE_ATTEMPTS = 5;
+/** How long one release write may go unanswered before it counts as a transient failure. */
+export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
- * One acquisition of the lock, from the successful write until release or loss: the owner code,
- * the token, when the lease ends by this process's monotonic clock, and the timers that renew it
- * and that abort its signal. Internal to `DynamoDbLock`.
+ * The longest the expiry watch sleeps before looking at both clocks again. The monotonic clock
+ * (and so every Node timer) stands still while a VM is paused or a laptop sleeps; the wall clock
+ * does not. Waking at least this often lets a resumed process see, from the wall clock, that its
+ * lease ran out while it slept, and it keeps every timer far below what `setTimeout` can hold.
  */
-export interface Lease {
-  readonly code: string;
-  readonly fencingToken: number;
-  readonly tookOver: boolean;
-  readonly acquiredMono: number;
-  /** Lease end by our monotonic clock, measured from when the last successful write was sent. */
-  endMono: number;
-  /** Lease end as written to DynamoDB, epoch ms by our wall clock. */
-  expiresAt: number;
-  readonly controller: AbortController;
-  autoRenew: boolean;
-  cancelExpiry: (() => void) | undefined;
-  cancelRenew: (() => void) | undefined;
-  /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
-  renewFailure: unknown;
-  /**
-   * Monotonic time an extend awaiting its answer was sent. Sent in time but unanswered when the
-   * lease runs out means "unreachable"; sent too late (the process was paused) means "expired".
-   */
-  renewSent: number | undefined;
-  lost: LockLostError | undefined;
-  ended: boolean;
-  /** This process's turn at the lock, handed on when the lease ends or is lost. */
-  turn: Turn | undefined;
-}
+export const WATCH_MS = 1_000;
 
 /** What an acquiring write established. */
 export interface LeaseStart {
@@ -41,27 +26,321 @@ export interface LeaseStart {
   readonly sentMono: number;
   /** Wall-clock epoch ms the acquiring write was built with. */
   readonly now: number;
-  readonly durationMs: number;
-  readonly autoRenew: boolean;
 }
 
-/** A fresh lease, not yet scheduled. */
-export function createLease(start: LeaseStart): Lease {
-  return {
-    code: start.code,
-    fencingToken: start.fencingToken,
-    tookOver: start.tookOver,
-    acquiredMono: start.sentMono,
-    endMono: start.sentMono + start.durationMs,
-    expiresAt: start.now + start.durationMs,
-    controller: new AbortController(),
-    autoRenew: start.autoRenew,
-    cancelExpiry: undefined,
-    cancelRenew: undefined,
-    renewFailure: undefined,
-    renewSent: undefined,
-    lost: undefined,
-    ended: false,
-    turn: undefined,
-  };
+/** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
+type LeaseState =
+  | { readonly kind: 'held' }
+  | { readonly kind: 'lost'; readonly error: LockLostError }
+  | { readonly kind: 'ended'; readonly error: LockLostError | undefined };
+
+const WHY: Record<LostReason, string> = {
+  taken: 'another owner holds it now',
+  expired: 'it ran out before it was renewed or released',
+  unreachable: 'DynamoDB could not be reached to renew it in time',
+};
+
+/**
+ * One acquisition of the lock, from the successful write until release or loss. It owns its
+ * timers (the expiry watch, renewal, and a renewal's retry pause) and runs extends and the
+ * release one at a time, so that a renewal never races the release. Internal to `DynamoDbLock`.
+ */
+export class Lease {
+  readonly code: string;
+  readonly fencingToken: number;
+  readonly tookOver: boolean;
+  readonly acquiredMono: number;
+  /** Aborts when the lease is lost (a {@link LockLostError}) or released (a {@link LockReleasedError}). */
+  readonly controller = new AbortController();
+  /** Lease end by our monotonic clock, measured from when the last successful write was sent. */
+  #endMono: number;
+  /** Lease end as written to DynamoDB, epoch ms by our wall clock. */
+  #expiresAt: number;
+  #state: LeaseState = { kind: 'held' };
+  #autoRenew = false;
+  readonly #ctx: LockContext;
+  #turn: Turn | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #cancelExpiry: (() => void) | undefined;
+  #cancelRenew: (() => void) | undefined;
+  /** Cuts short a renewal's retry pause (release does, so it never waits one out). */
+  #cutPause: (() => void) | undefined;
+  /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
+  #renewFailure: unknown;
+  /** Monotonic time an extend awaiting its answer was sent. */
+  #renewSent: number | undefined;
+
+  constructor(ctx: LockContext, start: LeaseStart) {
+    this.#ctx = ctx;
+    this.code = start.code;
+    this.fencingToken = start.fencingToken;
+    this.tookOver = start.tookOver;
+    this.acquiredMono = start.sentMono;
+    this.#endMono = start.sentMono + ctx.o.durationMs;
+    this.#expiresAt = start.now + ctx.o.durationMs;
+  }
+
+  /** Lease end as written to DynamoDB, epoch ms by this process's wall clock. */
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
+
+  /** The loss, if the lease was lost (before or after it ended). */
+  get lost(): LockLostError | undefined {
+    return this.#state.kind === 'held' ? undefined : this.#state.error;
+  }
+
+  /** Starts the expiry watch and, if asked, renewal; `turn` is handed on when the lease ends. */
+  start(autoRenew: boolean, turn: Turn | undefined): void {
+    this.#turn = turn;
+    this.#autoRenew = autoRenew;
+    this.#watchExpiry();
+    if (autoRenew) this.#scheduleRenew(this.acquiredMono + this.#ctx.o.renewMs);
+  }
+
+  /** Held, not lost, and not within the safety margin of its end by either clock. */
+  valid(): boolean {
+    return this.#state.kind === 'held' && this.#remaining() > 0;
+  }
+
+  /** Pushes the lease end out; queued behind (and ahead of) any other extend or release. */
+  extend(durationMs: number): Promise<void> {
+    if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
+    return this.#serial(() => this.#extend(durationMs, false));
+  }
+
+  /**
+   * Stops renewal (cutting short a renewal's retry pause, and waiting for a renewal in flight),
+   * writes the release, and ends the lease whatever the outcome.
+   */
+  release(): Promise<void> {
+    this.#autoRenew = false;
+    this.#cancelRenew?.();
+    this.#cutPause?.();
+    return this.#serial(() => this.#release()).finally(() => this.end());
+  }
+
+  /** Stops every timer, hands the turn on and aborts the signal; idempotent. */
+  end(): void {
+    const state = this.#state;
+    if (state.kind === 'ended') return;
+    this.#state = { kind: 'ended', error: state.kind === 'lost' ? state.error : undefined };
+    this.#stopTimers();
+    if (state.kind === 'held') {
+      this.controller.abort(
+        new LockReleasedError(this.#ctx.resourceId, `The lock on \`${this.#ctx.resourceId}\` was released`),
+      );
+    }
+  }
+
+  /** Lease time left before the safety margin, ms: the smaller reading of the two clocks. */
+  #remaining(): number {
+    const { clock, o } = this.#ctx;
+    return Math.min(this.#endMono - clock.monotonic(), this.#expiresAt - clock.now()) - o.marginMs;
+  }
+
+  #stopTimers(): void {
+    this.#autoRenew = false;
+    this.#cancelRenew?.();
+    this.#cancelExpiry?.();
+    this.#cutPause?.();
+    // This process's next waiter may try now: the lock is free, or someone else's.
+    this.#turn?.leave();
+  }
+
+  /** The signal aborts `safetyMargin` before the lease ends, unless renewed first. */
+  #watchExpiry(): void {
+    this.#cancelExpiry?.();
+    const left = this.#remaining();
+    if (left <= 0) {
+      this.#cancelExpiry = undefined;
+      // A renewal still unanswered at this point (it is cut off at the same moment) means
+      // DynamoDB did not answer in time: that is "unreachable", not a holder that forgot to renew.
+      const at = this.#endMono - this.#ctx.o.marginMs;
+      const unanswered = this.#renewFailure !== undefined || (this.#renewSent !== undefined && this.#renewSent < at);
+      this.#lose(unanswered ? 'unreachable' : 'expired', this.#renewFailure);
+      return;
+    }
+    this.#cancelExpiry = this.#ctx.clock.setTimer(Math.min(left, WATCH_MS), () => this.#watchExpiry());
+  }
+
+  #scheduleRenew(atMono: number): void {
+    const clock = this.#ctx.clock;
+    this.#cancelRenew?.();
+    this.#cancelRenew = clock.setTimer(Math.max(0, atMono - clock.monotonic()), () => {
+      this.#cancelRenew = undefined;
+      if (!this.#autoRenew || this.#state.kind !== 'held') return;
+      // A failed renewal has already marked the lease lost and aborted the signal: drop its rejection.
+      this.#serial(() => this.#extend(this.#ctx.o.durationMs, true)).catch(() => undefined);
+    });
+  }
+
+  /**
+   * One extend, retried through throttling and transient failures while the lease still has
+   * time left. Retrying is safe: the write is conditional on our own code, so a retry after an
+   * applied-but-unanswered write simply succeeds again.
+   */
+  async #extend(durationMs: number, automatic: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const { clock, o } = ctx;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#state.kind === 'lost') throw this.#state.error;
+      if (this.#state.kind === 'ended' || (automatic && !this.#autoRenew)) return;
+      const now = clock.now();
+      const sent = clock.monotonic();
+      // Never ask for an end earlier than the one held: the server refuses to move it backwards.
+      const extendMs = Math.max(durationMs, this.#expiresAt - now);
+      const left = this.#remaining();
+      if (left <= 0) {
+        // Past the point where the signal aborts by either clock (the process was paused, the
+        // machine slept, or the event loop blocked): lost by our clocks; a write now is noise.
+        this.#lose(this.#renewFailure === undefined ? 'expired' : 'unreachable', this.#renewFailure);
+        throw this.lost;
+      }
+      // A renewal that is still unanswered when the lease would end is worthless: cut it off.
+      const cutoff = deadlineSignal(clock, undefined, sent + left);
+      this.#renewSent = sent;
+      try {
+        await ctx.send(
+          extendRequest({
+            tableName: o.tableName,
+            resourceId: ctx.resourceId,
+            code: this.code,
+            now,
+            durationMs: extendMs,
+            retentionS: o.retentionS,
+          }),
+          cutoff.signal,
+        );
+        this.#renewFailure = undefined;
+        this.#endMono = Math.max(this.#endMono, sent + durationMs);
+        this.#expiresAt = now + extendMs;
+        if (this.#state.kind === 'held') {
+          this.#watchExpiry();
+          if (this.#autoRenew)
+            this.#scheduleRenew(sent + Math.min(o.renewMs, Math.max(1, (durationMs - o.marginMs) / 2)));
+        }
+        ctx.emit('extended', { resourceId: ctx.resourceId, expiresAt: new Date(this.#expiresAt), automatic });
+        return;
+      } catch (error) {
+        const kind = classify(error);
+        if (kind === 'conditional' || kind === 'missing-table') {
+          this.#lose('taken', error);
+          throw this.lost;
+        }
+        this.#renewFailure = error;
+        if (kind === 'fatal') {
+          ctx.log.error(`renewing the lease on '${ctx.resourceId}' failed; it will not be renewed`, error);
+          throw ctx.wrap(error, 'extend');
+        }
+        const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt);
+        if (delay >= this.#remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
+          this.#lose('unreachable', error);
+          throw this.lost;
+        }
+        await this.#pause(delay, automatic);
+      } finally {
+        this.#renewSent = undefined;
+        cutoff.cancel();
+      }
+    }
+  }
+
+  /**
+   * Waits before an extend's retry. A caller awaiting `extend()` keeps the process alive like any
+   * awaited sleep; an automatic renewal's pause does not (nobody awaits it), and `release()` cuts
+   * it short rather than waiting it out behind it.
+   */
+  #pause(ms: number, automatic: boolean): Promise<void> {
+    const clock = this.#ctx.clock;
+    if (!automatic) return clock.sleep(ms);
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        cancel();
+        this.#cutPause = undefined;
+        resolve();
+      };
+      const cancel = clock.setTimer(ms, done);
+      this.#cutPause = done;
+    });
+  }
+
+  #lose(reason: LostReason, cause?: unknown, log = true): void {
+    if (this.#state.kind !== 'held') return;
+    const ctx = this.#ctx;
+    const error = new LockLostError(
+      ctx.resourceId,
+      reason,
+      `The lease on \`${ctx.resourceId}\` (fencing token ${this.fencingToken}) was lost: ${WHY[reason]}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.#state = { kind: 'lost', error };
+    this.#stopTimers();
+    // Abort first: whatever user code runs next (logger, hooks) cannot keep the work from hearing.
+    this.controller.abort(error);
+    if (log) ctx.log.warn(error.message);
+    ctx.emit('lost', { resourceId: ctx.resourceId, reason, fencingToken: this.fencingToken });
+  }
+
+  async #release(): Promise<void> {
+    const ctx = this.#ctx;
+    const { clock, o } = ctx;
+    let sent: number;
+    let late: boolean;
+    for (let attempt = 1; ; attempt++) {
+      sent = clock.monotonic();
+      // Sent after the lease's end by either clock: the work outlived its protection.
+      late = this.#remaining() + o.marginMs <= 0;
+      // A release with no answer must not hang the caller's `finally` for ever.
+      const cutoff = deadlineSignal(clock, undefined, sent + RELEASE_ATTEMPT_TIMEOUT_MS);
+      try {
+        await ctx.send(
+          releaseRequest({
+            tableName: o.tableName,
+            resourceId: ctx.resourceId,
+            code: this.code,
+            now: clock.now(),
+            retentionS: o.retentionS,
+          }),
+          cutoff.signal,
+        );
+        break;
+      } catch (error) {
+        const kind = classify(error);
+        if (kind === 'conditional') {
+          // The original's WARNING, and a rejection: the work ran without the lock's protection.
+          this.#lose('taken', error, false);
+          ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
+          throw this.lost;
+        }
+        if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && sent < this.#endMono) {
+          await clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt));
+          continue;
+        }
+        throw ctx.wrap(error, 'release');
+      } finally {
+        cutoff.cancel();
+      }
+    }
+    ctx.emit('released', {
+      resourceId: ctx.resourceId,
+      heldMs: clock.monotonic() - this.acquiredMono,
+      fencingToken: this.fencingToken,
+    });
+    // Released cleanly, but had the lease run out before the release was sent? Then say so:
+    // nobody took it, yet the work was not protected for a while. A signal that aborted inside
+    // the safety margin, with the release still in time, lost nothing.
+    const lost = this.lost;
+    if (lost !== undefined && late) throw lost;
+  }
+
+  /** Runs extends and the release one at a time, so a renewal never races the release. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
 }

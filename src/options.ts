@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { HOOK_NAMES, type LockHooks } from './events.js';
-import { consoleWarnings, type Logger, silentLogger } from './logger.js';
+import { type Logger, resolveLogger } from './logger.js';
 import {
   checkBoolean,
   checkClient,
@@ -177,7 +177,7 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
     durationMs,
     tableName,
     client: o.client as DynamoDBClient | undefined,
-    logger: o.logger === undefined ? consoleWarnings : o.logger === false ? silentLogger : (o.logger as Logger),
+    logger: resolveLogger(o.logger as Logger | false | undefined),
     autoRenew,
     skewMs,
     marginMs,

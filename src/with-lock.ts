@@ -1,13 +1,9 @@
 import { LockUnavailableError } from './errors.js';
-import { DynamoDbLock, type LockInternals } from './lock.js';
-import { consoleWarnings, type Logger, silentLogger } from './logger.js';
-import { ACQUIRE_OPTION_KEYS, type AcquireOptions, type LockOptions } from './options.js';
+import { clockOf, withClock } from './internals.js';
+import { DynamoDbLock } from './lock.js';
+import { resolveLogger, shieldLogger } from './logger.js';
+import type { AcquireOptions, LockOptions } from './options.js';
 import { checkFunction, checkObject } from './validate.js';
-
-function loggerOf(options: WithLockOptions | undefined): Logger {
-  const logger = options?.logger;
-  return logger === undefined ? consoleWarnings : logger === false ? silentLogger : logger;
-}
 
 /** Options of {@link withLock}: the lock's and `acquire()`'s together. */
 export interface WithLockOptions extends LockOptions, AcquireOptions {
@@ -43,32 +39,24 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  * @param resourceId - The resource to lock; see {@link DynamoDbLock}.
  * @param work - Runs while the lock is held; gets the lock, and its result is returned.
  * @param options - The lock's options and `acquire()`'s together; `autoRenew` defaults to true.
- * @param internals - Test seam (an injected clock); not part of the supported API.
  */
 export async function withLock<T>(
   resourceId: string,
   work: (lock: DynamoDbLock) => T | PromiseLike<T>,
   options?: WithLockOptions,
-  internals?: LockInternals,
 ): Promise<T> {
   checkFunction(work, 'work');
-  const lockOptions: Record<string, unknown> = {};
-  const acquireOptions: Record<string, unknown> = {};
-  if (options !== undefined) {
-    for (const [key, value] of Object.entries(checkObject(options, 'withLock options'))) {
-      if (key === 'autoRenew') continue;
-      (ACQUIRE_OPTION_KEYS.has(key) ? acquireOptions : lockOptions)[key] = value;
-    }
-  }
-  const lock = new DynamoDbLock(
-    resourceId,
-    { ...(lockOptions as LockOptions), autoRenew: options?.autoRenew ?? true },
-    internals,
+  if (options !== undefined) checkObject(options, 'withLock options');
+  const { blocking, timeout, signal, autoRenew = true, ...lockOptions } = options ?? {};
+  // Only the keys the caller gave: an explicit `undefined` is the caller's to have validated.
+  const acquireOptions: AcquireOptions = Object.fromEntries(
+    Object.entries({ blocking, timeout, signal }).filter(([key]) => options !== undefined && key in options),
   );
-  if (!(await lock.acquire(acquireOptions as AcquireOptions))) {
+  const lock = new DynamoDbLock(resourceId, withClock<LockOptions>({ ...lockOptions, autoRenew }, clockOf(options)));
+  if (!(await lock.acquire(acquireOptions))) {
     throw new LockUnavailableError(
       lock.resourceId,
-      acquireOptions.blocking === false
+      blocking === false
         ? `The lock on \`${lock.resourceId}\` is held elsewhere`
         : `Timed out waiting for the lock on \`${lock.resourceId}\``,
     );
@@ -81,7 +69,10 @@ export async function withLock<T>(
       await lock.release();
     } catch (releaseError) {
       // The work's own error is the one the caller needs; the release failure is only logged.
-      loggerOf(options).warn(`releasing '${lock.resourceId}' after the work failed also failed`, releaseError);
+      shieldLogger(resolveLogger(options?.logger)).warn(
+        `releasing '${lock.resourceId}' after the work failed also failed`,
+        releaseError,
+      );
     }
     throw error;
   }

@@ -77,7 +77,7 @@ export function createWaitDisplay(o: WaitDisplayOptions): WaitDisplay {
           resourceId: o.resourceId,
           state: 'held',
           holder: undefined,
-          expiresAt: event.holderExpiresAt,
+          expiresAt: event.holderExpiresAt.getTime(),
           fencingToken: undefined,
           forced: false,
         };

@@ -198,7 +198,7 @@ describe('the wait display', () => {
   test('tty: draws the live line in place, within the terminal width, and clears it when done', async () => {
     const io = { ...fakeIo(), columns: 60 };
     const d = createWaitDisplay({ io, mode: 'tty', resourceId: 'job', since: 0, read: async () => undefined });
-    d.contended({ ...event, holderExpiresAt: Date.now() + 5000 });
+    d.contended({ ...event, holderExpiresAt: new Date(Date.now() + 5000) });
     await vi.waitFor(() => expect(io.stderr.length).toBeGreaterThan(0), { timeout: 2000 });
     d.stop();
     const drawn = io.stderr.slice(0, -1);

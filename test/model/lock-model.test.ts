@@ -8,6 +8,7 @@ import {
   LockLostError,
   LockNotAcquiredError,
 } from '../../src/index.js';
+import { withClock } from '../../src/internals.js';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
 import { seeded, VirtualClock } from './virtual-clock.js';
 
@@ -107,19 +108,21 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
     (_, i) =>
       new DynamoDbLock(
         resourceId,
-        {
-          client: clients[i]!,
-          tableName,
-          duration: D / 1000,
-          clockSkewAllowance: S / 1000,
-          logger: false,
-          hooks: {
-            acquired: () => {
-              acquiredAt = clock.now();
+        withClock(
+          {
+            client: clients[i]!,
+            tableName,
+            duration: D / 1000,
+            clockSkewAllowance: S / 1000,
+            logger: false,
+            hooks: {
+              acquired: () => {
+                acquiredAt = clock.now();
+              },
             },
           },
-        },
-        { clock },
+          clock,
+        ),
       ),
   );
   let item: ModelItem | undefined;

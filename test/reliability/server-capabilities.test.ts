@@ -1,6 +1,7 @@
 import { DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ContendedEvent, createLockTable, DynamoDbLock, InvalidArgumentError } from '../../src/index.js';
+import { withClock } from '../../src/internals.js';
 import { VirtualClock } from '../model/virtual-clock.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
@@ -30,7 +31,7 @@ describe.each(backends())('server capabilities on $name', (backend) => {
   test('a waiting acquire learns the holder expiry and never sleeps past it', async () => {
     const clock = new VirtualClock(() => 0.999);
     const options = { client, tableName, duration: 1, clockSkewAllowance: 0.05, logger: false as const };
-    const holder = new DynamoDbLock('held-long', options, { clock });
+    const holder = new DynamoDbLock('held-long', withClock(options, clock));
     expect(await holder.acquire()).toBe(true);
     const expiresAt = holder.expiresAt!.getTime();
     // 400 ms to go (with the skew): room for three refusals at the contention backoff (50, 100, 200 ms).
@@ -42,17 +43,19 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     const otherProcess = clientFor(backend);
     const waiter = new DynamoDbLock(
       'held-long',
-      {
-        ...options,
-        client: otherProcess,
-        hooks: {
-          contended: (e) => events.push({ ...e, at: clock.now() }),
-          acquired: () => {
-            acquiredAt = clock.now();
+      withClock(
+        {
+          ...options,
+          client: otherProcess,
+          hooks: {
+            contended: (e) => events.push({ ...e, at: clock.now() }),
+            acquired: () => {
+              acquiredAt = clock.now();
+            },
           },
         },
-      },
-      { clock },
+        clock,
+      ),
     );
     expect(await waiter.acquire({ timeout: 10 })).toBe(true);
     expect(events.length).toBeGreaterThanOrEqual(3);

@@ -83,7 +83,7 @@ describe('DynamoDbLock', () => {
     expectTypeOf<DynamoDbLock['expiresAt']>().toEqualTypeOf<Date | undefined>();
     expectTypeOf<DynamoDbLock['resourceId']>().toEqualTypeOf<string>();
     expectTypeOf<DynamoDbLock['duration']>().toEqualTypeOf<number>();
-    expectTypeOf<DynamoDbLock['client']>().toEqualTypeOf<DynamoDBClient>();
+    expectTypeOf<DynamoDbLock['client']>().toEqualTypeOf<DynamoDBClient | undefined>();
   });
 
   test('options are readonly, typed, and closed', () => {
@@ -158,6 +158,8 @@ describe('errors', () => {
       | 'THROTTLED'
       | 'TABLE_NOT_FOUND'
       | 'DYNAMODB_ERROR'
+      | 'LOCK_RELEASED'
+      | 'LEASE_TOO_SHORT'
     >();
     expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
     expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable'>();

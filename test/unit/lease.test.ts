@@ -8,6 +8,7 @@ import {
   ThrottledError,
 } from '../../src/errors.js';
 import type { LockHooks } from '../../src/events.js';
+import { withClock } from '../../src/internals.js';
 import { DynamoDbLock } from '../../src/lock.js';
 import type { LockOptions } from '../../src/options.js';
 import { tokenBase } from '../../src/requests.js';
@@ -31,8 +32,7 @@ function setup(options: LockOptions = {}) {
   );
   const lock = new DynamoDbLock(
     'res',
-    { client: fake.asClient, duration: 3, logger: log, hooks, ...options },
-    { clock },
+    withClock({ client: fake.asClient, duration: 3, logger: log, hooks, ...options }, clock),
   );
   return { clock, fake, log, lock, events, t0: clock.monotonic() };
 }
@@ -132,7 +132,7 @@ describe('option precedence at the call', () => {
         throw new Error('metrics down');
       },
     };
-    const lock = new DynamoDbLock('res', { client: fake.asClient, duration: 3, logger: log, hooks }, { clock });
+    const lock = new DynamoDbLock('res', withClock({ client: fake.asClient, duration: 3, logger: log, hooks }, clock));
     expect(await lock.acquire()).toBe(true);
     expect(lock.locked()).toBe(true);
     expect(log.lines.some((l) => l.level === 'error' && /'acquired' hook threw/.test(l.message))).toBe(true);
@@ -524,7 +524,7 @@ describe('acquire', () => {
     expect(events.find((e) => e.name === 'contended')?.event).toEqual({
       resourceId: 'res',
       attempt: 1,
-      holderExpiresAt: WALL + 2,
+      holderExpiresAt: new Date(WALL + 2),
       delayMs: 2,
     });
   });

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type { AttributeValue, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import { backoffDelay, CONTENTION_BACKOFF, THROTTLE_BACKOFF } from './backoff.js';
+import { abortError, deadlineSignal } from './clock.js';
+import type { LockContext } from './context.js';
+import { DynamoDbError, LeaseTooShortError } from './errors.js';
+import { malformation, parseHolder } from './item.js';
+import { Lease, RELEASE_ATTEMPT_TIMEOUT_MS } from './lease.js';
+import type { ResolvedAcquireOptions } from './options.js';
+import { acquireRequest, releaseRequest, tokenBase } from './requests.js';
+import { classify, conditionItem } from './sdk-errors.js';
+
+/** Attempts a non-blocking acquire makes through throttling and transient failures. */
+const MAX_TRY_ATTEMPTS = 3;
+/**
+ * Answers in a row that came too late to use the lease before a blocking acquire gives up: the
+ * round trip is longer than the lease less its margin, and retrying cannot change that.
+ */
+export const MAX_LATE_ANSWERS = 3;
+
+/** A fresh owner code: 32 hex characters, as Python dynamo-dlm writes. */
+function newCode(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** One `acquire()`'s wait: when it started and when it must give up (monotonic ms). */
+export interface AcquireWindow {
+  readonly started: number;
+  /** `Infinity` for no timeout. */
+  readonly deadline: number;
+}
+
+/**
+ * Writes until the lock is had (a new, not yet started {@link Lease}), refused for good
+ * (`undefined`: `blocking: false` found it held, or the deadline passed), or failed (throws).
+ * Whatever way it ends, a write that may have been applied unseen is cleared, so that nothing
+ * is left held that the caller does not know about.
+ */
+export async function acquireLease(
+  ctx: LockContext,
+  a: ResolvedAcquireOptions,
+  w: AcquireWindow,
+): Promise<Lease | undefined> {
+  const { clock, o } = ctx;
+  let code = newCode();
+  let attempts = 0;
+  let contended = 0;
+  let failures = 0;
+  let late = 0;
+  // Set once a write may have been applied without our hearing of it: then giving up must
+  // clear it, or a lease would be held that nobody knows about.
+  let maybeApplied = false;
+  let cancelAttempt: (() => void) | undefined;
+  try {
+    for (;;) {
+      attempts++;
+      const now = clock.now();
+      const sent = clock.monotonic();
+      let delay: number;
+      // The timeout bounds the write in flight too: a hung request (a client without a request
+      // timeout) must not hold `acquire({ timeout })` past its deadline.
+      const attempt = deadlineSignal(clock, a.signal, w.deadline);
+      cancelAttempt = attempt.cancel;
+      try {
+        const out = await ctx.send(
+          acquireRequest({
+            tableName: o.tableName,
+            resourceId: ctx.resourceId,
+            code,
+            now,
+            durationMs: o.durationMs,
+            skewMs: o.skewMs,
+            retentionS: o.retentionS,
+          }),
+          attempt.signal,
+        );
+        maybeApplied = false;
+        if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
+          return newLease(ctx, { code, now, sent, out, attempts }, w);
+        }
+        // The answer came so late that the lease is already inside its safety margin: a lease
+        // the caller could not use. Give it back and try again, under a fresh owner code (our
+        // own released marker is closed to the old one).
+        await clearAmbiguous(ctx, code);
+        code = newCode();
+        late++;
+        if (!a.blocking) return undefined;
+        if (late >= MAX_LATE_ANSWERS) throw tooShort(ctx, clock.monotonic() - sent);
+        delay = backoffDelay(THROTTLE_BACKOFF, late, clock.random);
+        ctx.log.warn(`acquire of '${ctx.resourceId}' was answered too late to use the lease; retrying`);
+      } catch (error) {
+        if (error instanceof LeaseTooShortError) throw error;
+        if (a.signal?.aborted) {
+          maybeApplied = true;
+          throw abortError(a.signal);
+        }
+        if (attempt.timedOut()) {
+          // Cut off at the deadline: the write may still have been applied.
+          maybeApplied = true;
+          return undefined;
+        }
+        const kind = classify(error);
+        if (kind === 'conditional') {
+          const item = conditionItem(error);
+          checkWellFormed(ctx, item, error);
+          contended++;
+          if (!a.blocking) return undefined;
+          delay = contentionDelay(ctx, item, contended);
+          const holder = parseHolder(item);
+          ctx.emit('contended', {
+            resourceId: ctx.resourceId,
+            attempt: attempts,
+            holderExpiresAt: holder?.expiresMs === undefined ? undefined : new Date(holder.expiresMs),
+            delayMs: delay,
+          });
+        } else if (kind === 'throttled' || kind === 'transient') {
+          if (kind === 'transient') maybeApplied = true;
+          failures++;
+          if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw ctx.wrap(error, 'acquire');
+          delay = ctx.backoffAfterFailure(error, kind, 'acquire', failures);
+        } else {
+          throw ctx.wrap(error, 'acquire');
+        }
+      }
+      attempt.cancel();
+      const remaining = w.deadline - clock.monotonic();
+      if (remaining <= 0) return undefined;
+      await clock.sleep(Math.min(delay, remaining), a.signal);
+    }
+  } finally {
+    cancelAttempt?.();
+    if (maybeApplied) await clearAmbiguous(ctx, code);
+  }
+}
+
+/** How long to wait after a refused attempt: backoff, never past the holder's known lease end. */
+function contentionDelay(
+  ctx: LockContext,
+  item: Record<string, AttributeValue> | undefined,
+  contended: number,
+): number {
+  const { clock, o } = ctx;
+  const delay = backoffDelay(CONTENTION_BACKOFF, contended, clock.random);
+  const holder = parseHolder(item);
+  // The server told us when the holder's lease ends: never sleep past that.
+  if (holder?.expiresMs === undefined) return delay;
+  return Math.min(delay, Math.max(1, holder.expiresMs + o.skewMs - clock.now()));
+}
+
+/** No condition will ever admit a malformed item: report it rather than wait for ever. */
+function checkWellFormed(ctx: LockContext, item: Record<string, AttributeValue> | undefined, cause: unknown): void {
+  const broken = malformation(item);
+  if (broken === undefined) return;
+  throw new DynamoDbError(
+    `The lock item of \`${ctx.resourceId}\` in \`${ctx.o.tableName}\` is malformed (${broken}), so no acquire can ever take it; repair or delete the item`,
+    { cause },
+  );
+}
+
+function tooShort(ctx: LockContext, roundTripMs: number): LeaseTooShortError {
+  const { o } = ctx;
+  return new LeaseTooShortError(
+    ctx.resourceId,
+    `Gave up acquiring \`${ctx.resourceId}\`: ${MAX_LATE_ANSWERS} answers came too late to use the lease ` +
+      `(the last took ${Math.round(roundTripMs)} ms; \`duration\` ${o.durationMs} ms less \`safetyMargin\` ${o.marginMs} ms ` +
+      'leaves less than that). Use a `duration` of many round trips: at least 1 s against DynamoDB.',
+  );
+}
+
+interface Answer {
+  readonly code: string;
+  readonly now: number;
+  readonly sent: number;
+  readonly out: UpdateItemCommandOutput;
+  readonly attempts: number;
+}
+
+function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
+  const old = parseHolder(r.out.Attributes);
+  const fencingToken = (old?.fencingToken ?? tokenBase(r.now)) + 1;
+  // A previous holder that had not released was taken over. Finding our own code means an
+  // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
+  // over", since needless recovery is safe and missed recovery is not.
+  const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
+  const lease = new Lease(ctx, { code: r.code, fencingToken, tookOver, sentMono: r.sent, now: r.now });
+  if (tookOver)
+    ctx.log.info(`took over the expired lease on '${ctx.resourceId}' from a holder that had not released it`);
+  ctx.emit('acquired', {
+    resourceId: ctx.resourceId,
+    waitMs: ctx.clock.monotonic() - w.started,
+    attempts: r.attempts,
+    fencingToken,
+    tookOver,
+  });
+  return lease;
+}
+
+/** Best effort: release an acquisition whose write may have been applied unseen. */
+async function clearAmbiguous(ctx: LockContext, code: string): Promise<void> {
+  const { clock, o } = ctx;
+  const attempt = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
+  try {
+    await ctx.send(
+      releaseRequest({
+        tableName: o.tableName,
+        resourceId: ctx.resourceId,
+        code,
+        now: clock.now(),
+        retentionS: o.retentionS,
+      }),
+      attempt.signal,
+    );
+  } catch (error) {
+    if (classify(error) !== 'conditional') {
+      ctx.log.warn(
+        `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${o.durationMs / 1000} s`,
+        error,
+      );
+    }
+  } finally {
+    attempt.cancel();
+  }
+}

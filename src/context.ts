@@ -1,0 +1,65 @@
+import {
+  type DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { backoffDelay, THROTTLE_BACKOFF } from './backoff.js';
+import { defaultClient } from './client.js';
+import type { Clock } from './clock.js';
+import type { DynamoDlmError } from './errors.js';
+import { emit, type LockHooks } from './events.js';
+import { type Logger, shieldLogger } from './logger.js';
+import type { ResolvedLockOptions } from './options.js';
+import { wrapSdkError } from './sdk-errors.js';
+
+/** The operations whose failures are retried and reported. */
+export type Operation = 'acquire' | 'extend' | 'release';
+
+/**
+ * What the acquire loop and the lease engine of one lock share: its resolved options, its clock,
+ * and the few things both do with them (send a write, back off after a failure, wrap an SDK
+ * error, call into user code). Internal to `DynamoDbLock`.
+ */
+export interface LockContext {
+  readonly resourceId: string;
+  readonly o: ResolvedLockOptions;
+  readonly clock: Clock;
+  /** The user's logger, shielded: a logger that throws or rejects never breaks the lock. */
+  readonly log: Logger;
+  /** The client requests go through: the caller's, or the shared default built on first send. */
+  client(): DynamoDBClient;
+  /** Sends one conditional write. */
+  send(input: UpdateItemCommandInput, signal?: AbortSignal): Promise<UpdateItemCommandOutput>;
+  /** Logs and reports a throttled or transient failure; returns how long to back off, ms. */
+  backoffAfterFailure(error: unknown, kind: 'throttled' | 'transient', op: Operation, attempt: number): number;
+  /** The typed error a caller sees for an SDK error the lock does not handle itself. */
+  wrap(error: unknown, op: Operation): DynamoDlmError;
+  /** Calls one hook, shielded. */
+  emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
+}
+
+/** Builds the context of one lock. */
+export function createContext(resourceId: string, o: ResolvedLockOptions, clock: Clock): LockContext {
+  const log = shieldLogger(o.logger);
+  const client = (): DynamoDBClient => o.client ?? defaultClient();
+  const ctx: LockContext = {
+    resourceId,
+    o,
+    clock,
+    log,
+    client,
+    send: (input, signal) =>
+      client().send(new UpdateItemCommand(input), signal === undefined ? undefined : { abortSignal: signal }),
+    backoffAfterFailure(error, kind, op, attempt) {
+      const delay = backoffDelay(THROTTLE_BACKOFF, attempt, clock.random);
+      const what = kind === 'throttled' ? 'DynamoDB throttled' : 'a transient DynamoDB failure interrupted';
+      log.warn(`${what} ${op} of '${resourceId}' (attempt ${attempt}); backing off ${Math.round(delay)} ms`);
+      ctx.emit('throttled', { resourceId, operation: op, attempt, delayMs: delay, error });
+      return delay;
+    },
+    wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op),
+    emit: (name, event) => emit(o.hooks, name, event, log),
+  };
+  return ctx;
+}
