@@ -5,9 +5,10 @@ import { abortError, deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
 import { DynamoDbError, LeaseTooShortError } from './errors.js';
 import { malformation, parseHolder } from './item.js';
-import { Lease, RELEASE_ATTEMPT_TIMEOUT_MS } from './lease.js';
+import { Lease } from './lease.js';
 import type { ResolvedAcquireOptions } from './options.js';
-import { acquireRequest, releaseRequest, tokenBase } from './requests.js';
+import { clearAmbiguous } from './release.js';
+import { acquireRequest, tokenBase } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
 
 /** Attempts a non-blocking acquire makes through throttling and transient failures. */
@@ -193,31 +194,4 @@ function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
     tookOver,
   });
   return lease;
-}
-
-/** Best effort: release an acquisition whose write may have been applied unseen. */
-async function clearAmbiguous(ctx: LockContext, code: string): Promise<void> {
-  const { clock, o } = ctx;
-  const attempt = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
-  try {
-    await ctx.send(
-      releaseRequest({
-        tableName: o.tableName,
-        resourceId: ctx.resourceId,
-        code,
-        now: clock.now(),
-        retentionS: o.retentionS,
-      }),
-      attempt.signal,
-    );
-  } catch (error) {
-    if (classify(error) !== 'conditional') {
-      ctx.log.warn(
-        `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${o.durationMs / 1000} s`,
-        error,
-      );
-    }
-  } finally {
-    attempt.cancel();
-  }
 }

@@ -2,13 +2,10 @@ import { deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
 import { LockLostError, LockReleasedError, type LostReason } from './errors.js';
 import type { Turn } from './local-queue.js';
-import { extendRequest, releaseRequest } from './requests.js';
+import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
+import { extendRequest } from './requests.js';
 import { classify } from './sdk-errors.js';
 
-/** Attempts a release or a manual extend makes through throttling and transient failures. */
-export const MAX_RELEASE_ATTEMPTS = 5;
-/** How long one release write may go unanswered before it counts as a transient failure. */
-export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * The longest the expiry watch sleeps before looking at both clocks again. The monotonic clock
  * (and so every Node timer) stands still while a VM is paused or a laptop sleeps; the wall clock
@@ -284,47 +281,19 @@ export class Lease {
 
   async #release(): Promise<void> {
     const ctx = this.#ctx;
-    const { clock, o } = ctx;
-    let sent: number;
-    let late: boolean;
-    for (let attempt = 1; ; attempt++) {
-      sent = clock.monotonic();
-      // Sent after the lease's end by either clock: the work outlived its protection.
-      late = this.#remaining() + o.marginMs <= 0;
-      // A release with no answer must not hang the caller's `finally` for ever.
-      const cutoff = deadlineSignal(clock, undefined, sent + RELEASE_ATTEMPT_TIMEOUT_MS);
-      try {
-        await ctx.send(
-          releaseRequest({
-            tableName: o.tableName,
-            resourceId: ctx.resourceId,
-            code: this.code,
-            now: clock.now(),
-            retentionS: o.retentionS,
-          }),
-          cutoff.signal,
-        );
-        break;
-      } catch (error) {
-        const kind = classify(error);
-        if (kind === 'conditional') {
-          // The original's WARNING, and a rejection: the work ran without the lock's protection.
-          this.#lose('taken', error, false);
-          ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
-          throw this.lost;
-        }
-        if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && sent < this.#endMono) {
-          await clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt));
-          continue;
-        }
-        throw ctx.wrap(error, 'release');
-      } finally {
-        cutoff.cancel();
-      }
+    // Sent after the lease's end by either clock: the work outlived its protection. (Retries
+    // are sent only before the end by the monotonic clock.)
+    const late = this.#remaining() + ctx.o.marginMs <= 0;
+    const outcome = await releaseLease(ctx, this.code, () => ctx.clock.monotonic() < this.#endMono);
+    if (outcome === 'taken') {
+      // The original's WARNING, and a rejection: the work ran without the lock's protection.
+      this.#lose('taken', undefined, false);
+      ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
+      throw this.lost;
     }
     ctx.emit('released', {
       resourceId: ctx.resourceId,
-      heldMs: clock.monotonic() - this.acquiredMono,
+      heldMs: ctx.clock.monotonic() - this.acquiredMono,
       fencingToken: this.fencingToken,
     });
     // Released cleanly, but had the lease run out before the release was sent? Then say so:

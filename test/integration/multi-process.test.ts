@@ -209,6 +209,19 @@ describe('multiple processes on dynalite', () => {
     20_000,
   );
 
+  test('a release behind a renewal that is pausing before its retry cuts the pause short; the process stays alive until it is done', async () => {
+    const worker = start('exit-worker.mjs', ['exit-renew-fails', 'renew-fails']);
+    const outcome = await Promise.race([worker.done, delay(15_000).then(() => 'still running' as const)]);
+    expect(outcome).not.toBe('still running');
+    const run = outcome as Run;
+    // It exited 13 (a top-level await never settled), the lock left held, before the fix.
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events).toEqual([
+      { event: 'released', aborted: true },
+      { event: 'done', mode: 'renew-fails' },
+    ]);
+  }, 20_000);
+
   test('a waiter in the process line keeps the process alive until it gets the lock', async () => {
     const worker = start('exit-worker.mjs', ['exit-waiter', 'waiter']);
     const outcome = await Promise.race([worker.done, delay(15_000).then(() => 'still running' as const)]);

@@ -1,43 +1,9 @@
+/** The lease engine: timing, renewal, extend and release, with the injected clock. */
 import { describe, expect, test } from 'vitest';
-import {
-  AbortedError,
-  AlreadyAcquiredError,
-  DynamoDbError,
-  LockLostError,
-  LockNotAcquiredError,
-  ThrottledError,
-} from '../../src/errors.js';
-import type { LockHooks } from '../../src/events.js';
-import { withClock } from '../../src/internals.js';
-import { DynamoDbLock } from '../../src/lock.js';
-import type { LockOptions } from '../../src/options.js';
+import { AlreadyAcquiredError, LockLostError, LockNotAcquiredError, LockReleasedError } from '../../src/errors.js';
 import { tokenBase } from '../../src/requests.js';
-import { recordingLogger } from '../integration/helpers.js';
-import { FakeClock } from '../support/fake-clock.js';
-import { type Call, conditionFailed, FakeClient, reset, throttled } from './fake-client.js';
-
-const WALL = 1_700_000_000_000;
-
-/** A 3 s lock: safety margin 0.6 s (a fifth), renewal every 1 s (a third). */
-function setup(options: LockOptions = {}) {
-  const clock = new FakeClock(WALL);
-  const fake = new FakeClient(clock.monotonic);
-  const log = recordingLogger();
-  const events: { name: string; event: unknown }[] = [];
-  const hooks: LockHooks = Object.fromEntries(
-    ['acquired', 'contended', 'throttled', 'extended', 'lost', 'released'].map((name) => [
-      name,
-      (event: unknown) => events.push({ name, event }),
-    ]),
-  );
-  const lock = new DynamoDbLock(
-    'res',
-    withClock({ client: fake.asClient, duration: 3, logger: log, hooks, ...options }, clock),
-  );
-  return { clock, fake, log, lock, events, t0: clock.monotonic() };
-}
-
-const reasonOf = (signal: AbortSignal) => (signal.reason as LockLostError).reason;
+import { conditionFailed, reset, throttled } from '../support/fake-client.js';
+import { reasonOf, setup, WALL } from '../support/lock-harness.js';
 
 describe('lease timing', () => {
   test('auto-renewal sends an extend every renewInterval, each pushing expires_ms out by duration', async () => {
@@ -107,36 +73,6 @@ describe('lease timing', () => {
     expect(fake.of('extend')[0]?.input.ExpressionAttributeValues?.[':expms']).toEqual({ N: String(WALL + 10_000) });
     await clock.advance(9_000);
     expect(lock.locked()).toBe(true);
-  });
-});
-
-describe('option precedence at the call', () => {
-  test('a per-call autoRenew: false beats the lock option autoRenew: true', async () => {
-    const { clock, fake, lock } = setup({ autoRenew: true });
-    await lock.acquire({ autoRenew: false });
-    await clock.advance(2_000);
-    expect(fake.of('extend')).toHaveLength(0);
-    await lock.release();
-    await lock.acquire();
-    await clock.advance(2_000);
-    expect(fake.of('extend').length).toBeGreaterThanOrEqual(2);
-    await lock.release();
-  });
-
-  test('a hook that throws is logged and ignored; the lock carries on', async () => {
-    const clock = new FakeClock(WALL);
-    const fake = new FakeClient(clock.monotonic);
-    const log = recordingLogger();
-    const hooks = {
-      acquired: () => {
-        throw new Error('metrics down');
-      },
-    };
-    const lock = new DynamoDbLock('res', withClock({ client: fake.asClient, duration: 3, logger: log, hooks }, clock));
-    expect(await lock.acquire()).toBe(true);
-    expect(lock.locked()).toBe(true);
-    expect(log.lines.some((l) => l.level === 'error' && /'acquired' hook threw/.test(l.message))).toBe(true);
-    await lock.release();
   });
 });
 
@@ -336,226 +272,133 @@ describe('release', () => {
   });
 });
 
-describe('acquire', () => {
-  test('timeout: backs off (no hot loop) and resolves false exactly at the deadline; the instance stays usable', async () => {
-    const { clock, fake, lock, t0 } = setup();
-    fake.otherwise('acquire', () => conditionFailed());
-    let result: boolean | undefined;
-    const pending = lock.acquire({ timeout: 1 }).then((r) => {
-      result = r;
-    });
-    await clock.advance(999);
-    expect(result).toBeUndefined();
-    await clock.advance(1);
-    await pending;
-    expect(result).toBe(false);
-    const attempts = fake.of('acquire');
-    expect(attempts.length).toBeGreaterThanOrEqual(5);
-    expect(attempts.length).toBeLessThanOrEqual(25);
-    expect(Math.max(...attempts.map((c) => c.at - t0))).toBeLessThanOrEqual(1_000);
-    expect(lock.locked()).toBe(false);
-    expect(fake.of('release')).toHaveLength(0);
-    fake.otherwise('acquire', () => ({}));
-    expect(await lock.acquire()).toBe(true);
-  });
-
-  test('timeout bounds a hung write too: false at the deadline, and the write (maybe applied) is cleared', async () => {
-    const { clock, fake, lock, t0 } = setup();
-    fake.script('acquire', 'hang');
-    let result: boolean | undefined;
-    const pending = lock.acquire({ timeout: 1 }).then((r) => {
-      result = r;
-    });
-    await clock.advance(999);
-    expect(result).toBeUndefined();
-    await clock.advance(1);
-    await pending;
-    expect(result).toBe(false);
-    expect(fake.of('acquire')).toHaveLength(1);
-    expect(fake.of('acquire')[0]?.signal?.aborted).toBe(true);
-    expect(fake.of('release')).toHaveLength(1);
-    expect(fake.of('release')[0]?.at).toBe(t0 + 1_000);
-    expect(fake.of('release')[0]?.input.ExpressionAttributeValues?.[':code']).toEqual(
-      fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'],
-    );
-    expect(clock.pendingTimers).toBe(0);
-    expect(await lock.acquire()).toBe(true);
-  });
-
-  test('an answer that arrives inside the safety margin is given back and retried under a fresh owner code', async () => {
+describe('hardening: timers, clocks and user code', () => {
+  test('release cuts short an automatic renewal that is pausing before its retry', async () => {
     const { clock, fake, lock } = setup();
-    fake.script('acquire', 'hang');
-    let result: boolean | undefined;
-    const pending = lock.acquire().then((r) => {
-      result = r;
-    });
-    // 3 s lease, 0.6 s margin: answered 2.5 s after sending, the lease is no longer usable.
-    await clock.advance(2_500);
-    fake.of('acquire')[0]?.resolve({});
-    await clock.advance(0);
-    const codeOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':code']?.S;
-    expect(fake.of('release')).toHaveLength(1);
-    expect(codeOf(fake.of('release')[0])).toBe(codeOf(fake.of('acquire')[0]));
-    await clock.advance(2_000);
-    await pending;
-    expect(result).toBe(true);
-    expect(fake.of('acquire')).toHaveLength(2);
-    expect(codeOf(fake.of('acquire')[1])).not.toBe(codeOf(fake.of('acquire')[0]));
-    expect(lock.locked()).toBe(true);
-    await lock.release();
-  });
-
-  test('extend() never asks for an end earlier than the one held', async () => {
-    const { clock, fake, lock } = setup();
-    await lock.acquire();
-    await clock.advance(500);
-    // 2.5 s left; asking for 1 s would shorten it, so the current end is kept.
-    await lock.extend(1);
-    expect(fake.of('extend')[0]?.input.ExpressionAttributeValues?.[':expms']).toEqual({ N: String(WALL + 3_000) });
-    await lock.extend(5);
-    expect(fake.of('extend')[1]?.input.ExpressionAttributeValues?.[':expms']).toEqual({
-      N: String(WALL + 500 + 5_000),
-    });
-    await lock.release();
-  });
-
-  test('a timeout that never fires leaves no timer behind', async () => {
-    const { clock, lock } = setup();
-    expect(await lock.acquire({ timeout: 60 })).toBe(true);
-    await lock.release();
-    expect(clock.pendingTimers).toBe(0);
-  });
-
-  test('non-blocking: one write, false when held elsewhere', async () => {
-    const { fake, lock } = setup();
-    fake.script('acquire', conditionFailed());
-    expect(await lock.acquire({ blocking: false })).toBe(false);
-    expect(fake.calls).toHaveLength(1);
-    expect(await lock.acquire({ blocking: false })).toBe(true);
-  });
-
-  test('abort during the backoff wait rejects promptly with AbortedError and sends nothing more', async () => {
-    const { clock, fake, lock } = setup();
-    fake.otherwise('acquire', () => conditionFailed());
-    const controller = new AbortController();
-    const pending = lock.acquire({ signal: controller.signal });
-    await clock.advance(50);
-    const sent = fake.calls.length;
-    controller.abort(new Error('shutting down'));
-    await expect(pending).rejects.toBeInstanceOf(AbortedError);
-    await expect(pending).rejects.toThrow(/shutting down/);
-    expect(fake.calls.length).toBe(sent);
-    fake.otherwise('acquire', () => ({}));
-    expect(await lock.acquire()).toBe(true);
-  });
-
-  test('abort during an in-flight write clears it with a release of the same code (it may have applied)', async () => {
-    const { fake, lock, clock } = setup();
-    fake.script('acquire', 'hang');
-    const controller = new AbortController();
-    const pending = lock.acquire({ signal: controller.signal });
-    await clock.flush();
-    expect(fake.of('acquire')[0]?.signal).toBeDefined();
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(fake.of('release')).toHaveLength(1);
-    expect(fake.of('release')[0]?.input.ExpressionAttributeValues?.[':code']).toEqual(
-      fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'],
-    );
-    expect(lock.locked()).toBe(false);
-    expect(await lock.acquire()).toBe(true);
-  });
-
-  test('an already-aborted signal rejects before any request', async () => {
-    const { fake, lock } = setup();
-    await expect(lock.acquire({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
-    expect(fake.calls).toHaveLength(0);
-  });
-
-  test('a second acquire while the first is still waiting is refused', async () => {
-    const { fake, lock, clock } = setup();
-    fake.script('acquire', 'hang');
-    const first = lock.acquire();
-    await expect(lock.acquire()).rejects.toBeInstanceOf(AlreadyAcquiredError);
-    await clock.flush();
-    fake.of('acquire')[0]!.resolve();
-    expect(await first).toBe(true);
-  });
-
-  test('throttling is backed off with a WARNING, then succeeds; a non-blocking try gives up with ThrottledError', async () => {
-    const { clock, fake, lock, log } = setup();
-    fake.script('acquire', throttled(), throttled());
-    const pending = lock.acquire();
+    fake.script('extend', reset());
+    await lock.acquire({ autoRenew: true });
     await clock.advance(1_000);
-    expect(await pending).toBe(true);
-    expect(fake.of('acquire')).toHaveLength(3);
-    expect(log.warnings().filter((w) => /throttled acquire/.test(w))).toHaveLength(2);
-    await lock.release();
-
-    fake.otherwise('acquire', throttled);
-    // Handled at once: it rejects during advance(), before an `expect(...).rejects` could attach.
-    const tried = lock.acquire({ blocking: false }).catch((error: unknown) => error);
-    await clock.advance(5_000);
-    expect(await tried).toBeInstanceOf(ThrottledError);
-    fake.otherwise('acquire', () => ({}));
-    expect(await lock.acquire()).toBe(true);
+    expect(fake.of('extend')).toHaveLength(1);
+    // The renewal now pauses (unref'd) before retrying: the release must not wait that out.
+    const release = lock.release();
+    await clock.flush();
+    expect(fake.of('release')).toHaveLength(1);
+    await release;
+    expect(fake.of('extend')).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
   });
 
-  test('an unexpected error surfaces typed, wrapping the SDK error, and leaves the instance usable', async () => {
-    const { fake, lock } = setup();
-    const validation = Object.assign(new Error('bad key'), {
-      name: 'ValidationException',
-      $metadata: { httpStatusCode: 400 },
-    });
-    fake.script('acquire', validation);
-    const error = await lock.acquire().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DynamoDbError);
-    expect((error as Error).cause).toBe(validation);
-    expect(await lock.acquire()).toBe(true);
-  });
-
-  test('when the server returns the holder (ALL_OLD), the wait never passes its expiry plus the skew', async () => {
-    const { clock, fake, lock, t0, events } = setup({ clockSkewAllowance: 0 });
-    fake.script('acquire', conditionFailed({ expires_ms: { N: String(WALL + 2) }, release_code: { S: 'x' } }));
-    const pending = lock.acquire();
-    await clock.advance(10);
-    expect(await pending).toBe(true);
-    expect(fake.of('acquire').map((c) => c.at - t0)).toEqual([0, 2]);
-    expect(events.find((e) => e.name === 'contended')?.event).toEqual({
-      resourceId: 'res',
-      attempt: 1,
-      holderExpiresAt: new Date(WALL + 2),
-      delayMs: 2,
-    });
-  });
-});
-
-describe('fencing token and takeover, from the old item (UPDATED_OLD)', () => {
-  test.each([
-    ['no item', undefined, tokenBase(WALL) + 1, false],
-    ['a released marker', { fencing_token: { N: '41' }, release_code: { S: 'o' }, expires_ms: { N: '0' } }, 42, false],
-    [
-      'an expired lease',
-      { fencing_token: { N: '41' }, release_code: { S: 'o' }, expires_ms: { N: String(WALL - 5_000) } },
-      42,
-      true,
-    ],
-    [
-      'an expired Python 1.x item',
-      { release_code: { S: 'py' }, expires: { N: String(WALL / 1000 - 5) } },
-      tokenBase(WALL) + 1,
-      true,
-    ],
-  ])('%s', async (_what, old, token, tookOver) => {
-    const { fake, lock, events } = setup();
-    fake.script('acquire', old === undefined ? {} : { Attributes: old });
+  test("a manual extend's retry pause is an awaited sleep, not a timer that lets the process exit", async () => {
+    const { clock, fake, lock } = setup();
+    fake.script('extend', reset(), {});
     await lock.acquire();
-    expect(lock.fencingToken).toBe(token);
-    expect(lock.tookOver).toBe(tookOver);
-    expect(events.find((e) => e.name === 'acquired')?.event).toMatchObject({
-      fencingToken: token,
-      tookOver,
-      attempts: 1,
+    const sleeps: number[] = [];
+    const sleep = clock.sleep;
+    clock.sleep = (ms, signal) => {
+      sleeps.push(ms);
+      return sleep(ms, signal);
+    };
+    const extended = lock.extend();
+    await clock.advance(100);
+    await extended;
+    expect(fake.of('extend')).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    await lock.release();
+  });
+
+  test('a logger that throws cannot keep the signal from aborting after a refused renewal', async () => {
+    const angry = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => {
+        throw new Error('log buffer full');
+      },
+      error: () => Promise.reject(new Error('transport down')),
+    };
+    const { clock, fake, lock } = setup({ logger: angry });
+    fake.script('extend', conditionFailed());
+    fake.script('release', conditionFailed());
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(1_000);
+    expect(lock.signal.aborted).toBe(true);
+    expect(reasonOf(lock.signal)).toBe('taken');
+    await expect(lock.release()).rejects.toBeInstanceOf(LockLostError);
+  });
+
+  test('an async hook that rejects is ignored (no unhandled rejection), and a lost hook that throws changes nothing', async () => {
+    const { clock, fake, lock } = setup({
+      hooks: {
+        acquired: () => Promise.reject(new Error('metrics down')) as unknown as void,
+        lost: () => {
+          throw new Error('pager down');
+        },
+      },
     });
+    fake.script('extend', conditionFailed());
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(1_000);
+    expect(reasonOf(lock.signal)).toBe('taken');
+  });
+
+  test('suspend and resume: the monotonic clock stood still, the wall clock jumped past the lease; locked() says false and the signal aborts', async () => {
+    const { clock, fake, lock } = setup();
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(500);
+    // The machine slept for a minute: timers did not run and the monotonic clock did not move.
+    clock.stepWall(60_000);
+    expect(lock.locked()).toBe(false);
+    // The next tick of the expiry watch (within a second) sees it and aborts, without a write.
+    await clock.advance(500);
+    expect(lock.signal.aborted).toBe(true);
+    expect(reasonOf(lock.signal)).toBe('expired');
+    expect(fake.of('extend')).toHaveLength(0);
+  });
+
+  test('a wall clock stepped backwards does not stretch the lease: the monotonic clock still ends it', async () => {
+    const { clock, lock } = setup();
+    await lock.acquire();
+    clock.stepWall(-60_000);
+    await clock.advance(2_399);
+    expect(lock.locked()).toBe(true);
+    await clock.advance(1);
+    expect(lock.locked()).toBe(false);
+    expect(reasonOf(lock.signal)).toBe('expired');
+  });
+
+  test('a renewal checks the wall clock too: after a jump past the lease end it is not sent', async () => {
+    const { clock, fake, lock } = setup({ renewInterval: 0.5 });
+    await lock.acquire({ autoRenew: true });
+    clock.stepWall(10_000);
+    await clock.advance(500);
+    expect(fake.of('extend')).toHaveLength(0);
+    expect(lock.signal.aborted).toBe(true);
+  });
+
+  test('release aborts the signal with a released reason, distinct from a loss', async () => {
+    const { lock } = setup();
+    await lock.acquire();
+    const signal = lock.signal;
+    expect(signal.aborted).toBe(false);
+    await lock.release();
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(LockReleasedError);
+    expect(signal.reason).not.toBeInstanceOf(LockLostError);
+    expect((signal.reason as LockReleasedError).code).toBe('LOCK_RELEASED');
+  });
+
+  test('a lease of 30 days is watched in pieces: no timer is ever armed beyond what setTimeout holds', async () => {
+    const { clock, lock } = setup({ duration: 30 * 86_400 });
+    const delays: number[] = [];
+    const setTimer = clock.setTimer;
+    clock.setTimer = (ms, fn) => {
+      delays.push(ms);
+      return setTimer(ms, fn);
+    };
+    await lock.acquire();
+    await clock.advance(60_000);
+    expect(lock.locked()).toBe(true);
+    expect(lock.signal.aborted).toBe(false);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
+    await lock.release();
   });
 });

@@ -1,0 +1,73 @@
+import { deadlineSignal } from './clock.js';
+import type { LockContext } from './context.js';
+import { releaseRequest } from './requests.js';
+import { classify } from './sdk-errors.js';
+
+/** Attempts a release or a manual extend makes through throttling and transient failures. */
+export const MAX_RELEASE_ATTEMPTS = 5;
+/** How long one release write may go unanswered before it counts as a transient failure. */
+export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
+
+/** One release write of `code`, cut off if unanswered after {@link RELEASE_ATTEMPT_TIMEOUT_MS}. */
+async function releaseOnce(ctx: LockContext, code: string): Promise<void> {
+  const { clock, o } = ctx;
+  // A release with no answer must not hang the caller's `finally` for ever.
+  const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
+  try {
+    await ctx.send(
+      releaseRequest({
+        tableName: o.tableName,
+        resourceId: ctx.resourceId,
+        code,
+        now: clock.now(),
+        retentionS: o.retentionS,
+      }),
+      cutoff.signal,
+    );
+  } finally {
+    cutoff.cancel();
+  }
+}
+
+/**
+ * Releases the lease of `code`, retrying throttling and transient failures (a retried release
+ * whose first answer was lost succeeds again: the write is conditional on our own code) while
+ * `mayRetry()` says the lease is still ours to release.
+ *
+ * @returns `'released'`, or `'taken'` when the condition failed: another owner holds it now.
+ * @throws the wrapped SDK error when the release could not be written.
+ */
+export async function releaseLease(
+  ctx: LockContext,
+  code: string,
+  mayRetry: () => boolean,
+): Promise<'released' | 'taken'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await releaseOnce(ctx, code);
+      return 'released';
+    } catch (error) {
+      const kind = classify(error);
+      if (kind === 'conditional') return 'taken';
+      if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && mayRetry()) {
+        await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt));
+        continue;
+      }
+      throw ctx.wrap(error, 'release');
+    }
+  }
+}
+
+/** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
+export async function clearAmbiguous(ctx: LockContext, code: string): Promise<void> {
+  try {
+    await releaseOnce(ctx, code);
+  } catch (error) {
+    if (classify(error) !== 'conditional') {
+      ctx.log.warn(
+        `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${ctx.o.durationMs / 1000} s`,
+        error,
+      );
+    }
+  }
+}
