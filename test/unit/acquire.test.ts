@@ -1,7 +1,13 @@
 /** The acquire loop: backoff, deadlines, clean-up of ambiguous writes, tokens and takeover. */
 import { describe, expect, test } from 'vitest';
 import { MAX_LATE_ANSWERS } from '../../src/acquire.js';
-import { AbortedError, AlreadyAcquiredError, DynamoDbError, LeaseTooShortError, ThrottledError } from '../../src/errors.js';
+import {
+  AbortedError,
+  AlreadyAcquiredError,
+  DynamoDbError,
+  LeaseTooShortError,
+  ThrottledError,
+} from '../../src/errors.js';
 import { tokenBase } from '../../src/requests.js';
 import { type Call, conditionFailed, throttled } from '../support/fake-client.js';
 import { setup, WALL } from '../support/lock-harness.js';

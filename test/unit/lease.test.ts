@@ -328,7 +328,9 @@ describe('hardening: timers, clocks and user code', () => {
   test('an async hook that rejects is ignored (no unhandled rejection), and a lost hook that throws changes nothing', async () => {
     const { clock, fake, lock } = setup({
       hooks: {
-        acquired: () => Promise.reject(new Error('metrics down')) as unknown as void,
+        acquired: async () => {
+          throw new Error('metrics down');
+        },
         lost: () => {
           throw new Error('pager down');
         },
