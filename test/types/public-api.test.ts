@@ -24,10 +24,12 @@ import {
   defaults,
   type ErrorCode,
   InvalidArgumentError,
+  LeaseTooShortError,
   type LockHooks,
   LockLostError,
   LockNotAcquiredError,
   type LockOptions,
+  LockReleasedError,
   LockUnavailableError,
   type Logger,
   type LostEvent,
@@ -52,8 +54,10 @@ describe('exports', () => {
         'DynamoDbLock',
         'DynamoDlmError',
         'InvalidArgumentError',
+        'LeaseTooShortError',
         'LockLostError',
         'LockNotAcquiredError',
+        'LockReleasedError',
         'LockUnavailableError',
         'TableNotFoundError',
         'ThrottledError',
@@ -187,5 +191,48 @@ describe('createLockTable and dynamo-dlm/testing', () => {
     expectTypeOf<LocalDynamo['client']>().toEqualTypeOf<DynamoDBClient>();
     expectTypeOf<LocalDynamo['endpoint']>().toEqualTypeOf<string>();
     expectTypeOf<StartLocalDynamoOptions['tableName']>().toEqualTypeOf<string | false | undefined>();
+  });
+});
+
+describe('signatures are pinned: no test seam or other extra parameter is public', () => {
+  test('constructors', () => {
+    expectTypeOf<ConstructorParameters<typeof DynamoDbLock>>().toEqualTypeOf<
+      [resourceId: string, options?: LockOptions | undefined]
+    >();
+    expectTypeOf<ConstructorParameters<typeof DynamoDlmError>>().toEqualTypeOf<
+      [code: ErrorCode, message: string, options?: { cause?: unknown } | undefined]
+    >();
+    expectTypeOf<ConstructorParameters<typeof LockLostError>>().toEqualTypeOf<
+      [resourceId: string, reason: LostReason, message: string, options?: { cause?: unknown } | undefined]
+    >();
+    for (const Class of [LockReleasedError, LeaseTooShortError, LockUnavailableError]) {
+      expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<[resourceId: string, message: string]>();
+    }
+    expectTypeOf<ConstructorParameters<typeof TableNotFoundError>>().toEqualTypeOf<
+      [tableName: string, options?: { cause?: unknown } | undefined]
+    >();
+    for (const Class of [AbortedError, ThrottledError, DynamoDbError]) {
+      expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<
+        [message: string, options?: { cause?: unknown } | undefined]
+      >();
+    }
+    for (const Class of [InvalidArgumentError, LockNotAcquiredError, AlreadyAcquiredError]) {
+      expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<[message: string]>();
+    }
+  });
+
+  test('functions', () => {
+    expectTypeOf<Parameters<typeof withLock<number>>>().toEqualTypeOf<
+      [
+        resourceId: string,
+        work: (lock: DynamoDbLock) => number | PromiseLike<number>,
+        options?: WithLockOptions | undefined,
+      ]
+    >();
+    expectTypeOf<Parameters<typeof createLockTable>>().toEqualTypeOf<[options?: CreateLockTableOptions | undefined]>();
+    expectTypeOf<Parameters<typeof resetDefaults>>().toEqualTypeOf<[]>();
+    expectTypeOf<Parameters<typeof startLocalDynamo>>().toEqualTypeOf<
+      [options?: StartLocalDynamoOptions | undefined]
+    >();
   });
 });
