@@ -18,6 +18,8 @@ const MAX_TRY_ATTEMPTS = 3;
  * round trip is longer than the lease less its margin, and retrying cannot change that.
  */
 export const MAX_LATE_ANSWERS = 3;
+/** How long one acquire write may go unanswered before it counts as a transient failure. */
+export const ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** A fresh owner code: 32 hex characters, as Python dynamo-dlm writes. */
 function newCode(): string {
@@ -60,7 +62,10 @@ export async function acquireLease(
       let delay: number;
       // The timeout bounds the write in flight too: a hung request (a client without a request
       // timeout) must not hold `acquire({ timeout })` past its deadline.
-      const attempt = deadlineSignal(clock, a.signal, w.deadline);
+      // One write may go unanswered for at most ATTEMPT_TIMEOUT_MS (a client without a request
+      // timeout, an endpoint that accepts connections and never answers): then it counts as a
+      // transient failure, so that even a non-blocking acquire always settles.
+      const attempt = deadlineSignal(clock, a.signal, Math.min(w.deadline, sent + ATTEMPT_TIMEOUT_MS));
       cancelAttempt = attempt.cancel;
       try {
         const out = await ctx.send(
@@ -95,12 +100,12 @@ export async function acquireLease(
           maybeApplied = true;
           throw abortError(a.signal);
         }
-        if (attempt.timedOut()) {
+        if (attempt.timedOut() && clock.monotonic() >= w.deadline) {
           // Cut off at the deadline: the write may still have been applied.
           maybeApplied = true;
           return undefined;
         }
-        const kind = classify(error);
+        const kind = attempt.timedOut() ? 'transient' : classify(error);
         if (kind === 'conditional') {
           const item = conditionItem(error);
           checkWellFormed(ctx, item, error);

@@ -1,6 +1,6 @@
 /** The acquire loop: backoff, deadlines, clean-up of ambiguous writes, tokens and takeover. */
 import { describe, expect, test } from 'vitest';
-import { MAX_LATE_ANSWERS } from '../../src/acquire.js';
+import { ATTEMPT_TIMEOUT_MS, MAX_LATE_ANSWERS } from '../../src/acquire.js';
 import {
   AbortedError,
   AlreadyAcquiredError,
@@ -257,6 +257,24 @@ describe('a lease shorter than the round trip', () => {
     expect(fake.of('release').map((c) => c.input.ExpressionAttributeValues?.[':code']?.S)).toEqual(
       fake.of('acquire').map((c) => c.input.ExpressionAttributeValues?.[':code']?.S),
     );
+    expect(lock.locked()).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('an endpoint that accepts and never answers', () => {
+  test('a non-blocking acquire still settles: each write is cut off after 5 s, three times, then a typed error', async () => {
+    const { clock, fake, lock } = setup();
+    fake.otherwise('acquire', () => 'hang');
+    fake.otherwise('release', () => 'hang');
+    const outcome = lock.acquire({ blocking: false }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await clock.advance(3 * ATTEMPT_TIMEOUT_MS + 3 * 2_000 + 5 * 5_000);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect(fake.of('acquire')).toHaveLength(3);
     expect(lock.locked()).toBe(false);
     expect(clock.pendingTimers).toBe(0);
   });
