@@ -326,7 +326,9 @@ describe.each(backends())('DynamoDbLock on $name', (backend) => {
     const hooks = Object.fromEntries(
       ['acquired', 'contended', 'throttled', 'extended', 'lost', 'released'].map((n) => [n, record(n)]),
     );
-    const holder = make(id, { duration: 0.4 });
+    // Long enough that the retry after the throttled first attempt still finds it held on a
+    // loaded machine (0.4 s was sometimes over before the retry was sent).
+    const holder = make(id, { duration: 1.5 });
     const lock = make(id, { hooks, clockSkewAllowance: 0, duration: 1 });
     await holder.acquire();
     faults.inject({ kind: 'throttle' }, { operation: 'UpdateItem' });
