@@ -8,8 +8,18 @@ import { InvalidArgumentError } from './errors.js';
 /** DynamoDB's limit on a partition key value, in UTF-8 bytes. */
 export const MAX_RESOURCE_ID_BYTES = 2048;
 
-/** Longest lease or wait accepted, seconds: longer is almost surely a unit mistake (ms for s). */
-export const MAX_SECONDS = 366 * 24 * 3600;
+/**
+ * The longest delay a Node timer holds, ms (2^31-1, about 24.8 days): `setTimeout` fires a
+ * longer delay at once. Every setting that ends up in a timer is capped here, and timer code
+ * can clamp to it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** {@link MAX_TIMER_MS} in seconds: the longest duration, interval, margin, allowance or timeout. */
+export const MAX_TIMER_SECONDS = MAX_TIMER_MS / 1000;
+
+/** Longest retention accepted, seconds (not a timer): longer is almost surely a unit mistake. */
+export const MAX_RETENTION_SECONDS = 366 * 24 * 3600;
 
 function describe(value: unknown): string {
   if (typeof value === 'string')
@@ -26,9 +36,14 @@ function fail(name: string, expected: string, value: unknown): never {
   throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
 }
 
-/** A resource id: a non-empty string of at most 2048 UTF-8 bytes (DynamoDB's key limit). */
+/**
+ * A resource id: a non-empty, well-formed string (no lone surrogate, which UTF-8 cannot carry
+ * and the SDK would send as U+FFFD, so two ids would meet in one item) of at most 2048 UTF-8
+ * bytes (DynamoDB's key limit).
+ */
 export function checkResourceId(value: unknown, name = 'resourceId'): string {
   if (typeof value !== 'string' || value.length === 0) fail(name, 'a non-empty string', value);
+  if (LONE_SURROGATE.test(value)) fail(name, 'a well-formed string (a lone surrogate has no UTF-8 form)', value);
   // dynalite counts UTF-16 units, DynamoDB counts UTF-8 bytes: check bytes here for both.
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_RESOURCE_ID_BYTES) {
@@ -47,18 +62,28 @@ export function checkTableName(value: unknown, name = 'tableName'): string {
   return value;
 }
 
-/** A positive, finite number of seconds (fractions allowed, at least 1 ms). Returns ms. */
-export function checkSeconds(value: unknown, name: string, max = MAX_SECONDS): number {
+/** With the `u` flag a surrogate pair reads as one code point, so this matches only a lone half. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function range(max: number): string {
+  return max === MAX_TIMER_SECONDS ? `${max}, the longest delay a Node timer holds` : String(max);
+}
+
+/**
+ * A positive, finite number of seconds (fractions allowed, at least 1 ms), by default no more
+ * than a timer holds ({@link MAX_TIMER_SECONDS}). Returns ms.
+ */
+export function checkSeconds(value: unknown, name: string, max = MAX_TIMER_SECONDS): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.001 || value > max) {
-    fail(name, `a positive number of seconds (0.001 to ${max})`, value);
+    fail(name, `a positive number of seconds (0.001 to ${range(max)})`, value);
   }
   return Math.round(value * 1000);
 }
 
-/** A non-negative, finite number of seconds. Returns ms. */
-export function checkNonNegativeSeconds(value: unknown, name: string, max = MAX_SECONDS): number {
+/** A non-negative, finite number of seconds, by default no more than a timer holds. Returns ms. */
+export function checkNonNegativeSeconds(value: unknown, name: string, max = MAX_TIMER_SECONDS): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    fail(name, `a non-negative number of seconds (0 to ${max})`, value);
+    fail(name, `a non-negative number of seconds (0 to ${range(max)})`, value);
   }
   return Math.round(value * 1000);
 }
