@@ -14,13 +14,16 @@ import {
   checkSeconds,
   checkSignal,
   checkTableName,
+  MAX_RETENTION_SECONDS,
 } from './validate.js';
 
 /** Options of a {@link DynamoDbLock}. Every field is optional. */
 export interface LockOptions {
   /**
    * Lease length in seconds (fractions allowed, millisecond precision). A holder that neither
-   * releases nor renews loses the lock this long after acquiring it.
+   * releases nor renews loses the lock this long after acquiring it. At most 2147483.647
+   * (about 24.8 days), the longest delay a Node timer holds; the same cap applies to every
+   * other time below except `retention`.
    * @default defaults.duration (10)
    */
   readonly duration?: number;
@@ -65,6 +68,12 @@ export interface LockOptions {
   /**
    * Seconds after a lease ends (or after release) before DynamoDB's TTL may delete the item.
    * While the item exists, fencing tokens increase without any reliance on clocks.
+   *
+   * Must be at least `clockSkewAllowance` plus `safetyMargin`. The TTL is written by the
+   * holder's clock and applied by DynamoDB's, so a holder whose clock lags could otherwise see
+   * TTL delete its live lease (and the next acquire pass `attribute_not_exists`). With this
+   * floor, its clock must lag DynamoDB's by more than the skew allowance plus twice the margin
+   * first: further than the lock's own clock assumption already allows. At most 366 days.
    * @default 86400 (one day)
    */
   readonly retention?: number;
@@ -84,7 +93,8 @@ export interface AcquireOptions {
    */
   readonly blocking?: boolean;
   /**
-   * Give up waiting after this many seconds and resolve `false`.
+   * Give up waiting after this many seconds and resolve `false`. At most 2147483.647 (about
+   * 24.8 days), the longest delay a Node timer holds.
    * @default no limit
    */
   readonly timeout?: number;
@@ -164,8 +174,15 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
       `Expected \`renewInterval\` to be less than \`duration\` minus \`safetyMargin\` (${(durationMs - marginMs) / 1000} s), got ${renewMs / 1000} s`,
     );
   }
-  const retentionS =
-    o.retention === undefined ? DEFAULT_RETENTION : Math.ceil(checkSeconds(o.retention, 'retention') / 1000);
+  const retentionMs =
+    o.retention === undefined
+      ? DEFAULT_RETENTION * 1000
+      : checkSeconds(o.retention, 'retention', MAX_RETENTION_SECONDS);
+  if (retentionMs < skewMs + marginMs) {
+    throw new InvalidArgumentError(
+      `Expected \`retention\` to be at least \`clockSkewAllowance\` plus \`safetyMargin\` (${(skewMs + marginMs) / 1000} s), so that TTL never deletes a live lease, got ${retentionMs / 1000} s`,
+    );
+  }
   let hooks: LockHooks | undefined;
   if (o.hooks !== undefined) {
     const h = checkObject(o.hooks, 'hooks');
@@ -182,7 +199,7 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
     skewMs,
     marginMs,
     renewMs,
-    retentionS,
+    retentionS: Math.ceil(retentionMs / 1000),
     hooks,
   };
 }

@@ -2,8 +2,11 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, resetDefaults } from '../../src/defaults.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { DynamoDbLock } from '../../src/lock.js';
-import { silentLogger } from '../../src/logger.js';
+import { consoleWarnings, resolveLogger, silentLogger } from '../../src/logger.js';
 import { resolveAcquireOptions, resolveLockOptions } from '../../src/options.js';
+import { MAX_TIMER_SECONDS } from '../../src/validate.js';
+
+const DAYS_30 = 30 * 86_400;
 
 afterEach(() => resetDefaults());
 
@@ -68,6 +71,46 @@ describe('resolveLockOptions', () => {
     expect(resolveLockOptions({ logger: false }).logger).toBe(silentLogger);
     const mine = { debug() {}, info() {}, warn() {}, error() {} };
     expect(resolveLockOptions({ logger: mine }).logger).toBe(mine);
+    expect(resolveLockOptions({}).logger).toBe(consoleWarnings);
+    expect([resolveLogger(undefined), resolveLogger(false), resolveLogger(mine)]).toEqual([
+      consoleWarnings,
+      silentLogger,
+      mine,
+    ]);
+  });
+
+  test.each([
+    ['duration', { duration: DAYS_30 }],
+    ['clockSkewAllowance', { clockSkewAllowance: DAYS_30, retention: 40 * 86_400 }],
+    ['renewInterval', { duration: MAX_TIMER_SECONDS, renewInterval: DAYS_30 }],
+  ])('%s longer than a Node timer holds (2^31-1 ms, a 30-day value) is refused, naming the limit', (name, input) => {
+    expect(() => resolveLockOptions(input)).toThrow(InvalidArgumentError);
+    expect(() => resolveLockOptions(input)).toThrow(
+      new RegExp(`\`${name}\`.*2147483.647, the longest delay a Node timer holds`),
+    );
+  });
+
+  test('the longest settings a timer holds are accepted', () => {
+    expect(
+      resolveLockOptions({
+        duration: MAX_TIMER_SECONDS,
+        clockSkewAllowance: MAX_TIMER_SECONDS,
+        retention: 366 * 86_400,
+      }),
+    ).toMatchObject({ durationMs: 2 ** 31 - 1, skewMs: 2 ** 31 - 1, retentionS: 366 * 86_400 });
+  });
+
+  test('retention must cover the skew allowance and the margin, so TTL never deletes a live lease', () => {
+    // Defaults: skew 1 s, margin 2 s: a 1-second retention let a lagging holder's live item go.
+    expect(() => resolveLockOptions({ retention: 1 })).toThrow(InvalidArgumentError);
+    expect(() => resolveLockOptions({ retention: 2.999 })).toThrow(
+      /`retention` to be at least `clockSkewAllowance` plus `safetyMargin` \(3 s\).*got 2\.999 s/,
+    );
+    expect(resolveLockOptions({ retention: 3 }).retentionS).toBe(3);
+    expect(() => resolveLockOptions({ clockSkewAllowance: 10, safetyMargin: 1, retention: 10 })).toThrow(/\(11 s\)/);
+    // An allowance past the default retention needs a longer retention, said the same way.
+    expect(() => resolveLockOptions({ clockSkewAllowance: 100_000 })).toThrow(/retention/);
+    expect(resolveLockOptions({ clockSkewAllowance: 0, safetyMargin: 0, retention: 0.001 }).retentionS).toBe(1);
   });
 
   test.each([
@@ -86,6 +129,7 @@ describe('resolveLockOptions', () => {
     [{ safetyMargin: 5, duration: 5 }, /safetyMargin/],
     [{ renewInterval: 4, duration: 5 }, /renewInterval/],
     [{ retention: 0 }, /retention/],
+    [{ retention: 400 * 86_400 }, /retention/],
     [{ hooks: { acquired: 1 } }, /hooks\.acquired/],
     [{ hooks: { aquired() {} } }, /aquired/],
     [{ durration: 5 }, /Unknown option `durration`/],
@@ -121,6 +165,7 @@ describe('resolveAcquireOptions', () => {
     [{ timeout: 0 }, /timeout/],
     [{ timeout: -2 }, /timeout/],
     [{ timeout: Number.NaN }, /timeout/],
+    [{ timeout: DAYS_30 }, /`timeout`.*the longest delay a Node timer holds/],
     [{ blocking: 0 }, /blocking/],
     [{ signal: {} }, /signal/],
     [{ wait: true }, /Unknown option `wait`/],
@@ -142,6 +187,7 @@ describe('resource ids', () => {
     ['', /non-empty/],
     [42, /non-empty string/],
     ['é'.repeat(1_025), /2048 UTF-8 bytes, got 2050/],
+    ['job-\uD800', /well-formed/],
   ])('%j is rejected before any request', (id, message) => {
     expect(() => new DynamoDbLock(id as string)).toThrow(message);
   });
