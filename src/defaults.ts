@@ -28,6 +28,16 @@ const checks: Record<keyof Defaults, (value: unknown, name: string) => unknown> 
   tableName: checkTableName,
 };
 
+const NAMES = Object.keys(checks).join(', ');
+
+/** Only the defaults' own names: `toString` or `__proto__` are names on every object, not defaults. */
+function checkName(key: string | symbol): keyof Defaults {
+  if (typeof key !== 'string' || !Object.hasOwn(checks, key)) {
+    throw new InvalidArgumentError(`Unknown default \`${String(key)}\`; expected one of: ${NAMES}`);
+  }
+  return key as keyof Defaults;
+}
+
 /**
  * The mutable module-level defaults (ES modules cannot assign to an imported binding, so this
  * replaces Python's `dlm.DEFAULT_DURATION = 5`). A bad value or an unknown key throws an
@@ -40,11 +50,9 @@ const checks: Record<keyof Defaults, (value: unknown, name: string) => unknown> 
  */
 export const defaults: Defaults = new Proxy(values, {
   set(target, key, value) {
-    if (typeof key !== 'string' || !(key in checks)) {
-      throw new InvalidArgumentError(`Unknown default \`${String(key)}\`; expected one of: duration, tableName`);
-    }
-    checks[key as keyof Defaults](value, `defaults.${key}`);
-    (target as unknown as Record<string, unknown>)[key] = value;
+    const name = checkName(key);
+    checks[name](value, `defaults.${name}`);
+    (target as unknown as Record<string, unknown>)[name] = value;
     return true;
   },
   deleteProperty(_target, key) {
@@ -52,6 +60,13 @@ export const defaults: Defaults = new Proxy(values, {
   },
   defineProperty(_target, key) {
     throw new InvalidArgumentError(`Cannot define \`defaults.${String(key)}\`; assign a value instead`);
+  },
+  // Freezing, or swapping the prototype, would break later assignments or add inherited names.
+  preventExtensions() {
+    throw new InvalidArgumentError('Cannot freeze `defaults`; assign values instead');
+  },
+  setPrototypeOf() {
+    throw new InvalidArgumentError('Cannot change the prototype of `defaults`');
   },
 });
 
