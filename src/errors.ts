@@ -37,8 +37,9 @@ export class DynamoDlmError extends Error {
     this.code = code;
   }
 
+  /** The class's name, written out: minifiers rename classes, so `constructor.name` would drift. */
   override get name(): string {
-    return this.constructor.name;
+    return 'DynamoDlmError';
   }
 }
 
@@ -52,6 +53,10 @@ export class InvalidArgumentError extends DynamoDlmError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
   }
+
+  override get name(): string {
+    return 'InvalidArgumentError';
+  }
 }
 
 /**
@@ -62,12 +67,20 @@ export class LockNotAcquiredError extends DynamoDlmError {
   constructor(message: string) {
     super('LOCK_NOT_ACQUIRED', message);
   }
+
+  override get name(): string {
+    return 'LockNotAcquiredError';
+  }
 }
 
 /** `acquire()` was called on an instance that already holds (or is acquiring) the lock. */
 export class AlreadyAcquiredError extends DynamoDlmError {
   constructor(message: string) {
     super('ALREADY_ACQUIRED', message);
+  }
+
+  override get name(): string {
+    return 'AlreadyAcquiredError';
   }
 }
 
@@ -104,12 +117,20 @@ export class LockLostError extends DynamoDlmError {
     this.reason = reason;
     this.resourceId = resourceId;
   }
+
+  override get name(): string {
+    return 'LockLostError';
+  }
 }
 
 /** An `acquire()` was aborted through its `AbortSignal`. Nothing is left held. */
 export class AbortedError extends DynamoDlmError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ABORTED', message, options);
+  }
+
+  override get name(): string {
+    return 'AbortedError';
   }
 }
 
@@ -122,6 +143,10 @@ export class AbortedError extends DynamoDlmError {
 export class ThrottledError extends DynamoDlmError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('THROTTLED', message, options);
+  }
+
+  override get name(): string {
+    return 'ThrottledError';
   }
 }
 
@@ -138,12 +163,25 @@ export class TableNotFoundError extends DynamoDlmError {
     );
     this.tableName = tableName;
   }
+
+  override get name(): string {
+    return 'TableNotFoundError';
+  }
 }
 
-/** Any other DynamoDB or network failure, wrapped; the SDK error is the `cause`. */
+/**
+ * Any other DynamoDB or network failure, wrapped (the SDK error is the `cause`); also a table
+ * that cannot hold a lock safely, found by `createLockTable`: another key schema, or a global
+ * table without multi-region strong consistency. Also thrown by `dynamo-dlm/testing` when the
+ * embedded DynamoDB cannot start.
+ */
 export class DynamoDbError extends DynamoDlmError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DYNAMODB_ERROR', message, options);
+  }
+
+  override get name(): string {
+    return 'DynamoDbError';
   }
 }
 
@@ -155,6 +193,10 @@ export class LockUnavailableError extends DynamoDlmError {
   constructor(resourceId: string, message: string) {
     super('LOCK_UNAVAILABLE', message);
     this.resourceId = resourceId;
+  }
+
+  override get name(): string {
+    return 'LockUnavailableError';
   }
 }
 

@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'vitest';
+import * as api from '../../src/index.js';
+import { DynamoDlmError } from '../../src/index.js';
+
+/** Every exported error class, with the code and constructor arguments it takes. */
+const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError) => DynamoDlmError][] = [
+  ['InvalidArgumentError', 'INVALID_ARGUMENT', (C) => new (C as typeof api.InvalidArgumentError)('m')],
+  ['LockNotAcquiredError', 'LOCK_NOT_ACQUIRED', (C) => new (C as typeof api.LockNotAcquiredError)('m')],
+  ['AlreadyAcquiredError', 'ALREADY_ACQUIRED', (C) => new (C as typeof api.AlreadyAcquiredError)('m')],
+  ['LockLostError', 'LOCK_LOST', (C) => new (C as typeof api.LockLostError)('r', 'taken', 'm')],
+  ['LockUnavailableError', 'LOCK_UNAVAILABLE', (C) => new (C as typeof api.LockUnavailableError)('r', 'm')],
+  ['AbortedError', 'ABORTED', (C) => new (C as typeof api.AbortedError)('m')],
+  ['ThrottledError', 'THROTTLED', (C) => new (C as typeof api.ThrottledError)('m')],
+  ['TableNotFoundError', 'TABLE_NOT_FOUND', (C) => new (C as typeof api.TableNotFoundError)('t')],
+  ['DynamoDbError', 'DYNAMODB_ERROR', (C) => new (C as typeof api.DynamoDbError)('m')],
+];
+
+describe('error classes', () => {
+  test('the list above is every exported error class', () => {
+    const exported = Object.entries(api)
+      .filter(([, value]) => typeof value === 'function' && value.prototype instanceof DynamoDlmError)
+      .map(([name]) => name)
+      .sort();
+    expect(exported).toEqual(CLASSES.map(([name]) => name).sort());
+  });
+
+  test.each(CLASSES)('%s: a DynamoDlmError with code %s and its literal name', (name, code, make) => {
+    const Class = (api as unknown as Record<string, new (...args: never[]) => DynamoDlmError>)[name];
+    if (Class === undefined) throw new Error(`${name} is not exported`);
+    const error = make(Class);
+    expect(error).toBeInstanceOf(DynamoDlmError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe(code);
+    expect(error.name).toBe(name);
+    expect(String(error)).toBe(`${name}: ${error.message}`);
+  });
+
+  test('names survive a minifier renaming the classes', () => {
+    const renamed = CLASSES.map(([name]) => (api as unknown as Record<string, () => void>)[name] as () => void);
+    renamed.push(DynamoDlmError as unknown as () => void);
+    const original = renamed.map((Class) => Class.name);
+    try {
+      // What a minifier does: the class is the same, its `name` a letter.
+      for (const Class of renamed) Object.defineProperty(Class, 'name', { value: 'a' });
+      for (const [name, , make] of CLASSES) {
+        const Class = (api as unknown as Record<string, new (...args: never[]) => DynamoDlmError>)[name];
+        expect(make(Class as never).name).toBe(name);
+      }
+      expect(new (DynamoDlmError as unknown as new (c: string, m: string) => Error)('ABORTED', 'm').name).toBe(
+        'DynamoDlmError',
+      );
+    } finally {
+      renamed.forEach((Class, i) => {
+        Object.defineProperty(Class, 'name', { value: original[i] });
+      });
+    }
+  });
+});
