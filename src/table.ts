@@ -2,12 +2,14 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { defaultClient } from './client.js';
 import { defaults } from './defaults.js';
-import { DynamoDbError, InvalidArgumentError } from './errors.js';
+import { DynamoDbError, DynamoDlmError, TableNotFoundError } from './errors.js';
 import { ATTR } from './item.js';
+import { classify } from './sdk-errors.js';
 import { checkClient, checkKeys, checkObject, checkTableName } from './validate.js';
 
 /** Options of {@link createLockTable}. */
@@ -40,7 +42,10 @@ const KEYS = new Set(['client', 'tableName']);
  *
  * Needs `dynamodb:CreateTable`, `dynamodb:DescribeTable`, `dynamodb:UpdateTimeToLive`.
  *
- * @throws {@link InvalidArgumentError} when an existing table has another key schema.
+ * @throws {@link InvalidArgumentError} for bad options, before any request.
+ * @throws {@link DynamoDbError} when an existing table has another key schema, or is a global
+ * table without multi-region strong consistency (two regions could then both take one lock),
+ * or when DynamoDB fails; {@link TableNotFoundError} if the table vanished meanwhile.
  *
  * @example
  * await createLockTable({ tableName: 'dynamo_dlm_locks' });
@@ -63,9 +68,7 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ResourceInUseException') {
-      throw new DynamoDbError(`creating table \`${tableName}\` failed: ${(error as Error).message}`, { cause: error });
-    }
+    if ((error as Error).name !== 'ResourceInUseException') throw tableError('creating', tableName, error);
     created = false;
   }
   await waitUntilActive(client, tableName);
@@ -84,24 +87,64 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
     if (name === 'UnknownOperationException') ttl = 'unsupported';
     // Enabling TTL twice is refused ("TimeToLive is already enabled"): that is success.
     else if (!(name === 'ValidationException' && /already enabled/i.test(message))) {
-      throw new DynamoDbError(`enabling TTL on \`${tableName}\` failed: ${message}`, { cause: error });
+      throw tableError('enabling TTL on', tableName, error);
     }
   }
   return { tableName, created, ttl };
 }
 
+/** Every failure of a table request as a DynamoDlmError, the SDK error kept as `cause`. */
+function tableError(doing: string, tableName: string, error: unknown): DynamoDlmError {
+  if (error instanceof DynamoDlmError) return error;
+  if (classify(error) === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new DynamoDbError(`${doing} table \`${tableName}\` failed: ${detail}`, { cause: error });
+}
+
+/**
+ * Refuses a table the lock cannot be safe on. A global table with eventual consistency checks
+ * each condition against its own region only, so two regions can both take one lock. Replicas
+ * of a 2017-version global table are not listed by DescribeTable: its version is enough.
+ */
+function checkLockTable(table: TableDescription | undefined, tableName: string): void {
+  const keys = table?.KeySchema ?? [];
+  const hash = keys.find((k) => k.KeyType === 'HASH');
+  const type = table?.AttributeDefinitions?.find((d) => d.AttributeName === ATTR.resourceId)?.AttributeType;
+  if (keys.length !== 1 || hash?.AttributeName !== ATTR.resourceId || type !== 'S') {
+    throw new DynamoDbError(
+      `Table \`${tableName}\` exists with another key schema; a lock table needs partition key \`resource_id\` (String) and no sort key`,
+    );
+  }
+  const replicated = (table?.Replicas?.length ?? 0) > 0 || table?.GlobalTableVersion?.startsWith('2017') === true;
+  if (replicated && table?.MultiRegionConsistency !== 'STRONG') {
+    throw new DynamoDbError(
+      `Table \`${tableName}\` is a global table with ${table?.MultiRegionConsistency === undefined ? 'eventual' : table.MultiRegionConsistency.toLowerCase()} multi-region consistency: each region checks a lock's condition against its own replica, so two regions can both take one lock. Use a single-region table, or a global table with multi-region strong consistency (MultiRegionConsistency STRONG)`,
+    );
+  }
+}
+
+const NEVER_ACTIVE: ReadonlySet<string> = new Set([
+  'DELETING',
+  'ARCHIVING',
+  'ARCHIVED',
+  'INACCESSIBLE_ENCRYPTION_CREDENTIALS',
+  'REPLICATION_NOT_AUTHORIZED',
+]);
+
 async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let i = 0; ; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const keys = Table?.KeySchema ?? [];
-    const hash = keys.find((k) => k.KeyType === 'HASH');
-    const type = Table?.AttributeDefinitions?.find((d) => d.AttributeName === ATTR.resourceId)?.AttributeType;
-    if (keys.length !== 1 || hash?.AttributeName !== ATTR.resourceId || type !== 'S') {
-      throw new InvalidArgumentError(
-        `Table \`${tableName}\` exists with another key schema; a lock table needs partition key \`resource_id\` (String) and no sort key`,
-      );
+    let table: TableDescription | undefined;
+    try {
+      table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    } catch (error) {
+      throw tableError('describing', tableName, error);
     }
-    if (Table?.TableStatus === 'ACTIVE') return;
+    checkLockTable(table, tableName);
+    if (table?.TableStatus === 'ACTIVE') return;
+    // These never turn ACTIVE by waiting: say so now rather than after ten minutes.
+    if (table?.TableStatus !== undefined && NEVER_ACTIVE.has(table.TableStatus)) {
+      throw new DynamoDbError(`table \`${tableName}\` is ${table.TableStatus}, not ACTIVE`);
+    }
     if (i > 600) throw new DynamoDbError(`table \`${tableName}\` did not become ACTIVE`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** i)));
   }

@@ -1,0 +1,135 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type TableDescription,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { describe, expect, test } from 'vitest';
+import { DynamoDbError, DynamoDlmError, TableNotFoundError } from '../../src/errors.js';
+import { createLockTable } from '../../src/table.js';
+
+const meta = { $metadata: { httpStatusCode: 400 }, message: 'fake' };
+
+const LOCK_TABLE: TableDescription = {
+  TableStatus: 'ACTIVE',
+  KeySchema: [{ AttributeName: 'resource_id', KeyType: 'HASH' }],
+  AttributeDefinitions: [{ AttributeName: 'resource_id', AttributeType: 'S' }],
+};
+
+/** A client whose table already exists and is described as `table` (or fails with `describe`). */
+function fakeClient(table: TableDescription, fail: { create?: Error; describe?: Error } = {}) {
+  const sent: string[] = [];
+  const client = {
+    async send(command: unknown) {
+      if (command instanceof CreateTableCommand) {
+        sent.push('CreateTable');
+        throw fail.create ?? new ResourceInUseException(meta);
+      }
+      if (command instanceof DescribeTableCommand) {
+        sent.push('DescribeTable');
+        if (fail.describe) throw fail.describe;
+        return { Table: table };
+      }
+      if (command instanceof UpdateTimeToLiveCommand) {
+        sent.push('UpdateTimeToLive');
+        return {};
+      }
+      throw new Error('unexpected command');
+    },
+  } as unknown as DynamoDBClient;
+  return { client, sent };
+}
+
+const replica = (RegionName: string) => ({ RegionName, ReplicaStatus: 'ACTIVE' as const });
+
+describe('createLockTable on an existing table', () => {
+  test('a single-region lock table is kept and TTL enabled', async () => {
+    const { client, sent } = fakeClient(LOCK_TABLE);
+    expect(await createLockTable({ client, tableName: 'locks' })).toEqual({
+      tableName: 'locks',
+      created: false,
+      ttl: 'enabled',
+    });
+    expect(sent).toEqual(['CreateTable', 'DescribeTable', 'UpdateTimeToLive']);
+  });
+
+  test.each([
+    [
+      'eventual consistency stated',
+      { Replicas: [replica('us-east-1'), replica('eu-west-1')], MultiRegionConsistency: 'EVENTUAL' as const },
+      /eventual multi-region consistency/,
+    ],
+    [
+      'consistency left out (it defaults to eventual)',
+      { Replicas: [replica('eu-west-1')] },
+      /eventual multi-region consistency/,
+    ],
+    ['a 2017-version global table (replicas not listed)', { GlobalTableVersion: '2017.11.29' }, /global table/],
+  ])('a global table with %s is refused before TTL is touched', async (_what, global, message) => {
+    const { client, sent } = fakeClient({ ...LOCK_TABLE, ...global });
+    const error = await createLockTable({ client, tableName: 'locks' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/two regions can both take one lock/);
+    expect(sent).not.toContain('UpdateTimeToLive');
+  });
+
+  test('a global table with multi-region strong consistency is accepted', async () => {
+    const { client } = fakeClient({
+      ...LOCK_TABLE,
+      GlobalTableVersion: '2019.11.21',
+      Replicas: [replica('us-east-1'), replica('us-east-2')],
+      MultiRegionConsistency: 'STRONG',
+    });
+    expect(await createLockTable({ client, tableName: 'locks' })).toMatchObject({ created: false });
+  });
+
+  test('another key schema: a DynamoDbError, not an InvalidArgumentError (a request was made)', async () => {
+    const { client, sent } = fakeClient({ ...LOCK_TABLE, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] });
+    const error = await createLockTable({ client, tableName: 'locks' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(/another key schema/);
+    expect(sent).toEqual(['CreateTable', 'DescribeTable']);
+  });
+});
+
+describe('createLockTable failures are DynamoDlmErrors', () => {
+  test.each(['DELETING', 'ARCHIVED', 'INACCESSIBLE_ENCRYPTION_CREDENTIALS'] as const)(
+    'a table %s (never ACTIVE by waiting) fails at once, not after ten minutes of polling',
+    async (status) => {
+      const { client, sent } = fakeClient({ ...LOCK_TABLE, TableStatus: status });
+      const error = await createLockTable({ client, tableName: 'locks' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDbError);
+      expect((error as Error).message).toMatch(new RegExp(`${status}, not ACTIVE`));
+      expect(sent).toEqual(['CreateTable', 'DescribeTable']);
+    },
+  );
+
+  test.each([
+    [
+      'CreateTable refused',
+      { create: Object.assign(new Error('denied'), { name: 'AccessDeniedException' }) },
+      DynamoDbError,
+    ],
+    [
+      'DescribeTable refused',
+      { describe: Object.assign(new Error('denied'), { name: 'AccessDeniedException' }) },
+      DynamoDbError,
+    ],
+    [
+      'DescribeTable on a network failure',
+      { describe: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) },
+      DynamoDbError,
+    ],
+    ['the table gone meanwhile', { describe: new ResourceNotFoundException(meta) }, TableNotFoundError],
+  ])('%s', async (_what, fail, errorClass) => {
+    const { client } = fakeClient(LOCK_TABLE, fail);
+    const error = await createLockTable({ client, tableName: 'locks' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(errorClass);
+    expect(error).toBeInstanceOf(DynamoDlmError);
+    expect((error as Error).cause).toBeDefined();
+  });
+});
