@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvalidArgumentError } from './errors.js';
+import { defaults } from './defaults.js';
+import { DynamoDbError, DynamoDlmError, InvalidArgumentError } from './errors.js';
 import { createLockTable } from './table.js';
 import { checkKeys, checkObject, checkTableName } from './validate.js';
 
@@ -8,7 +9,7 @@ import { checkKeys, checkObject, checkTableName } from './validate.js';
 export interface StartLocalDynamoOptions {
   /**
    * Lock table to create; `false` to create none.
-   * @default 'dynamo_dlm_locks'
+   * @default defaults.tableName ('dynamo_dlm_locks'), so that a lock built with no `tableName` finds it
    */
   readonly tableName?: string | false;
   /**
@@ -40,6 +41,10 @@ const KEYS = new Set(['tableName', 'port', 'path']);
  * for your own tests. Needs `dynalite` installed (an optional peer dependency); importing the
  * main `dynamo-dlm` entry never loads it.
  *
+ * @throws {@link InvalidArgumentError} for bad options; {@link DynamoDbError} when dynalite is
+ * missing or the server cannot start (the port is taken, the path unusable); the errors of
+ * `createLockTable` when the table cannot be made.
+ *
  * @example
  * import { startLocalDynamo } from 'dynamo-dlm/testing';
  * const local = await startLocalDynamo();
@@ -51,8 +56,8 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
   const o = options === undefined ? {} : checkObject(options, 'startLocalDynamo options');
   checkKeys(o, KEYS, 'startLocalDynamo options');
   const tableName =
-    o.tableName === undefined ? 'dynamo_dlm_locks' : o.tableName === false ? false : checkTableName(o.tableName);
-  const port = o.port ?? 0;
+    o.tableName === undefined ? defaults.tableName : o.tableName === false ? false : checkTableName(o.tableName);
+  const port = o.port === undefined ? 0 : o.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
   }
@@ -60,16 +65,23 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
     throw new InvalidArgumentError(`Expected \`path\` to be a non-empty directory path, got ${String(o.path)}`);
   }
   const dynalite = await loadDynalite();
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(typeof o.path === 'string' ? { path: o.path } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  let server: ReturnType<typeof dynalite>;
+  try {
+    server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(typeof o.path === 'string' ? { path: o.path } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    throw new DynamoDbError(`the local DynamoDB could not start on port ${port}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -91,7 +103,9 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
     if (tableName !== false) await createLockTable({ client, tableName });
   } catch (error) {
     await stop();
-    throw error;
+    throw error instanceof DynamoDlmError
+      ? error
+      : new DynamoDbError(`creating the lock table failed: ${(error as Error).message}`, { cause: error });
   }
   return { endpoint, client, stop };
 }
@@ -102,11 +116,12 @@ async function loadDynalite(): Promise<typeof import('dynalite').default> {
     return (await import('dynalite')).default;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error('dynamo-dlm/testing needs the `dynalite` package: npm install --save-dev dynalite', {
-        cause: error,
-      });
-    }
-    throw error;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    throw new DynamoDbError(
+      missing
+        ? 'dynamo-dlm/testing needs the `dynalite` package: npm install --save-dev dynalite'
+        : `dynamo-dlm/testing could not load \`dynalite\`: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

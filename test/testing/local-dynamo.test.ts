@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test } from 'vitest';
-import { DynamoDbLock } from '../../src/index.js';
+import { DynamoDbError, DynamoDbLock, defaults, resetDefaults } from '../../src/index.js';
 import { startLocalDynamo } from '../../src/testing.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,6 +53,35 @@ describe('dynamo-dlm/testing: startLocalDynamo', () => {
       expect((await named.client.send(new ListTablesCommand({}))).TableNames).toEqual(['my_locks']);
     } finally {
       await named.stop();
+    }
+  });
+
+  test('with no tableName it creates the table a lock built with no tableName uses: defaults.tableName', async () => {
+    defaults.tableName = 'changed_default';
+    try {
+      const local = await startLocalDynamo();
+      try {
+        expect((await local.client.send(new ListTablesCommand({}))).TableNames).toEqual(['changed_default']);
+        const lock = new DynamoDbLock('t', { client: local.client, duration: 5 });
+        expect(await lock.acquire({ blocking: false })).toBe(true);
+        await lock.release();
+      } finally {
+        await local.stop();
+      }
+    } finally {
+      resetDefaults();
+    }
+  });
+
+  test('a port already taken: a DynamoDbError (a DynamoDlmError) saying so, not a bare Error', async () => {
+    const first = await startLocalDynamo({ tableName: false });
+    try {
+      const port = Number(new URL(first.endpoint).port);
+      const error = await startLocalDynamo({ port, tableName: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDbError);
+      expect((error as Error).message).toMatch(new RegExp(`could not start on port ${port}.*EADDRINUSE`));
+    } finally {
+      await first.stop();
     }
   });
 
