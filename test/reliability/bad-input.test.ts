@@ -37,6 +37,8 @@ afterAll(() => client.destroy());
 
 const ok = () => ({ client, tableName, logger: false as const });
 const big = 'x'.repeat(2049);
+/** Longer than a Node timer holds (2^31-1 ms, about 24.8 days): setTimeout would fire at once. */
+const days30 = 30 * 86_400;
 
 /** Calls that must throw synchronously: [what, call]. */
 const constructorCases: [string, () => unknown][] = [
@@ -47,6 +49,7 @@ const constructorCases: [string, () => unknown][] = [
   ['resourceId an object', () => new DynamoDbLock({} as never, ok())],
   ['resourceId 2049 bytes', () => new DynamoDbLock(big, ok())],
   ['resourceId 683 three-byte characters', () => new DynamoDbLock('€'.repeat(683), ok())],
+  ['resourceId with a lone surrogate', () => new DynamoDbLock('job-\uD800', ok())],
   ['options a string', () => new DynamoDbLock('r', 'fast' as never)],
   ['options an array', () => new DynamoDbLock('r', [] as never)],
   ['options null', () => new DynamoDbLock('r', null as never)],
@@ -57,6 +60,15 @@ const constructorCases: [string, () => unknown][] = [
   ['duration Infinity', () => new DynamoDbLock('r', { ...ok(), duration: Number.POSITIVE_INFINITY })],
   ['duration a string', () => new DynamoDbLock('r', { ...ok(), duration: '10' as never })],
   ['duration in milliseconds by mistake', () => new DynamoDbLock('r', { ...ok(), duration: 60_000_000 })],
+  ['duration longer than a timer holds', () => new DynamoDbLock('r', { ...ok(), duration: days30 })],
+  [
+    'clockSkewAllowance longer than a timer holds',
+    () => new DynamoDbLock('r', { ...ok(), clockSkewAllowance: days30, retention: 2 * days30 }),
+  ],
+  [
+    'renewInterval longer than a timer holds',
+    () => new DynamoDbLock('r', { ...ok(), duration: 2_147_483, renewInterval: days30 }),
+  ],
   ['tableName too short', () => new DynamoDbLock('r', { ...ok(), tableName: 'ab' })],
   ['tableName with spaces', () => new DynamoDbLock('r', { ...ok(), tableName: 'my table' })],
   ['tableName a number', () => new DynamoDbLock('r', { ...ok(), tableName: 42 as never })],
@@ -69,6 +81,11 @@ const constructorCases: [string, () => unknown][] = [
   ['safetyMargin not below duration', () => new DynamoDbLock('r', { ...ok(), duration: 5, safetyMargin: 5 })],
   ['renewInterval past the margin', () => new DynamoDbLock('r', { ...ok(), duration: 5, renewInterval: 4.5 })],
   ['retention 0', () => new DynamoDbLock('r', { ...ok(), retention: 0 })],
+  ['retention below skew allowance plus margin', () => new DynamoDbLock('r', { ...ok(), retention: 1 })],
+  [
+    'retention below an explicit skew allowance',
+    () => new DynamoDbLock('r', { ...ok(), clockSkewAllowance: 30, safetyMargin: 0, retention: 20 }),
+  ],
   ['hooks a string', () => new DynamoDbLock('r', { ...ok(), hooks: 'log' as never })],
   ['a hook not a function', () => new DynamoDbLock('r', { ...ok(), hooks: { acquired: 'x' as never } })],
   ['an unknown hook', () => new DynamoDbLock('r', { ...ok(), hooks: { onAcquire() {} } as never })],
@@ -94,6 +111,11 @@ const callCases: [string, () => Promise<unknown>, ErrorClass][] = [
   ['acquire(timeout 0)', () => new DynamoDbLock('a4', ok()).acquire({ timeout: 0 }), InvalidArgumentError],
   ['acquire(timeout negative)', () => new DynamoDbLock('a5', ok()).acquire({ timeout: -1 }), InvalidArgumentError],
   ['acquire(timeout NaN)', () => new DynamoDbLock('a6', ok()).acquire({ timeout: Number.NaN }), InvalidArgumentError],
+  [
+    'acquire(timeout longer than a timer holds)',
+    () => new DynamoDbLock('a10', ok()).acquire({ timeout: days30 }),
+    InvalidArgumentError,
+  ],
   [
     'acquire(signal not a signal)',
     () => new DynamoDbLock('a7', ok()).acquire({ signal: {} as never }),
@@ -122,12 +144,19 @@ const callCases: [string, () => Promise<unknown>, ErrorClass][] = [
   ],
   ['withLock(timeout negative)', () => withLock('w4', async () => 1, { ...ok(), timeout: -1 }), InvalidArgumentError],
   ['withLock(duration 0)', () => withLock('w5', async () => 1, { ...ok(), duration: 0 }), InvalidArgumentError],
+  [
+    'withLock(timeout longer than a timer holds)',
+    () => withLock('w6', async () => 1, { ...ok(), timeout: days30 }),
+    InvalidArgumentError,
+  ],
+  ['withLock(id with a lone surrogate)', () => withLock('\uDC00w7', async () => 1, ok()), InvalidArgumentError],
   ['createLockTable(a string)', () => createLockTable('locks' as never), InvalidArgumentError],
   ['createLockTable(bad tableName)', () => createLockTable({ client, tableName: 'a' }), InvalidArgumentError],
   ['createLockTable(bad client)', () => createLockTable({ client: {} as never }), InvalidArgumentError],
   ['createLockTable(unknown key)', () => createLockTable({ client, table: 'x' } as never), InvalidArgumentError],
   ['startLocalDynamo(a string)', () => startLocalDynamo('x' as never), InvalidArgumentError],
   ['startLocalDynamo(port -1)', () => startLocalDynamo({ port: -1 }), InvalidArgumentError],
+  ['startLocalDynamo(port null)', () => startLocalDynamo({ port: null as never }), InvalidArgumentError],
   ['startLocalDynamo(port 1.5)', () => startLocalDynamo({ port: 1.5 }), InvalidArgumentError],
   ['startLocalDynamo(port a string)', () => startLocalDynamo({ port: '8000' as never }), InvalidArgumentError],
   ['startLocalDynamo(path a number)', () => startLocalDynamo({ path: 42 as never }), InvalidArgumentError],
@@ -164,7 +193,7 @@ describe('calls', () => {
     const lock = new DynamoDbLock('held', { ...ok(), duration: 5 });
     await lock.acquire();
     const before = faults.count();
-    for (const bad of [0, -1, Number.NaN, '5', 1e12]) {
+    for (const bad of [0, -1, Number.NaN, '5', 1e12, days30]) {
       await expect(lock.extend(bad as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
     await expect(lock.acquire()).rejects.toBeInstanceOf(AlreadyAcquiredError);
@@ -184,6 +213,10 @@ describe('defaults', () => {
     ['tableName too short', () => Object.assign(defaults, { tableName: 'ab' })],
     ['tableName a number', () => Object.assign(defaults, { tableName: 7 })],
     ['an unknown default', () => Object.assign(defaults, { timeout: 5 })],
+    ['duration longer than a timer holds', () => Object.assign(defaults, { duration: days30 })],
+    ['an inherited name (toString)', () => Object.assign(defaults, { toString: 5 })],
+    ['__proto__', () => Reflect.set(defaults, '__proto__', 5)],
+    ['freezing', () => Object.freeze(defaults)],
     ['deleting a default', () => delete (defaults as { duration?: number }).duration],
     ['defining a property', () => Object.defineProperty(defaults, 'duration', { value: 1 })],
   ];
@@ -233,25 +266,28 @@ describe.each(backends())('bad tables and items on $name', (backend) => {
       [{ AttributeName: 'resource_id', KeyType: 'HASH' as const }],
       [{ AttributeName: 'resource_id', AttributeType: 'N' as const }],
     ],
-  ])('a table with %s: typed errors, one refused write, nothing held', async (_what, keySchema, attributes) => {
-    const name = `schema_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    await c.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: keySchema,
-        AttributeDefinitions: attributes.map((a) => ({ AttributeType: 'S' as const, ...a })),
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await expect(createLockTable({ client: c, tableName: name })).rejects.toBeInstanceOf(InvalidArgumentError);
-    const before = updates();
-    const lock = new DynamoDbLock('r', { client: c, tableName: name, logger: false });
-    const error = await lock.acquire().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DynamoDbError);
-    expect((error as Error).message).toMatch(/resource_id/);
-    expect(updates() - before).toBe(1); // a schema error is not retried
-    expect(lock.locked()).toBe(false);
-  });
+  ])(
+    'a table with %s: typed errors (after a request: not InvalidArgument), one refused write, nothing held',
+    async (_what, keySchema, attributes) => {
+      const name = `schema_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      await c.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: keySchema,
+          AttributeDefinitions: attributes.map((a) => ({ AttributeType: 'S' as const, ...a })),
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      await expect(createLockTable({ client: c, tableName: name })).rejects.toBeInstanceOf(DynamoDbError);
+      const before = updates();
+      const lock = new DynamoDbLock('r', { client: c, tableName: name, logger: false });
+      const error = await lock.acquire().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDbError);
+      expect((error as Error).message).toMatch(/resource_id/);
+      expect(updates() - before).toBe(1); // a schema error is not retried
+      expect(lock.locked()).toBe(false);
+    },
+  );
 
   async function item(resourceId: string) {
     const { Item } = await c.send(
