@@ -213,6 +213,10 @@ export class LockReleasedError extends DynamoDlmError {
     super('LOCK_RELEASED', message);
     this.resourceId = resourceId;
   }
+
+  override get name(): string {
+    return 'LockReleasedError';
+  }
 }
 
 /**
@@ -226,5 +230,9 @@ export class LeaseTooShortError extends DynamoDlmError {
   constructor(resourceId: string, message: string) {
     super('LEASE_TOO_SHORT', message);
     this.resourceId = resourceId;
+  }
+
+  override get name(): string {
+    return 'LeaseTooShortError';
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import * as api from '../../src/index.js';
-import { DynamoDlmError } from '../../src/index.js';
+import * as api from '../../src/errors.js';
+import { DynamoDlmError } from '../../src/errors.js';
 
-/** Every exported error class, with the code and constructor arguments it takes. */
+/** Every error class the package defines (src/errors.ts), with the code and constructor arguments it takes. */
 const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError) => DynamoDlmError][] = [
   ['InvalidArgumentError', 'INVALID_ARGUMENT', (C) => new (C as typeof api.InvalidArgumentError)('m')],
   ['LockNotAcquiredError', 'LOCK_NOT_ACQUIRED', (C) => new (C as typeof api.LockNotAcquiredError)('m')],
@@ -13,10 +13,12 @@ const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError
   ['ThrottledError', 'THROTTLED', (C) => new (C as typeof api.ThrottledError)('m')],
   ['TableNotFoundError', 'TABLE_NOT_FOUND', (C) => new (C as typeof api.TableNotFoundError)('t')],
   ['DynamoDbError', 'DYNAMODB_ERROR', (C) => new (C as typeof api.DynamoDbError)('m')],
+  ['LockReleasedError', 'LOCK_RELEASED', (C) => new (C as typeof api.LockReleasedError)('r', 'm')],
+  ['LeaseTooShortError', 'LEASE_TOO_SHORT', (C) => new (C as typeof api.LeaseTooShortError)('r', 'm')],
 ];
 
 describe('error classes', () => {
-  test('the list above is every exported error class', () => {
+  test('the list above is every error class defined', () => {
     const exported = Object.entries(api)
       .filter(([, value]) => typeof value === 'function' && value.prototype instanceof DynamoDlmError)
       .map(([name]) => name)
