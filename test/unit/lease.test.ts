@@ -1,7 +1,15 @@
 /** The lease engine: timing, renewal, extend and release, with the injected clock. */
 import { describe, expect, test } from 'vitest';
-import { AlreadyAcquiredError, LockLostError, LockNotAcquiredError, LockReleasedError } from '../../src/errors.js';
+import {
+  AlreadyAcquiredError,
+  InvalidArgumentError,
+  LockLostError,
+  LockNotAcquiredError,
+  LockReleasedError,
+} from '../../src/errors.js';
+import { WATCH_MS } from '../../src/lease.js';
 import { tokenBase } from '../../src/requests.js';
+import { MAX_TIMER_SECONDS } from '../../src/validate.js';
 import { conditionFailed, reset, throttled } from '../support/fake-client.js';
 import { reasonOf, setup, WALL } from '../support/lock-harness.js';
 
@@ -388,8 +396,9 @@ describe('hardening: timers, clocks and user code', () => {
     expect((signal.reason as LockReleasedError).code).toBe('LOCK_RELEASED');
   });
 
-  test('a lease of 30 days is watched in pieces: no timer is ever armed beyond what setTimeout holds', async () => {
-    const { clock, lock } = setup({ duration: 30 * 86_400 });
+  test('the longest lease accepted (2^31-1 ms; 30 days is refused) is watched in pieces: no timer beyond what setTimeout holds', async () => {
+    expect(() => setup({ duration: 30 * 86_400 })).toThrow(InvalidArgumentError);
+    const { clock, lock } = setup({ duration: MAX_TIMER_SECONDS });
     const delays: number[] = [];
     const setTimer = clock.setTimer;
     clock.setTimer = (ms, fn) => {
@@ -400,7 +409,7 @@ describe('hardening: timers, clocks and user code', () => {
     await clock.advance(60_000);
     expect(lock.locked()).toBe(true);
     expect(lock.signal.aborted).toBe(false);
-    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(WATCH_MS);
     await lock.release();
   });
 });
