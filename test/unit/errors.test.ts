@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as api from '../../src/errors.js';
 import { DynamoDlmError } from '../../src/errors.js';
+import * as index from '../../src/index.js';
 
 /** Every error class the package defines (src/errors.ts), with the code and constructor arguments it takes. */
 const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError) => DynamoDlmError][] = [
@@ -24,6 +25,11 @@ describe('error classes', () => {
       .map(([name]) => name)
       .sort();
     expect(exported).toEqual(CLASSES.map(([name]) => name).sort());
+  });
+
+  test('every one is exported, so callers can match it with instanceof', () => {
+    const exported = new Set(Object.keys(index));
+    expect(CLASSES.map(([name]) => name).filter((name) => !exported.has(name))).toEqual([]);
   });
 
   test.each(CLASSES)('%s: a DynamoDlmError with code %s and its literal name', (name, code, make) => {
