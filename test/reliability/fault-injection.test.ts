@@ -143,3 +143,26 @@ test.each(cases)('%s: exclusion holds, every worker gets its turns, nothing leak
   expect(timers()).toBeLessThanOrEqual(baselineTimers);
   expect(unhandled).toEqual([]);
 });
+
+test('an endpoint that accepts connections and never answers: a timed acquire settles false at its deadline, holding nothing', async () => {
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  // A client with no request timeout at all: only the lock's own cut-offs can end a request.
+  const silent = clientFor({ ...dynalite(), endpoint: `http://127.0.0.1:${port}` });
+  try {
+    const lock = new DynamoDbLock('silent', { client: silent, tableName, logger: false });
+    const started = performance.now();
+    expect(await lock.acquire({ timeout: 1 })).toBe(false);
+    const ms = performance.now() - started;
+    expect(ms).toBeGreaterThanOrEqual(990);
+    expect(lock.locked()).toBe(false);
+    expect(sockets.length).toBeGreaterThan(0);
+  } finally {
+    silent.destroy();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
