@@ -29,6 +29,14 @@ export type {
   ReleasedEvent,
   ThrottledEvent,
 } from './events.js';
+export {
+  type DeposedInfo,
+  type DeposedReason,
+  type ElectionEvent,
+  LeaderElection,
+  type LeaderElectionOptions,
+  type Leadership,
+} from './leader-election.js';
 export { DynamoDbLock } from './lock.js';
 export type { Logger } from './logger.js';
 export type { AcquireOptions, LockOptions } from './options.js';
