@@ -18,12 +18,18 @@ import {
   type DEFAULT_DURATION,
   type DEFAULT_TABLE_NAME,
   type Defaults,
+  type DeposedInfo,
+  type DeposedReason,
   DynamoDbError,
   DynamoDbLock,
   type DynamoDlmError,
   defaults,
+  type ElectionEvent,
   type ErrorCode,
   InvalidArgumentError,
+  LeaderElection,
+  type LeaderElectionOptions,
+  type Leadership,
   LeaseTooShortError,
   type LockHooks,
   LockLostError,
@@ -54,6 +60,7 @@ describe('exports', () => {
         'DynamoDbLock',
         'DynamoDlmError',
         'InvalidArgumentError',
+        'LeaderElection',
         'LeaseTooShortError',
         'LockLostError',
         'LockNotAcquiredError',
@@ -234,5 +241,31 @@ describe('signatures are pinned: no test seam or other extra parameter is public
     expectTypeOf<Parameters<typeof startLocalDynamo>>().toEqualTypeOf<
       [options?: StartLocalDynamoOptions | undefined]
     >();
+  });
+});
+
+describe('LeaderElection', () => {
+  test('constructor, members, callbacks and events', () => {
+    expectTypeOf(LeaderElection).toBeConstructibleWith('scheduler', {
+      duration: 10,
+      onElected: ({ signal, fencingToken, term }) => void [signal, fencingToken, term],
+      onDeposed: (reason) => void reason,
+    });
+    expectTypeOf<LeaderElection>().toExtend<AsyncDisposable>();
+    expectTypeOf<LeaderElection['start']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<LeaderElection['stop']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<LeaderElection['resign']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<LeaderElection['isLeader']>().returns.toEqualTypeOf<boolean>();
+    expectTypeOf<LeaderElection['leadership']>().toEqualTypeOf<Leadership | undefined>();
+    expectTypeOf<LeaderElection['events']>().returns.toEqualTypeOf<AsyncIterableIterator<ElectionEvent>>();
+    expectTypeOf<Leadership['signal']>().toEqualTypeOf<AbortSignal>();
+    expectTypeOf<Leadership['term']>().toEqualTypeOf<number>();
+    expectTypeOf<DeposedReason>().toEqualTypeOf<LostReason | 'resigned' | 'stopped'>();
+    expectTypeOf<NonNullable<LeaderElectionOptions['onDeposed']>>().parameters.toEqualTypeOf<
+      [DeposedReason, DeposedInfo]
+    >();
+    // A leader always renews: the lock's autoRenew is not an election option.
+    // @ts-expect-error autoRenew is not an election option
+    expect(() => new LeaderElection('x', { autoRenew: true })).toThrow(InvalidArgumentError);
   });
 });

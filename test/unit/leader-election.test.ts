@@ -257,7 +257,7 @@ describe('LeaderElection campaign', () => {
 describe('LeaderElection shields user callbacks', () => {
   test('onElected throwing while leading resigns the term; the election goes on', async () => {
     const boom = new Error('boom');
-    const { election, start, lock, clock, logger, deposed } = setup({
+    const { start, lock, clock, logger, deposed } = setup({
       onElected: () => {
         throw boom;
       },
