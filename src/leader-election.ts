@@ -202,7 +202,11 @@ export class LeaderElection implements AsyncDisposable {
             first.reject(error);
             return;
           }
-          if (!stop.aborted) {
+          if (!stop.aborted && !blocking) {
+            // The single first attempt gives up on throttling early; the blocking ones do not.
+            this.#logger.warn(`the first attempt to lead '${this.name}' failed; campaigning on`, error);
+          } else if (!stop.aborted) {
+            // A blocking acquire only fails for good (access denied, a malformed item): retry slowly.
             this.#logger.error(
               `campaigning for '${this.name}' failed; trying again in ${this.#durationMs / 1000} s`,
               error,
@@ -244,6 +248,8 @@ export class LeaderElection implements AsyncDisposable {
     const end = (reason: DeposedReason, error?: unknown): void => {
       if (ending !== undefined) return;
       ending = error === undefined ? { reason } : { reason, error };
+      // At once, in the same tick as the lock's signal: the work stops while the lease still holds.
+      controller.abort(error ?? new AbortedError(`The leadership of '${this.name}' ended: ${reason}`));
       ended.resolve(ending);
     };
     const lockSignal = lock.signal;
@@ -263,7 +269,6 @@ export class LeaderElection implements AsyncDisposable {
     const { reason, error } = await ended.promise;
     lockSignal.removeEventListener('abort', onLost);
     stop.removeEventListener('abort', onStop);
-    controller.abort(error ?? new AbortedError(`The leadership of '${this.name}' ended: ${reason}`));
     const info: DeposedInfo = error === undefined ? { term: fencingToken } : { term: fencingToken, error };
     this.#emit({ type: 'deposed', reason, ...info });
     shield(() => this.#o.onDeposed?.(reason, info), this.#logger, `onDeposed of '${this.name}'`);

@@ -8,10 +8,12 @@ import {
   LeaderElection,
   LockLostError,
   TableNotFoundError,
+  ThrottledError,
 } from '../../src/index.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeLock } from '../support/fake-lock.js';
+import { FakeClient, reset } from './fake-client.js';
 
 /** A client that fails the test if anything is ever sent. */
 const silentClient = { send: vi.fn(() => Promise.reject(new Error('no request expected'))) };
@@ -162,6 +164,16 @@ describe('LeaderElection campaign', () => {
     await clock.advance(1);
     (await lock.nextAcquire()).win(3);
     await vi.waitFor(() => expect(election.isLeader()).toBe(true));
+  });
+
+  test('a failed first attempt (throttled) is a warning, and the blocking campaign follows at once', async () => {
+    const { election, lock, logger } = setup();
+    const started = election.start();
+    (await lock.nextAcquire()).fail(new ThrottledError('slow down'));
+    await started;
+    const next = await lock.nextAcquire();
+    expect(next.options.blocking).toBe(true);
+    expect(logger.warnings().some((w) => /first attempt to lead 'scheduler' failed/.test(w))).toBe(true);
   });
 
   test('stop during the campaign aborts the waiting acquire; nothing is elected or released', async () => {
@@ -427,5 +439,50 @@ describe('LeaderElection events and lifecycle', () => {
     const { start } = setup();
     await start(1);
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
+
+describe('LeaderElection on the real lock (fake client and clock)', () => {
+  test('renewals failing: the leader steps down safetyMargin before its lease ends, never after', async () => {
+    const clock = new FakeClock();
+    const fake = new FakeClient(clock.monotonic);
+    fake.otherwise('extend', () => reset()); // every renewal fails as if the network were gone
+    const deposed: { reason: DeposedReason; at: number; leader: boolean }[] = [];
+    let signalAbortedAt: number | undefined;
+    const election = new LeaderElection(
+      'scheduler',
+      {
+        client: fake.asClient,
+        duration: 10,
+        logger: false,
+        onElected: ({ signal }) => {
+          signal.addEventListener('abort', () => {
+            signalAbortedAt ??= clock.monotonic();
+          });
+        },
+        onDeposed: (reason) => {
+          deposed.push({ reason, at: clock.monotonic(), leader: election.isLeader() });
+        },
+      },
+      { clock },
+    );
+    running.add(election);
+    const electedAt = clock.monotonic();
+    await election.start();
+    expect(election.isLeader()).toBe(true);
+    expect(fake.of('acquire')).toHaveLength(1);
+    // Stop answering acquires, so the election does not win its lease straight back.
+    fake.otherwise('acquire', () => 'hang');
+    await clock.advance(10_000);
+    // Deposed by the lock's signal, at the latest safetyMargin (2 s by default) before the lease
+    // (10 s) would end: earlier when the next retry could not fit in before that point.
+    expect(deposed).toMatchObject([{ reason: 'unreachable', leader: false }]);
+    expect(deposed[0]!.at).toBeLessThanOrEqual(electedAt + 8_000);
+    expect(signalAbortedAt).toBe(deposed[0]!.at);
+    expect(fake.of('extend').length).toBeGreaterThan(1);
+    // It released, and campaigns again.
+    expect(fake.of('release')).toHaveLength(1);
+    expect(fake.of('acquire')).toHaveLength(2);
+    await election.stop();
   });
 });
