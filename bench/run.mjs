@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import] [-- --out=DIR]
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election] [-- --out=DIR]
 // Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
 // (DIR defaults to bench/results/) plus a timestamped copy of the JSON.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { table, verdicts } from './lib/report.mjs';
 import { startServer } from './lib/server.mjs';
 import { runContention } from './scenarios/contention.mjs';
 import { runCycle } from './scenarios/cycle.mjs';
+import { runElection } from './scenarios/election.mjs';
 import { runHeld } from './scenarios/held.mjs';
 import { runImportCost } from './scenarios/import-cost.mjs';
 import { runMany } from './scenarios/many.mjs';
@@ -58,6 +59,11 @@ try {
   if (want('held')) {
     log('4/5 held locks at rest...');
     results.held = await runHeld(server, { quick });
+  }
+  // Optional: only with --only=election (it kills worker processes and waits out leases).
+  if (only?.includes('election')) {
+    log('election: standby cost and failover...');
+    results.election = await runElection(server, { quick });
   }
 } finally {
   await server.stop();
