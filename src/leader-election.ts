@@ -1,6 +1,7 @@
-import { type Clock, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { type Deferred, deferred } from './deferred.js';
 import { callElected, shield } from './election-callbacks.js';
+import { type ElectionLock, electionLockOf } from './election-internals.js';
 import {
   type DeposedInfo,
   type DeposedReason,
@@ -12,23 +13,11 @@ import {
 } from './election-options.js';
 import { AbortedError, LockLostError, TableNotFoundError } from './errors.js';
 import { EventStream } from './event-stream.js';
+import { clockOf, withClock } from './internals.js';
 import { DynamoDbLock } from './lock.js';
 import { consoleWarnings, type Logger, silentLogger } from './logger.js';
 
 export type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership };
-
-/** What the election uses of a lock: the public surface of {@link DynamoDbLock}, nothing more. */
-export type ElectionLock = Pick<
-  DynamoDbLock,
-  'acquire' | 'release' | 'locked' | 'signal' | 'fencingToken' | 'tookOver'
->;
-
-/** Internal seams for tests; not part of the public API. */
-export interface LeaderElectionInternals {
-  readonly clock?: Clock;
-  /** A stand-in for the lock (the election's options then only configure the election). */
-  readonly lock?: ElectionLock;
-}
 
 /** The term being led: its leadership, and how it is ended. */
 interface Term {
@@ -93,16 +82,15 @@ export class LeaderElection implements AsyncDisposable {
    * @param name - The election's name, a lock resource id: every instance campaigning under it
    * (with the same table) competes for one leadership.
    * @param options - The callbacks, `settleTimeout`, `handleSignals`, and the lock's options.
-   * @param internals - Test seam; not part of the supported API.
    * @throws {@link InvalidArgumentError} for a bad name or option.
    */
-  constructor(name: string, options?: LeaderElectionOptions, internals?: LeaderElectionInternals) {
+  constructor(name: string, options?: LeaderElectionOptions) {
     this.#o = resolveElectionOptions(options);
-    this.#clock = internals?.clock ?? systemClock;
-    const lock = new DynamoDbLock(name, this.#o.lockOptions, { clock: this.#clock });
+    this.#clock = clockOf(options);
+    const lock = new DynamoDbLock(name, withClock(this.#o.lockOptions, this.#clock));
     this.name = lock.resourceId;
     this.#durationMs = lock.duration * 1000;
-    this.#lock = internals?.lock ?? lock;
+    this.#lock = electionLockOf(options) ?? lock;
     const logger = options?.logger;
     this.#logger = logger === undefined ? consoleWarnings : logger === false ? silentLogger : logger;
   }

@@ -251,6 +251,9 @@ describe('LeaderElection', () => {
       onElected: ({ signal, fencingToken, term }) => void [signal, fencingToken, term],
       onDeposed: (reason) => void reason,
     });
+    expectTypeOf<ConstructorParameters<typeof LeaderElection>>().toEqualTypeOf<
+      [name: string, options?: LeaderElectionOptions | undefined]
+    >();
     expectTypeOf<LeaderElection>().toExtend<AsyncDisposable>();
     expectTypeOf<LeaderElection['start']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<LeaderElection['stop']>().returns.toEqualTypeOf<Promise<void>>();

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { withElectionLock } from '../../src/election-internals.js';
 import type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership } from '../../src/index.js';
 import {
   AbortedError,
@@ -10,10 +11,11 @@ import {
   TableNotFoundError,
   ThrottledError,
 } from '../../src/index.js';
+import { withClock } from '../../src/internals.js';
 import { recordingLogger } from '../integration/helpers.js';
+import { FakeClient, reset } from '../support/fake-client.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeLock } from '../support/fake-lock.js';
-import { FakeClient, reset } from './fake-client.js';
 
 /** A client that fails the test if anything is ever sent. */
 const silentClient = { send: vi.fn(() => Promise.reject(new Error('no request expected'))) };
@@ -35,21 +37,26 @@ function setup(options: Partial<LeaderElectionOptions> = {}) {
   const deposed: { reason: DeposedReason; info: DeposedInfo }[] = [];
   const election = new LeaderElection(
     'scheduler',
-    {
-      client,
-      duration: 10,
-      logger,
-      onElected: (leadership) => {
-        seen.push(`elected ${leadership.term}`);
-        terms.push(leadership);
-      },
-      onDeposed: (reason, info) => {
-        seen.push(`deposed ${reason}`);
-        deposed.push({ reason, info });
-      },
-      ...options,
-    },
-    { clock, lock },
+    withElectionLock(
+      withClock(
+        {
+          client,
+          duration: 10,
+          logger,
+          onElected: (leadership: Leadership) => {
+            seen.push(`elected ${leadership.term}`);
+            terms.push(leadership);
+          },
+          onDeposed: (reason: DeposedReason, info: DeposedInfo) => {
+            seen.push(`deposed ${reason}`);
+            deposed.push({ reason, info });
+          },
+          ...options,
+        },
+        clock,
+      ),
+      lock,
+    ),
   );
   running.add(election);
   /** Starts, answering the first (single) attempt with a win (token) or a refusal. */
@@ -339,7 +346,7 @@ describe('LeaderElection shields user callbacks', () => {
   test('no callbacks at all: the election still runs', async () => {
     const clock = new FakeClock();
     const lock = new FakeLock();
-    const election = new LeaderElection('x', { client, logger: false }, { clock, lock });
+    const election = new LeaderElection('x', withElectionLock(withClock({ client, logger: false }, clock), lock));
     running.add(election);
     const started = election.start();
     (await lock.nextAcquire()).win(1);
@@ -451,20 +458,22 @@ describe('LeaderElection on the real lock (fake client and clock)', () => {
     let signalAbortedAt: number | undefined;
     const election = new LeaderElection(
       'scheduler',
-      {
-        client: fake.asClient,
-        duration: 10,
-        logger: false,
-        onElected: ({ signal }) => {
-          signal.addEventListener('abort', () => {
-            signalAbortedAt ??= clock.monotonic();
-          });
+      withClock(
+        {
+          client: fake.asClient,
+          duration: 10,
+          logger: false,
+          onElected: ({ signal }: Leadership) => {
+            signal.addEventListener('abort', () => {
+              signalAbortedAt ??= clock.monotonic();
+            });
+          },
+          onDeposed: (reason: DeposedReason) => {
+            deposed.push({ reason, at: clock.monotonic(), leader: election.isLeader() });
+          },
         },
-        onDeposed: (reason) => {
-          deposed.push({ reason, at: clock.monotonic(), leader: election.isLeader() });
-        },
-      },
-      { clock },
+        clock,
+      ),
     );
     running.add(election);
     const electedAt = clock.monotonic();
