@@ -15,7 +15,7 @@ import { AbortedError, LockLostError, TableNotFoundError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { clockOf, withClock } from './internals.js';
 import { DynamoDbLock } from './lock.js';
-import { consoleWarnings, type Logger, silentLogger } from './logger.js';
+import { type Logger, resolveLogger, shieldLogger } from './logger.js';
 
 export type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership };
 
@@ -91,8 +91,8 @@ export class LeaderElection implements AsyncDisposable {
     this.name = lock.resourceId;
     this.#durationMs = lock.duration * 1000;
     this.#lock = electionLockOf(options) ?? lock;
-    const logger = options?.logger;
-    this.#logger = logger === undefined ? consoleWarnings : logger === false ? silentLogger : logger;
+    // A logger that throws must not break the election it reports on.
+    this.#logger = shieldLogger(resolveLogger(options?.logger));
   }
 
   /**

@@ -343,6 +343,36 @@ describe('LeaderElection shields user callbacks', () => {
     );
   });
 
+  test('a logger that throws cannot break the election either', async () => {
+    const throwing = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => {
+        throw new Error('logger down');
+      },
+      error: () => {
+        throw new Error('logger down');
+      },
+    };
+    const { election, start, lock, clock, deposed } = setup({
+      logger: throwing,
+      settleTimeout: 1,
+      onElected: () => {
+        throw new Error('work failed'); // logged as an error: the logger throws
+      },
+    });
+    await start(1);
+    await vi.waitFor(() => expect(deposed.map((d) => d.reason)).toEqual(['resigned']));
+    await clock.advance(10_000);
+    (await lock.nextAcquire()).win(2);
+    await vi.waitFor(() => expect(deposed).toHaveLength(2));
+    await clock.advance(10_000);
+    (await lock.nextAcquire()).fail(new DynamoDbError('denied')); // logged as an error too
+    await clock.flush();
+    await election.stop();
+    expect(lock.acquiring).toBe(false);
+  });
+
   test('no callbacks at all: the election still runs', async () => {
     const clock = new FakeClock();
     const lock = new FakeLock();
