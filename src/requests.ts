@@ -154,3 +154,45 @@ export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
+
+/** Inputs of a forced release (`dynamo-dlm release --force`). */
+export interface ForceReleaseRequest {
+  readonly tableName: string;
+  readonly resourceId: string;
+  /** The owner code of the holder that was read and shown: only that holder is released. */
+  readonly heldCode: string;
+  /** The fencing token that was read; undefined for an item without one (Python 1.x). */
+  readonly fencingToken: number | undefined;
+  /** The owner code to write: a fresh one that no holder has. */
+  readonly code: string;
+  /** The writer's wall clock, epoch ms. */
+  readonly now: number;
+  readonly retentionS: number;
+}
+
+/**
+ * Forced release: turn another holder's item into a released marker, only if it still carries
+ * the owner code and fencing token that were read. If the lock changed hands in between (the
+ * stuck lease ran out and a healthy process took it), the condition fails and the new holder
+ * keeps its lock. Keeps `fencing_token`, so the next acquire still gets a greater token, and
+ * writes a fresh owner code, so the old holder's next renewal and release fail their conditions:
+ * it learns that it lost the lock instead of "releasing" it unawares.
+ */
+export function forceReleaseRequest(r: ForceReleaseRequest): UpdateItemCommandInput {
+  const token = r.fencingToken === undefined ? 'attribute_not_exists(#token)' : '#token = :token';
+  return {
+    TableName: r.tableName,
+    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl',
+    ConditionExpression: `attribute_exists(#rid) AND #code = :held AND ${token}`,
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: {
+      ':zero': { N: '0' },
+      ':code': { S: r.code },
+      ':held': { S: r.heldCode },
+      ...(r.fencingToken === undefined ? {} : { ':token': { N: String(r.fencingToken) } }),
+      ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+    },
+    ReturnValues: 'ALL_OLD',
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseHolder } from '../../src/item.js';
-import { acquireRequest, extendRequest, releaseRequest, tokenBase } from '../../src/requests.js';
+import { acquireRequest, extendRequest, forceReleaseRequest, releaseRequest, tokenBase } from '../../src/requests.js';
 
 const base = { tableName: 'locks', resourceId: 'res', code: 'c0de', now: 1_700_000_000_250 };
 
@@ -141,5 +141,38 @@ describe('parseHolder', () => {
     expect(parseHolder({ release_code: { S: 'x' }, expires: { N: '0' }, expires_ms: { N: '0' } })?.released).toBe(true);
     expect(parseHolder(undefined)).toBeUndefined();
     expect(parseHolder({ expires_ms: { S: 'nope' } })).toMatchObject({ expiresMs: undefined, released: false });
+  });
+});
+
+describe('forceReleaseRequest', () => {
+  const forced = { tableName: 'locks', resourceId: 'res', code: 'forced-x', now: 1_000_500, retentionS: 60 };
+  const r = forceReleaseRequest({ ...forced, heldCode: 'c0de', fencingToken: 41 });
+
+  test('writes the released-marker shape with a fresh code, keeping the token, returning the old item', () => {
+    expect(r.Key).toEqual({ resource_id: { S: 'res' } });
+    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl');
+    expect(r.ExpressionAttributeValues).toMatchObject({
+      ':zero': { N: '0' },
+      ':code': { S: 'forced-x' },
+      ':ttl': { N: '1061' },
+    });
+    expect(r.ReturnValues).toBe('ALL_OLD');
+  });
+
+  test('releases only the holder that was read: its owner code and fencing token', () => {
+    expect(r.ConditionExpression).toBe('attribute_exists(#rid) AND #code = :held AND #token = :token');
+    expect(r.ExpressionAttributeValues).toMatchObject({ ':held': { S: 'c0de' }, ':token': { N: '41' } });
+    // A Python 1.x item has no token: it must still have none.
+    const python = forceReleaseRequest({ ...forced, heldCode: 'c0de', fencingToken: undefined });
+    expect(python.ConditionExpression).toBe(
+      'attribute_exists(#rid) AND #code = :held AND attribute_not_exists(#token)',
+    );
+    expect(python.ExpressionAttributeValues).not.toHaveProperty(':token');
+  });
+
+  test('uses every attribute name it defines (DynamoDB rejects unused ones)', () => {
+    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+    for (const name of Object.keys(r.ExpressionAttributeNames ?? {})) expect(text).toContain(name);
+    for (const value of Object.keys(r.ExpressionAttributeValues ?? {})) expect(text).toContain(value);
   });
 });
