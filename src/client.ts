@@ -1,21 +1,33 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 
 let shared: DynamoDBClient | undefined;
 
 /**
- * The client locks use when the caller passes none: built on first use from the default AWS
- * configuration (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`), then shared by every lock.
+ * The client settings this package uses for every client it builds itself (the library's default
+ * client and the CLI's), with `overrides` (endpoint, region, credentials) on top.
  *
- * It makes one attempt per request (`maxAttempts: 1`): the lock retries throttling and
- * transient failures itself, with its own backoff, WARNING logs and deadline (the lease end or
- * the acquire timeout), instead of stacking the SDK's hidden retries beneath its own.
- * A caller's own client keeps the caller's retry settings, and both layers then apply.
+ * - One attempt per request (`maxAttempts: 1`): the lock retries throttling and transient
+ *   failures itself, with its own backoff, WARNING logs and deadline (the lease end or the
+ *   acquire timeout), instead of stacking the SDK's hidden retries beneath its own.
+ * - A request that hangs fails after 5 s (3 s to connect) instead of waiting for ever: without
+ *   `throwOnRequestTimeout`, @smithy/node-http-handler 4.x only logs a hung request and keeps
+ *   waiting, and a renewal stuck that way would outlive the lease it was meant to extend.
+ */
+export function clientConfig(overrides: DynamoDBClientConfig = {}): DynamoDBClientConfig {
+  return {
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    ...overrides,
+  };
+}
+
+/**
+ * The client locks use when the caller passes none: built on first use from the default AWS
+ * configuration (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`) and {@link clientConfig},
+ * then shared by every lock. A caller's own client keeps the caller's retry settings, and both
+ * layers then apply.
  */
 export function defaultClient(): DynamoDBClient {
-  shared ??= new DynamoDBClient({
-    maxAttempts: 1,
-    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only logs a hung request and keeps waiting.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-  });
+  shared ??= new DynamoDBClient(clientConfig());
   return shared;
 }

@@ -1,29 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDlmError } from '../errors.js';
+import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { createTableCommand } from './commands/create-table.js';
-import { demoCommand } from './commands/demo.js';
-import { DEMO_WORKER_COMMAND, demoWorkerCommand } from './commands/demo-worker.js';
-import { listCommand } from './commands/list.js';
+import { listCommand, statusCommand } from './commands/inspect.js';
 import { localCommand } from './commands/local.js';
 import { releaseCommand } from './commands/release.js';
 import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { EXIT, exitCodeForError } from './exit-codes.js';
-import { HELP } from './help.js';
+import { demoCommand } from './demo/demo.js';
+import { demoWorkerCommand } from './demo/worker.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.js';
 import { type Io, PREFIX } from './io.js';
-import { UsageError } from './usage-error.js';
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  run: runCommand,
-  'create-table': createTableCommand,
-  status: statusCommand,
-  list: listCommand,
-  release: releaseCommand,
-  local: localCommand,
-  demo: demoCommand,
-  [DEMO_WORKER_COMMAND]: demoWorkerCommand,
-};
+const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [
+    runCommand,
+    createTableCommand,
+    statusCommand,
+    listCommand,
+    releaseCommand,
+    localCommand,
+    demoCommand,
+    demoWorkerCommand,
+  ].map((c) => [c.name, c]),
+);
+
+/** `dynamo-dlm --help`, from the commands' own definitions. */
+export function mainHelp(): string {
+  const lines = [...COMMANDS.values()]
+    .filter((c) => !c.hidden)
+    .map((c) => {
+      const usage = `${c.name} ${c.synopsis.replace(/ ?\[options\]$/, '')}`.trim();
+      return usage.length < 23 ? `  ${usage.padEnd(23)}${c.summary}` : `  ${usage}\n${' '.repeat(25)}${c.summary}`;
+    });
+  return `dynamo-dlm: a distributed lock kept in Amazon DynamoDB
+
+Usage: dynamo-dlm <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run \`dynamo-dlm <command> --help\` for a command's options.
+  -h, --help             show help
+  --version              show the version
+
+${EXIT_CODES_HELP}`;
+}
 
 /**
  * Runs one command line and returns the exit code. Never exits the process itself: `main.ts`
@@ -32,32 +54,28 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   if (name === '-h' || name === '--help' || name === 'help') {
-    io.out(HELP.main ?? '');
+    io.out(mainHelp());
     return EXIT.OK;
   }
   if (name === '--version' || name === '-V') {
     io.out(version());
     return EXIT.OK;
   }
+  const command = name === undefined ? undefined : COMMANDS.get(name);
   try {
     if (name === undefined) throw new UsageError('missing <command>');
-    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) throw new UsageError(`unknown command \`${name}\``);
-    return await command(args, io);
+    return await command.run(args, io);
   } catch (error) {
-    io.err(describeError(error, name));
+    io.err(describeError(error, command?.name));
     return exitCodeForError(error);
   }
 }
 
-/** The one stderr message for an error that ended a command. */
+/** The one stderr message for an error that ended `command` (undefined: no such command). */
 export function describeError(error: unknown, command: string | undefined): string {
-  if (error instanceof UsageError || (error instanceof DynamoDlmError && error.code === 'INVALID_ARGUMENT')) {
-    const topic =
-      error instanceof UsageError
-        ? (error.command ?? (command !== undefined && Object.hasOwn(HELP, command) ? command : undefined))
-        : command;
-    const help = topic !== undefined && Object.hasOwn(HELP, topic) ? `dynamo-dlm ${topic} --help` : 'dynamo-dlm --help';
+  if (error instanceof DynamoDlmError && error.code === 'INVALID_ARGUMENT') {
+    const help = command === undefined ? 'dynamo-dlm --help' : `dynamo-dlm ${command} --help`;
     return `${PREFIX} ${error.message}\nRun \`${help}\` for usage.`;
   }
   if (error instanceof DynamoDlmError) return `${PREFIX} ${error.message}`;

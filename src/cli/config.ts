@@ -1,7 +1,9 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { defaults } from '../defaults.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { clientConfig } from '../client.js';
+import { DEFAULT_TABLE_NAME, defaults } from '../defaults.js';
 import { checkTableName } from '../validate.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from './args.js';
+import type { Flags } from './command.js';
 
 /** Where the CLI sends its requests, resolved from flags, then environment, then defaults. */
 export interface CliConfig {
@@ -24,7 +26,44 @@ export interface ConnectionFlags {
   readonly region?: string | undefined;
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The `--table` flag, which `local` shares with the commands that connect. */
+export const TABLE_FLAG = {
+  type: 'string',
+  value: 'NAME',
+  help: 'lock table',
+  default: `env DYNAMO_DLM_TABLE; ${DEFAULT_TABLE_NAME}`,
+} as const;
+
+/** The flags of every command that talks to DynamoDB; `defineCommand` adds them with `connect`. */
+export const CONNECTION_FLAGS = {
+  table: TABLE_FLAG,
+  endpoint: {
+    type: 'string',
+    value: 'URL',
+    help: 'DynamoDB endpoint',
+    default: 'env AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL',
+  },
+  region: {
+    type: 'string',
+    value: 'REGION',
+    help: 'AWS region',
+    default: 'env AWS_REGION, AWS_DEFAULT_REGION; us-east-1 for a loopback endpoint',
+  },
+} as const satisfies Flags;
+
+/** Printed under the connection flags in every `--help` that has them. */
+export const CONNECTION_NOTE = `Flags win over the environment, which wins over the defaults. Credentials come from the usual
+AWS chain; a loopback endpoint with none configured gets dummy ones, which local DynamoDB
+servers accept.`;
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** The lock table: the flag, else `DYNAMO_DLM_TABLE`, else the library's `defaults.tableName`. */
+export function resolveTableName(flag: string | undefined, env: Env): string {
+  return checkTableName(flag ?? nonEmpty(env.DYNAMO_DLM_TABLE) ?? defaults.tableName, 'table');
+}
 
 /**
  * Flags win over the environment (`DYNAMO_DLM_TABLE`, `AWS_ENDPOINT_URL_DYNAMODB`,
@@ -34,8 +73,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * @throws {@link UsageError} for an endpoint that is not an http(s) URL.
  * @throws {@link InvalidArgumentError} for a bad table name.
  */
-export function resolveConfig(flags: ConnectionFlags, env: Readonly<Record<string, string | undefined>>): CliConfig {
-  const tableName = checkTableName(flags.table ?? nonEmpty(env.DYNAMO_DLM_TABLE) ?? defaults.tableName, 'table');
+export function resolveConfig(flags: ConnectionFlags, env: Env): CliConfig {
+  const tableName = resolveTableName(flags.table, env);
   const endpoint = flags.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   let local = false;
   if (endpoint !== undefined) {
@@ -63,20 +102,16 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
- * SDK client settings. A lock's client makes one attempt per request, as the library's own
- * default client does (the lock retries with its own backoff); reads keep the SDK's retries.
+ * A client for the resolved configuration, with the library's own client settings
+ * ({@link clientConfig}: one attempt per request, a hung request fails after 5 s). Destroy it
+ * when done.
  */
-export function clientConfig(config: CliConfig, purpose: 'lock' | 'read'): DynamoDBClientConfig {
-  return {
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-    ...(config.region === undefined ? {} : { region: config.region }),
-    ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    ...(purpose === 'lock' ? { maxAttempts: 1 } : {}),
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
-  };
-}
-
-/** A client for the resolved configuration. Destroy it when done. */
-export function createClient(config: CliConfig, purpose: 'lock' | 'read'): DynamoDBClient {
-  return new DynamoDBClient(clientConfig(config, purpose));
+export function createClient(config: CliConfig): DynamoDBClient {
+  return new DynamoDBClient(
+    clientConfig({
+      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+      ...(config.region === undefined ? {} : { region: config.region }),
+      ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    }),
+  );
 }

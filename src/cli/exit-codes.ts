@@ -17,13 +17,24 @@ export const EXIT = {
   HELD: 75,
   /** `run --timeout`: the wait ran out (as GNU `timeout` uses 124). */
   TIMED_OUT: 124,
-  /** `run`: the lease was lost while the command ran; the command was terminated. */
+  /** `run`: the lease was lost, or not renewed in time, while the command ran; the command was terminated. */
   LEASE_LOST: 70,
   /** `run`: the command could not be executed (permission denied), as in shells. */
   CANNOT_EXECUTE: 126,
   /** `run`: the command was not found, as in shells. */
   NOT_FOUND: 127,
 } as const;
+
+/** The exit codes as `--help` lists them. */
+export const EXIT_CODES_HELP = `Exit codes:
+  ${EXIT.OK}    success
+  ${EXIT.ERROR}    error (DynamoDB unreachable, table missing, ...)
+  ${EXIT.USAGE}    usage error (unknown command or flag, bad value)
+  ${EXIT.HELD}   run --no-wait: the lock is held elsewhere
+  ${EXIT.TIMED_OUT}  run --timeout: gave up waiting
+  ${EXIT.LEASE_LOST}   run: the lease was lost, or not renewed in time, while the command ran; it was terminated
+  ${EXIT.CANNOT_EXECUTE}/${EXIT.NOT_FOUND} run: the command could not be executed / was not found
+  other run: the command's own exit code; 128+N when it died of signal N`;
 
 /** 128 + the signal's number, as shells report a process killed by a signal. */
 export function exitCodeForSignal(signal: NodeJS.Signals): number {

@@ -1,8 +1,15 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR, parseHolder } from '../item.js';
+import { wrapSdkError } from '../sdk-errors.js';
 
 /** Prefix of the owner code a forced release writes, so that `status` can say so. */
 export const FORCED_CODE_PREFIX = 'forced-';
+
+/** A fresh owner code that marks a forced release: no holder has it, so none can renew. */
+export function forcedCode(): string {
+  return `${FORCED_CODE_PREFIX}${randomBytes(12).toString('hex')}`;
+}
 
 /**
  * - `free`: no item (never locked, or deleted by TTL);
@@ -24,6 +31,32 @@ export interface LockView {
   readonly fencingToken: number | undefined;
   /** The last release was `release --force`. */
   readonly forced: boolean;
+}
+
+/** A lock item as read: what `status` shows, and what a forced release must find unchanged. */
+export interface LockRead {
+  readonly view: LockView;
+  /** The full owner code (never printed: shown only as {@link LockView.holder}). */
+  readonly code: string | undefined;
+}
+
+/**
+ * Reads one lock item (a strongly consistent GetItem), judged at `now`. SDK errors become the
+ * library's typed errors.
+ */
+export async function readLock(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+  now: () => number = Date.now,
+): Promise<LockRead> {
+  const key = { [ATTR.resourceId]: { S: resourceId } };
+  const out = await client
+    .send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))
+    .catch((error: unknown) => {
+      throw wrapSdkError(error, resourceId, tableName, 'GetItem');
+    });
+  return { view: viewLock(resourceId, out.Item, now()), code: parseHolder(out.Item)?.releaseCode };
 }
 
 /** Reads a raw lock item as of `nowMs`. Pure. */

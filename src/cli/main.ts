@@ -3,8 +3,7 @@
  * The `dynamo-dlm` command. The only module of the package that calls `process.exit`.
  */
 import { main } from './cli.js';
-import { processIo } from './io.js';
-import { quietSdkNodeVersionWarning } from './quiet-sdk-warning.js';
+import { processIo, quietSdkNodeVersionWarning } from './io.js';
 
 quietSdkNodeVersionWarning();
 const code = await main(process.argv.slice(2), processIo());

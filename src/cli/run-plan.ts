@@ -1,29 +1,65 @@
+import { resolveLockOptions } from '../options.js';
 import { checkResourceId } from '../validate.js';
-import {
-  CONNECTION_OPTIONS,
-  expectPositionals,
-  HELP_OPTION,
-  parseCommandLine,
-  parseSeconds,
-  stringFlag,
-} from './args.js';
-import { type CliConfig, resolveConfig } from './config.js';
-import { UsageError } from './usage-error.js';
+import { parseSeconds, UsageError } from './args.js';
+import { formatDuration } from './format.js';
 
-export const RUN_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  ...HELP_OPTION,
-  duration: { type: 'string' },
-  timeout: { type: 'string' },
-  'no-wait': { type: 'boolean' },
-  'kill-after': { type: 'string' },
-  verbose: { type: 'boolean', short: 'v' },
-} as const;
+/** The longest default grace between SIGTERM and SIGKILL, ms (a long lease leaves room for more). */
+export const MAX_DEFAULT_KILL_AFTER_MS = 10_000;
 
-/** Seconds between SIGTERM and SIGKILL when the lease is lost, unless --kill-after says otherwise. */
-export const DEFAULT_KILL_AFTER = 10;
+/**
+ * When `run` stops its command if the lease is not renewed, measured back from the lease end by
+ * the holder's clock. The command must be dead before the lease ends, less the safety margin:
+ *
+ * ```
+ * acquired/renewed ... renewal due ... SIGTERM ........ SIGKILL ...... lease end
+ * |<---- renewMs ---->|               |<- killAfterMs ->|<- marginMs ->|
+ * |<------------------------------ durationMs ------------------------>|
+ * ```
+ *
+ * A renewal moves the lease end, and so the whole timeline, forward.
+ */
+export interface KillTimeline {
+  readonly durationMs: number;
+  readonly marginMs: number;
+  readonly renewMs: number;
+  readonly killAfterMs: number;
+  /** SIGTERM when the lease still ends this soon (it was not renewed in time). */
+  readonly termBeforeEndMs: number;
+  /** SIGKILL this long before the lease ends, at the latest: the safety margin. */
+  readonly killBeforeEndMs: number;
+}
 
-/** Everything `run` needs, resolved from its command line and the environment. */
+/**
+ * The timeline for a lease of `durationS` (the library's default when undefined), with the
+ * library's own safety margin and renew interval. Pure.
+ *
+ * @throws {@link UsageError} when `killAfterS` does not fit: SIGTERM would come before the first
+ * renewal was even due, so every run would be stopped.
+ */
+export function killTimeline(durationS: number | undefined, killAfterS: number | undefined): KillTimeline {
+  const { durationMs, marginMs, renewMs } = resolveLockOptions(durationS === undefined ? {} : { duration: durationS });
+  // Between the renewal falling due and the SIGTERM deadline: time for the renewal (and its retries).
+  const roomMs = durationMs - marginMs - renewMs;
+  let killAfterMs = Math.min(MAX_DEFAULT_KILL_AFTER_MS, Math.floor(roomMs / 2));
+  if (killAfterS !== undefined) {
+    killAfterMs = Math.round(killAfterS * 1000);
+    if (killAfterMs >= roomMs) {
+      throw new UsageError(
+        `--kill-after ${killAfterS} does not fit a ${durationMs / 1000} s lease: the command must be dead ${formatDuration(marginMs)} (the safety margin) before the lease ends, and SIGTERM may not come before the renewal due after ${formatDuration(renewMs)}, so --kill-after must be less than ${roomMs / 1000} s; lengthen --duration or shorten --kill-after`,
+      );
+    }
+  }
+  return {
+    durationMs,
+    marginMs,
+    renewMs,
+    killAfterMs,
+    termBeforeEndMs: marginMs + killAfterMs,
+    killBeforeEndMs: marginMs,
+  };
+}
+
+/** Everything `run` needs from its command line. */
 export interface RunPlan {
   readonly resourceId: string;
   /** The command and its arguments. */
@@ -33,61 +69,33 @@ export interface RunPlan {
   /** Wait limit, seconds; undefined waits forever. */
   readonly timeout: number | undefined;
   readonly wait: boolean;
-  readonly killAfterMs: number;
   readonly verbose: boolean;
-  readonly config: CliConfig;
+  readonly timeline: KillTimeline;
 }
 
-/**
- * Parses `run`'s arguments. Pure. Returns `'help'` for `--help`.
- *
- * The command must follow `--`: without it, the command's own flags would be read as ours.
- */
-export function parseRunArgs(
-  args: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): RunPlan | 'help' {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine('run', args, RUN_OPTIONS);
-  } catch (error) {
-    // `run job ls -la`: the command's flags were read as ours. Say where the command goes.
-    if (error instanceof UsageError && !args.includes('--')) {
-      throw new UsageError(
-        `${error.message}\nThe command to run goes after \`--\`: dynamo-dlm run <resource> [options] -- <command> [args...]`,
-        'run',
-      );
-    }
-    throw error;
-  }
-  const { values, positionals, rest } = parsed;
-  if (values.help === true) return 'help';
-  if (rest === undefined) {
-    throw new UsageError(
-      positionals.length > 1
-        ? `put the command after \`--\`: dynamo-dlm run ${positionals[0]} [options] -- ${positionals.slice(1).join(' ')}`
-        : 'missing `-- <command> [args...]`',
-      'run',
-    );
-  }
-  const [resource] = expectPositionals('run', positionals, ['resource']);
-  const [program, ...programArgs] = rest;
-  if (program === undefined || program === '') throw new UsageError('missing the command after `--`', 'run');
-  const wait = values['no-wait'] !== true;
-  const timeout = parseSeconds('run', 'timeout', values.timeout);
-  if (!wait && timeout !== undefined) throw new UsageError('--no-wait and --timeout exclude each other', 'run');
+/** `run`'s flags as parsed. */
+export interface RunFlags {
+  readonly duration: string | undefined;
+  readonly timeout: string | undefined;
+  readonly 'kill-after': string | undefined;
+  readonly 'no-wait': boolean;
+  readonly verbose: boolean;
+}
+
+/** Checks `run`'s flags against each other. Pure. */
+export function planRun(flags: RunFlags, resource: string, command: readonly [string, ...string[]]): RunPlan {
+  const wait = !flags['no-wait'];
+  const timeout = parseSeconds('timeout', flags.timeout);
+  if (!wait && timeout !== undefined) throw new UsageError('--no-wait and --timeout exclude each other');
+  const duration = parseSeconds('duration', flags.duration);
   return {
     resourceId: checkResourceId(resource, 'resource'),
-    command: [program, ...programArgs],
-    duration: parseSeconds('run', 'duration', values.duration),
+    command,
+    duration,
     timeout,
     wait,
-    killAfterMs: Math.round((parseSeconds('run', 'kill-after', values['kill-after']) ?? DEFAULT_KILL_AFTER) * 1000),
-    verbose: values.verbose === true,
-    config: resolveConfig(
-      { table: stringFlag(values.table), endpoint: stringFlag(values.endpoint), region: stringFlag(values.region) },
-      env,
-    ),
+    verbose: flags.verbose,
+    timeline: killTimeline(duration, parseSeconds('kill-after', flags['kill-after'])),
   };
 }
 

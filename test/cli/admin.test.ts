@@ -1,8 +1,11 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { DescribeTableCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
-import { runCli } from './cli-process.js';
+import { fakeIo, runMain } from './fake-io.js';
+
+const runCli = runMain;
 
 const backend = dynalite();
 const client = clientFor(backend);
@@ -147,3 +150,83 @@ describe('dynamo-dlm status, list and release --force', () => {
     expect(result.stderr).toContain('`no_such_table_here` was not found');
   });
 });
+
+describe('release --force evicts only the holder it showed', () => {
+  test('the lock changes hands between show and confirm: refused, and the new holder keeps it', async () => {
+    const stuck = new DynamoDbLock('handover', { client, tableName: table, duration: 30, logger: false });
+    await stuck.acquire();
+    const healthy = new DynamoDbLock('handover', { client, tableName: table, duration: 30, logger: false });
+    // While the operator reads the prompt, the stuck holder lets go and a healthy process takes the lock.
+    const meanwhile = async (): Promise<string> => {
+      await stuck.release();
+      expect(await healthy.acquire({ blocking: false })).toBe(true);
+      return 'y';
+    };
+    const io = fakeIo({}, [meanwhile], true);
+    const result = await runCli(['release', '--force', 'handover', ...conn()], io);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /not released: the lock on `handover` changed hands after it was read \(it was held by [0-9a-f]{8}, fencing token \d+\); the new holder keeps it\. Now: handover: held by/,
+    );
+    // The new holder is untouched: it still renews and releases.
+    expect(await holderCode('handover')).not.toMatch(/^forced-/);
+    await expect(healthy.extend()).resolves.toBeUndefined();
+    expect(healthy.locked()).toBe(true);
+    await healthy.release();
+  });
+
+  test('--token: refused unless the fencing token is still the one given', async () => {
+    const lock = new DynamoDbLock('tokened', { client, tableName: table, duration: 30, logger: false });
+    await lock.acquire();
+    const token = lock.fencingToken ?? 0;
+    const wrong = await runCli(['release', '--force', 'tokened', '--yes', '--token', String(token - 1), ...conn()]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`not released: the fencing token of \`tokened\` is ${token}, not ${token - 1}`);
+    expect(lock.locked()).toBe(true);
+    await lock.extend();
+    const right = await runCli(['release', '--force', 'tokened', '--yes', '--token', String(token), ...conn()]);
+    expect(right.code).toBe(0);
+    await expect(lock.release()).rejects.toMatchObject({ code: 'LOCK_LOST' });
+  });
+
+  test('on a terminal it asks; anything but yes releases nothing', async () => {
+    const lock = new DynamoDbLock('asked', { client, tableName: table, duration: 30, logger: false });
+    await lock.acquire();
+    const result = await runCli(['release', '--force', 'asked', ...conn()], fakeIo({}, ['n'], true));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('not released');
+    await lock.release();
+  });
+});
+
+describe('a hung endpoint', () => {
+  test('status fails within a bounded time with a clear error, exit 1', async () => {
+    // Accepts connections and never answers.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const result = await runCli(['status', 'job', '--endpoint', `http://127.0.0.1:${port}`, '--table', 'hung_table']);
+      const elapsed = Date.now() - started;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^dynamo-dlm: GetItem of `job` failed: TimeoutError: .*requestTimeout/);
+      // Reported, not asserted: the request timeout is 5 s.
+      console.info(`status against a hung endpoint failed after ${elapsed} ms`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  }, 20_000);
+});
+
+async function holderCode(resource: string): Promise<string | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: table, Key: { resource_id: { S: resource } }, ConsistentRead: true }),
+  );
+  return Item?.release_code?.S;
+}

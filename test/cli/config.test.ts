@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { clientConfig, resolveConfig } from '../../src/cli/config.js';
+import { createClient, resolveConfig, resolveTableName } from '../../src/cli/config.js';
+import { clientConfig } from '../../src/client.js';
 import { resetDefaults } from '../../src/defaults.js';
 import { defaults } from '../../src/index.js';
 
@@ -57,11 +58,13 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
     }
   });
 
-  test('a loopback endpoint gets a region and, without configured credentials, dummy ones', () => {
+  test('a loopback endpoint gets a region and, without configured credentials, dummy ones', async () => {
     for (const endpoint of ['http://127.0.0.1:8000', 'http://localhost:4566', 'http://[::1]:8000']) {
       const c = resolveConfig({ endpoint }, {});
       expect(c).toMatchObject({ region: 'us-east-1', localCredentials: true });
-      expect(clientConfig(c, 'read').credentials).toEqual({ accessKeyId: 'local', secretAccessKey: 'local' });
+      const client = createClient(c);
+      expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'local', secretAccessKey: 'local' });
+      client.destroy();
     }
     expect(resolveConfig({ endpoint: 'http://127.0.0.1:1' }, { AWS_PROFILE: 'dev' }).localCredentials).toBe(false);
     expect(resolveConfig({ endpoint: 'http://127.0.0.1:1' }, { AWS_ACCESS_KEY_ID: 'AKIA' }).localCredentials).toBe(
@@ -79,17 +82,33 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
     expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE: 'bad name!' })).toThrow(/`table`/);
   });
 
-  test("a lock's client makes one attempt per request; a reader keeps the SDK's retries", () => {
-    const c = resolveConfig({ endpoint: 'http://127.0.0.1:9' }, {});
-    expect(clientConfig(c, 'lock')).toMatchObject({
-      endpoint: 'http://127.0.0.1:9',
-      region: 'us-east-1',
+  test('the table alone (for `local`): the flag, the environment, then the default', () => {
+    expect(resolveTableName('flag_t', { DYNAMO_DLM_TABLE: 'env_t' })).toBe('flag_t');
+    expect(resolveTableName(undefined, { DYNAMO_DLM_TABLE: 'env_t' })).toBe('env_t');
+    expect(resolveTableName(undefined, {})).toBe('dynamo_dlm_locks');
+  });
+});
+
+describe('one client configuration for the library and the CLI', () => {
+  test('one attempt per request, and a hung request throws after 5 s', () => {
+    expect(clientConfig()).toEqual({
       maxAttempts: 1,
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
     });
-    expect(clientConfig(c, 'read')).not.toHaveProperty('maxAttempts');
-    const aws = clientConfig(resolveConfig({}, {}), 'read');
-    expect(aws).not.toHaveProperty('endpoint');
-    expect(aws).not.toHaveProperty('region');
-    expect(aws).not.toHaveProperty('credentials');
+    expect(clientConfig({ region: 'eu-west-1' })).toMatchObject({ region: 'eu-west-1', maxAttempts: 1 });
+  });
+
+  test("the CLI's client is built from it, with the resolved endpoint and region", async () => {
+    const client = createClient(resolveConfig({ endpoint: 'http://127.0.0.1:9' }, {}));
+    try {
+      expect(await client.config.maxAttempts()).toBe(1);
+      expect(await client.config.region()).toBe('us-east-1');
+      expect((await client.config.endpoint?.())?.port).toBe(9);
+    } finally {
+      client.destroy();
+    }
+    const aws = createClient(resolveConfig({ region: 'eu-west-1' }, {}));
+    expect(await aws.config.region()).toBe('eu-west-1');
+    aws.destroy();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../src/cli/args.js';
 import {
   EXIT,
   exitCodeForChild,
@@ -6,7 +7,6 @@ import {
   exitCodeForSignal,
   exitCodeForSpawnError,
 } from '../../src/cli/exit-codes.js';
-import { UsageError } from '../../src/cli/usage-error.js';
 import { DynamoDbError, InvalidArgumentError, LockLostError, LockUnavailableError } from '../../src/index.js';
 
 describe('exit codes', () => {

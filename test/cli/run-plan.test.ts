@@ -1,30 +1,22 @@
 import { describe, expect, test } from 'vitest';
-import { childEnv, parseRunArgs } from '../../src/cli/run-plan.js';
+import { childEnv, killTimeline, planRun } from '../../src/cli/run-plan.js';
 
-describe('parseRunArgs', () => {
-  test('everything after `--` is the command, verbatim, including flags that look like ours', () => {
-    const plan = parseRunArgs(['nightly', '--duration', '30', '--', 'backup', '--timeout', '5', '--', '-x'], {});
-    expect(plan).toMatchObject({
-      resourceId: 'nightly',
-      command: ['backup', '--timeout', '5', '--', '-x'],
+const flags = { duration: undefined, timeout: undefined, 'kill-after': undefined, 'no-wait': false, verbose: false };
+
+describe('planRun', () => {
+  test('checks the flags against each other', () => {
+    expect(planRun({ ...flags, duration: '30', timeout: '2.5' }, 'job', ['ls', '-la'])).toMatchObject({
+      resourceId: 'job',
+      command: ['ls', '-la'],
       duration: 30,
-      timeout: undefined,
+      timeout: 2.5,
       wait: true,
-      killAfterMs: 10_000,
       verbose: false,
     });
-  });
-
-  test('options may come before or after the resource; fractions of seconds are allowed', () => {
-    const plan = parseRunArgs(['--no-wait', 'job', '-v', '--kill-after', '0.5', '--table', 't_1', '--', 'ls'], {});
-    expect(plan).toMatchObject({ resourceId: 'job', wait: false, verbose: true, killAfterMs: 500 });
-    expect(plan !== 'help' && plan.config.tableName).toBe('t_1');
-    expect(parseRunArgs(['job', '--timeout=2.5', '--', 'ls'], {})).toMatchObject({ timeout: 2.5 });
-  });
-
-  test('--help wins', () => {
-    expect(parseRunArgs(['--help'], {})).toBe('help');
-    expect(parseRunArgs(['job', '-h', '--', 'ls'], {})).toBe('help');
+    expect(() => planRun({ ...flags, 'no-wait': true, timeout: '1' }, 'job', ['ls'])).toThrow(
+      '--no-wait and --timeout exclude each other',
+    );
+    expect(() => planRun(flags, '', ['ls'])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   test('the child sees the fencing token and the resource, on top of the environment', () => {
@@ -33,5 +25,40 @@ describe('parseRunArgs', () => {
       DYNAMO_DLM_FENCING_TOKEN: '42',
       DYNAMO_DLM_RESOURCE: 'job',
     });
+  });
+});
+
+describe('killTimeline: the command is dead before the lease ends, less the safety margin', () => {
+  test('the default 10 s lease: SIGKILL 2 s before the end, SIGTERM half the room after the renewal before that', () => {
+    const t = killTimeline(undefined, undefined);
+    expect(t).toMatchObject({ durationMs: 10_000, marginMs: 2_000, renewMs: 3_333, killBeforeEndMs: 2_000 });
+    // Room between the renewal falling due (3.333 s) and the last moment for SIGKILL (8 s): 4.667 s.
+    expect(t.killAfterMs).toBe(2_333);
+    expect(t.termBeforeEndMs).toBe(4_333);
+    // SIGTERM comes after the renewal was due, and SIGKILL before the lease ends.
+    expect(t.durationMs - t.termBeforeEndMs).toBeGreaterThan(t.renewMs);
+    expect(t.termBeforeEndMs - t.killAfterMs).toBe(t.marginMs);
+  });
+
+  test('a long lease keeps the default grace at 10 s; an explicit --kill-after that fits is kept', () => {
+    expect(killTimeline(600, undefined).killAfterMs).toBe(10_000);
+    expect(killTimeline(600, 60)).toMatchObject({ killAfterMs: 60_000, termBeforeEndMs: 62_000 });
+    expect(killTimeline(3, 0.5)).toMatchObject({
+      marginMs: 600,
+      renewMs: 1_000,
+      killAfterMs: 500,
+      termBeforeEndMs: 1_100,
+    });
+  });
+
+  test('a --kill-after that cannot fit inside the lease is a usage error', () => {
+    // The old default (10 s) with the default lease: SIGKILL would come 8 s after the lease ended.
+    expect(() => killTimeline(undefined, 10)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('--kill-after must be less than 4.667 s'),
+      }),
+    );
+    expect(() => killTimeline(3, 1.4)).toThrow(/--kill-after 1.4 does not fit a 3 s lease/);
   });
 });

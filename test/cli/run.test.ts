@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
 import { alive, cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
+import { runMain } from './fake-io.js';
+import { isRelease, isRenewal, startProxy } from './proxy.js';
 
 const backend = dynalite();
 const client = clientFor(backend);
@@ -76,7 +78,7 @@ describe('dynamo-dlm run', () => {
   });
 
   test("exits with the command's exit code and releases the lock", async () => {
-    const result = await runCli(['run', 'code', ...conn(), '--', ...node('process.exit(7)')]);
+    const result = await runMain(['run', 'code', ...conn(), '--', ...node('process.exit(7)')]);
     expect(result.code).toBe(7);
     const stored = await item('code');
     expect(stored?.expires_ms?.N).toBe('0');
@@ -90,7 +92,7 @@ describe('dynamo-dlm run', () => {
   });
 
   test('exits 127 when the command does not exist, and leaves the lock released', async () => {
-    const result = await runCli(['run', 'missing', ...conn(), '--', 'no-such-command-dynamo-dlm-test']);
+    const result = await runMain(['run', 'missing', ...conn(), '--', 'no-such-command-dynamo-dlm-test']);
     expect(result.code).toBe(127);
     expect(result.stderr).toContain('cannot run `no-such-command-dynamo-dlm-test`');
     expect((await item('missing'))?.expires_ms?.N).toBe('0');
@@ -170,7 +172,7 @@ describe('dynamo-dlm run', () => {
     expect(await holder.acquire()).toBe(true);
     try {
       const marker = join(dir, 'nowait.ran');
-      const result = await runCli([
+      const result = await runMain([
         'run',
         'busy',
         ...conn(),
@@ -190,7 +192,7 @@ describe('dynamo-dlm run', () => {
     const holder = new DynamoDbLock('waited', { client, tableName: table, duration: 20 });
     expect(await holder.acquire()).toBe(true);
     try {
-      const result = await runCli(['run', 'waited', ...conn(), '--timeout', '1.5', '--verbose', '--', 'true']);
+      const result = await runMain(['run', 'waited', ...conn(), '--timeout', '1.5', '--verbose', '--', 'true']);
       expect(result.code).toBe(124);
       expect(result.stderr).toContain('timed out');
       expect(result.stderr).toMatch(/waiting for `waited`: held by [0-9a-f]{8} \(token \d+\) until /);
@@ -199,17 +201,17 @@ describe('dynamo-dlm run', () => {
     }
   });
 
-  test('when the lease is taken over, the command gets SIGTERM, then SIGKILL, and run exits 70', async () => {
+  test('when the lease is taken over, the command gets SIGTERM at once, then SIGKILL, and run exits 70', async () => {
     const pidFile = join(dir, 'lost.pid');
     const termFile = join(dir, 'lost.term');
-    const run = startCli([
+    const run = runMain([
       'run',
       'lost',
       ...conn(),
       '--duration',
-      '1.5',
+      '3',
       '--kill-after',
-      '1',
+      '0.5',
       '--',
       ...sleeper(pidFile, termFile, true),
     ]);
@@ -217,21 +219,106 @@ describe('dynamo-dlm run', () => {
       existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '' ? Number(readFileSync(pidFile, 'utf8')) : undefined,
     );
     // An operator clears the lock and someone else takes it: the runner's next renewal fails.
-    const forced = await runCli(['release', '--force', 'lost', '--yes', ...conn()]);
+    const forced = await runMain(['release', '--force', 'lost', '--yes', ...conn()]);
     expect(forced.code).toBe(0);
     const thief = new DynamoDbLock('lost', { client, tableName: table, duration: 30 });
     expect(await thief.acquire({ blocking: false })).toBe(true);
     try {
-      const result = await run.done;
+      const result = await run;
       expect(result.code).toBe(70);
-      expect(result.stderr).toContain('lost the lock on `lost`');
-      expect(result.stderr).toContain('SIGKILL');
+      expect(result.stderr).toContain('lost the lock on `lost` while the command ran (taken)');
+      expect(result.stderr).toContain('the command is still running: SIGKILL');
       expect(readFileSync(termFile, 'utf8')).toBe('term');
       expect(alive(pid)).toBe(false);
       // The new holder was not disturbed.
       expect(thief.locked()).toBe(true);
     } finally {
       await thief.release();
+    }
+  });
+
+  test('a command that ignores SIGTERM is dead before the lease ends when renewals stop getting through', async () => {
+    const proxy = await startProxy(backend.endpoint);
+    const pidFile = join(dir, 'hung.pid');
+    const termFile = join(dir, 'hung.term');
+    try {
+      const run = startCli([
+        'run',
+        'hung',
+        '--endpoint',
+        proxy.endpoint,
+        '--table',
+        table,
+        '--duration',
+        '4',
+        '--',
+        ...sleeper(pidFile, termFile, true),
+      ]);
+      const pid = await waitFor('the child to start', () =>
+        existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '' ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+      );
+      // DynamoDB stops answering: every renewal hangs, and the lease runs out.
+      proxy.mode = 'hang';
+      const leaseEnd = Number((await item('hung'))?.expires_ms?.N);
+      const diedAt = await waitFor('the child to die', () => (alive(pid) ? undefined : Date.now()), 30_000);
+      // The last lease written is the one the holder had: its command was gone before it ended.
+      expect((await item('hung'))?.expires_ms?.N).toBe(String(leaseEnd));
+      expect(diedAt).toBeLessThan(leaseEnd);
+      const result = await run.done;
+      expect(result.code).toBe(70);
+      expect(result.stderr).toContain('the lease on `hung` was not renewed in time');
+      expect(result.stderr).toContain('the command is still running: SIGKILL');
+      expect(readFileSync(termFile, 'utf8')).toBe('term');
+      console.info(`the command died ${leaseEnd - diedAt} ms before the lease ended (SIGKILL due 800 ms before)`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("exits with the command's code and leaves the lock released when the release meets a transient failure", async () => {
+    const proxy = await startProxy(backend.endpoint);
+    try {
+      proxy.drop(isRelease);
+      const result = await runCli([
+        'run',
+        'retried',
+        '--endpoint',
+        proxy.endpoint,
+        '--table',
+        table,
+        '--',
+        ...node('process.exit(7)'),
+      ]);
+      expect(proxy.bodies.filter(isRelease)).toHaveLength(2);
+      expect(result.code).toBe(7);
+      expect((await item('retried'))?.expires_ms?.N).toBe('0');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("exits with the command's code and leaves the lock released when the command ends while a renewal waits to retry", async () => {
+    const proxy = await startProxy(backend.endpoint);
+    const ended = join(dir, 'renewal.failed');
+    try {
+      // The first renewal (after 3.3 s of a 10 s lease) and its retries fail; at the first failure
+      // the command ends, so that its release queues behind a renewal waiting for its retry.
+      proxy.drop(isRenewal, 5, () => writeFileSync(ended, 'x'));
+      const result = await runCli([
+        'run',
+        'renewed',
+        '--endpoint',
+        proxy.endpoint,
+        '--table',
+        table,
+        '--',
+        ...node("setInterval(() => { if (require('fs').existsSync(process.argv[1])) process.exit(7); }, 5)", ended),
+      ]);
+      expect(proxy.bodies.filter(isRenewal).length).toBeGreaterThanOrEqual(1);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 7, stderr: expect.any(String) });
+      expect((await item('renewed'))?.expires_ms?.N).toBe('0');
+    } finally {
+      await proxy.close();
     }
   });
 

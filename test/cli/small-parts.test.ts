@@ -1,68 +1,14 @@
 import { describe, expect, test, vi } from 'vitest';
-import { parseCommandLine, parseInteger, parseSeconds } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/args.js';
 import { describeError } from '../../src/cli/cli.js';
 import { cliLogger } from '../../src/cli/cli-logger.js';
 import { exportLines } from '../../src/cli/commands/local.js';
-import { FirstContactGuard } from '../../src/cli/first-contact.js';
-import { forceReleaseRequest } from '../../src/cli/force-release.js';
-import { isNodeVersionSupportWarning, quietSdkNodeVersionWarning } from '../../src/cli/quiet-sdk-warning.js';
+import { FirstContactGuard } from '../../src/cli/commands/run.js';
+import { isNodeVersionSupportWarning, quietSdkNodeVersionWarning } from '../../src/cli/io.js';
 import { shouldForward } from '../../src/cli/signals.js';
-import { UsageError } from '../../src/cli/usage-error.js';
 import { createWaitDisplay, waitMode } from '../../src/cli/wait-display.js';
 import { DynamoDbError, TableNotFoundError } from '../../src/index.js';
 import { fakeIo } from './fake-io.js';
-
-describe('parseCommandLine', () => {
-  test('keeps positionals before `--` apart from the rest', () => {
-    const parsed = parseCommandLine('x', ['a', '--flag', '--', 'b', '--flag'], { flag: { type: 'boolean' } });
-    expect(parsed).toEqual({ values: { flag: true }, positionals: ['a'], rest: ['b', '--flag'] });
-    expect(parseCommandLine('x', ['a'], {}).rest).toBeUndefined();
-  });
-
-  test('turns parseArgs errors into UsageErrors naming the command', () => {
-    expect(() => parseCommandLine('status', ['--nope'], {})).toThrow(UsageError);
-    try {
-      parseCommandLine('status', ['--nope'], {});
-    } catch (error) {
-      expect((error as UsageError).command).toBe('status');
-    }
-  });
-
-  test('numbers are checked strictly', () => {
-    expect(parseSeconds('c', 'd', '0.25')).toBe(0.25);
-    expect(parseSeconds('c', 'd', undefined)).toBeUndefined();
-    for (const bad of ['', ' ', '0', '-1', 'NaN', 'Infinity', '1s']) {
-      expect(() => parseSeconds('c', 'd', bad)).toThrow(UsageError);
-    }
-    expect(parseInteger('c', 'n', '7', 1, 10)).toBe(7);
-    for (const bad of ['0', '11', '1.5', '-3', 'x', '1e1'])
-      expect(() => parseInteger('c', 'n', bad, 1, 10)).toThrow(UsageError);
-  });
-});
-
-describe('forceReleaseRequest', () => {
-  test('writes the released-marker shape with a forced code, only where an item exists, keeping the token', () => {
-    const r = forceReleaseRequest({
-      tableName: 't',
-      resourceId: 'job',
-      now: 1_000_500,
-      retentionS: 60,
-      code: 'forced-x',
-    });
-    expect(r.ConditionExpression).toBe('attribute_exists(#rid)');
-    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl');
-    expect(r.UpdateExpression).not.toContain('fencing_token');
-    expect(r.ExpressionAttributeValues).toEqual({
-      ':zero': { N: '0' },
-      ':code': { S: 'forced-x' },
-      ':ttl': { N: '1061' },
-    });
-    expect(r.ExpressionAttributeNames).toMatchObject({ '#rid': 'resource_id', '#expms': 'expires_ms', '#ttl': 'ttl' });
-    expect(r.ReturnValues).toBe('ALL_OLD');
-    const fresh = forceReleaseRequest({ tableName: 't', resourceId: 'job', now: 0, retentionS: 1 });
-    expect(fresh.ExpressionAttributeValues?.[':code']?.S).toMatch(/^forced-[0-9a-f]{24}$/);
-  });
-});
 
 describe('FirstContactGuard', () => {
   const network = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
@@ -128,9 +74,7 @@ describe('small helpers', () => {
   });
 
   test('errors become one line, with a --help pointer for usage errors', () => {
-    expect(describeError(new UsageError('bad', 'run'), 'run')).toBe(
-      'dynamo-dlm: bad\nRun `dynamo-dlm run --help` for usage.',
-    );
+    expect(describeError(new UsageError('bad'), 'run')).toBe('dynamo-dlm: bad\nRun `dynamo-dlm run --help` for usage.');
     expect(describeError(new TableNotFoundError('t'), 'status')).toMatch(
       /^dynamo-dlm: DynamoDB table `t` was not found/,
     );

@@ -1,18 +1,10 @@
 import { startLocalDynamo } from '../../testing.js';
-import { expectPositionals, HELP_OPTION, parseCommandLine, parseInteger, stringFlag } from '../args.js';
-import type { Command } from '../command.js';
-import { resolveConfig } from '../config.js';
+import { parseInteger } from '../args.js';
+import { defineCommand } from '../command.js';
+import { resolveTableName, TABLE_FLAG } from '../config.js';
 import { EXIT } from '../exit-codes.js';
-import { HELP } from '../help.js';
 import { PREFIX } from '../io.js';
 import { nextSignal } from '../signals.js';
-
-const OPTIONS = {
-  ...HELP_OPTION,
-  port: { type: 'string' },
-  path: { type: 'string' },
-  table: { type: 'string' },
-} as const;
 
 /** The shell lines that point the AWS SDK and this CLI at a local endpoint. Pure. */
 export function exportLines(endpoint: string, tableName: string): string[] {
@@ -26,29 +18,36 @@ export function exportLines(endpoint: string, tableName: string): string[] {
 }
 
 /** `dynamo-dlm local`: dynalite on 127.0.0.1 until SIGINT or SIGTERM. */
-export const localCommand: Command = async (args, io) => {
-  const { values, positionals } = parseCommandLine('local', args, OPTIONS);
-  if (values.help === true) {
-    io.out(HELP.local ?? '');
+export const localCommand = defineCommand({
+  name: 'local',
+  summary: 'run an embedded DynamoDB (dynalite) on 127.0.0.1 for development',
+  description: `Runs an embedded DynamoDB (dynalite) on 127.0.0.1, creates the lock table, prints the
+environment variables that point the AWS SDK and this CLI at it, and stays up until SIGINT or
+SIGTERM. Needs the dynalite package (an optional peer dependency).`,
+  flags: {
+    port: { type: 'string', value: 'N', help: 'port', default: 'a free one' },
+    path: { type: 'string', value: 'DIR', help: 'keep the data on disk in DIR', default: 'in memory' },
+    table: { ...TABLE_FLAG, help: 'lock table to create' },
+  },
+  async run({ io, flags }) {
+    const port = parseInteger('port', flags.port, 0, 65_535) ?? 0;
+    const tableName = resolveTableName(flags.table, io.env);
+    // Listen for the signals before starting, so that one arriving during start-up still stops cleanly.
+    const stopSignal = nextSignal(['SIGINT', 'SIGTERM']);
+    const local = await startLocalDynamo({
+      tableName,
+      port,
+      ...(flags.path === undefined ? {} : { path: flags.path }),
+    });
+    try {
+      for (const line of exportLines(local.endpoint, tableName)) io.out(line);
+      io.err(
+        `${PREFIX} dynalite listening on ${local.endpoint}, table ${tableName}, ${flags.path === undefined ? 'in memory' : `data in ${flags.path}`}; Ctrl-C to stop`,
+      );
+      io.err(`${PREFIX} ${await stopSignal}: stopping`);
+    } finally {
+      await local.stop();
+    }
     return EXIT.OK;
-  }
-  expectPositionals('local', positionals, []);
-  const port = parseInteger('local', 'port', values.port, 0, 65_535) ?? 0;
-  const path = stringFlag(values.path);
-  // Only the table matters here: the server this starts is the endpoint.
-  const { tableName } = resolveConfig({ table: stringFlag(values.table), endpoint: 'http://127.0.0.1' }, io.env);
-  // Listen for the signals before starting, so that one arriving during start-up still stops cleanly.
-  const stopSignal = nextSignal(['SIGINT', 'SIGTERM']);
-  const local = await startLocalDynamo({ tableName, port, ...(path === undefined ? {} : { path }) });
-  try {
-    for (const line of exportLines(local.endpoint, tableName)) io.out(line);
-    io.err(
-      `${PREFIX} dynalite listening on ${local.endpoint}, table ${tableName}, ${path === undefined ? 'in memory' : `data in ${path}`}; Ctrl-C to stop`,
-    );
-    const signal = await stopSignal;
-    io.err(`${PREFIX} ${signal}: stopping`);
-  } finally {
-    await local.stop();
-  }
-  return EXIT.OK;
-};
+  },
+});

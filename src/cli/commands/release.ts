@@ -1,71 +1,86 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_RETENTION } from '../../options.js';
+import { forceReleaseRequest } from '../../requests.js';
+import { classify, wrapSdkError } from '../../sdk-errors.js';
 import { checkResourceId } from '../../validate.js';
-import { CONNECTION_OPTIONS, expectPositionals, HELP_OPTION, parseCommandLine, stringFlag } from '../args.js';
-import type { Command } from '../command.js';
-import { createClient, resolveConfig } from '../config.js';
+import { parseInteger, UsageError } from '../args.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { forceReleaseRequest } from '../force-release.js';
 import { formatLockLine } from '../format.js';
-import { HELP } from '../help.js';
 import { PREFIX } from '../io.js';
-import { viewLock } from '../lock-view.js';
-import { wrapReadError } from '../read-errors.js';
-import { readLock } from '../read-lock.js';
-import { UsageError } from '../usage-error.js';
+import { forcedCode, readLock, viewLock } from '../lock-view.js';
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  ...HELP_OPTION,
-  force: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-} as const;
+/** `dynamo-dlm release --force <resource>`: evicts the holder that was read, and only that one. */
+export const releaseCommand = defineCommand({
+  name: 'release',
+  summary: 'clear a lock held by someone else (operators’ escape hatch)',
+  usage: '--force <resource> [options]',
+  description: `Releases a lock that someone else holds: an escape hatch for operators, for a holder that is
+stuck but still renewing. It reads the lock, shows it and asks for confirmation (on a terminal),
+then releases it only if the same holder (owner code and fencing token) still has it: if the
+lock changed hands meanwhile, the new holder keeps it and nothing is released (exit 1).
+The item becomes a released marker (its fencing token is kept, so tokens keep increasing).
 
-/** `dynamo-dlm release --force <resource>`. */
-export const releaseCommand: Command = async (args, io) => {
-  const { values, positionals } = parseCommandLine('release', args, OPTIONS);
-  if (values.help === true) {
-    io.out(HELP.release ?? '');
-    return EXIT.OK;
-  }
-  const [resource] = expectPositionals('release', positionals, ['resource']);
-  if (values.force !== true) {
-    throw new UsageError(
-      'release needs --force: it releases a lock that another process holds (a holder releases its own lock itself)',
-      'release',
-    );
-  }
-  const resourceId = checkResourceId(resource, 'resource');
-  const interactive = io.stdinIsTTY && io.stderrIsTTY;
-  if (values.yes !== true && !interactive) {
-    throw new UsageError('not a terminal, so no confirmation can be asked: add --yes', 'release');
-  }
-  const config = resolveConfig(
-    { table: stringFlag(values.table), endpoint: stringFlag(values.endpoint), region: stringFlag(values.region) },
-    io.env,
-  );
-  const client = createClient(config, 'read');
-  try {
-    if (values.yes !== true) {
+The old holder is not told at once: it still believes it holds the lock, and its process keeps
+working, until its next renewal or release, which fails (its owner code was replaced); then its
+lock.signal aborts, and \`run\` terminates its command. Until then, only the fencing token keeps
+its writes from overwriting the next holder's: the next holder's token is greater.`,
+  positionals: ['resource'],
+  flags: {
+    force: { type: 'boolean', help: 'required: say that you mean it' },
+    yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (required when stdin is not a terminal)' },
+    token: {
+      type: 'string',
+      value: 'N',
+      help: 'release only if the fencing token is still N (as `status` showed it)',
+    },
+  },
+  connect: true,
+  async run({ io, flags, args, config, client }) {
+    if (!flags.force) {
+      throw new UsageError(
+        'release needs --force: it releases a lock that another process holds (a holder releases its own lock itself)',
+      );
+    }
+    const resourceId = checkResourceId(args.resource, 'resource');
+    const expected = parseInteger('token', flags.token, 0, Number.MAX_SAFE_INTEGER);
+    const interactive = io.stdinIsTTY && io.stderrIsTTY;
+    if (!flags.yes && !interactive) {
+      throw new UsageError('not a terminal, so no confirmation can be asked: add --yes');
+    }
+    const { tableName } = config;
+    const shown = await readLock(client, tableName, resourceId);
+    const { view } = shown;
+    if (shown.code === undefined || view.state === 'free' || view.state === 'released') {
+      io.out(`nothing to release: ${formatLockLine(view, Date.now())}`);
+      return EXIT.OK;
+    }
+    if (expected !== undefined && view.fencingToken !== expected) {
+      io.err(
+        `${PREFIX} not released: the fencing token of \`${resourceId}\` is ${view.fencingToken ?? 'none'}, not ${expected}`,
+      );
+      return EXIT.ERROR;
+    }
+    if (!flags.yes) {
       // Show the operator what they are about to break before asking.
-      io.err(formatLockLine(await readLock(client, config.tableName, resourceId), Date.now()));
-      const answer = await io.ask(`Release the lock on \`${resourceId}\` in ${config.tableName}? [y/N] `);
+      io.err(formatLockLine(view, Date.now()));
+      const answer = await io.ask(`Release the lock on \`${resourceId}\` in ${tableName}? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err(`${PREFIX} not released`);
         return EXIT.ERROR;
       }
     }
+    const request = forceReleaseRequest({
+      tableName,
+      resourceId,
+      heldCode: shown.code,
+      fencingToken: view.fencingToken,
+      code: forcedCode(),
+      now: Date.now(),
+      retentionS: DEFAULT_RETENTION,
+    });
     try {
-      const out = await client.send(
-        new UpdateItemCommand(
-          forceReleaseRequest({
-            tableName: config.tableName,
-            resourceId,
-            now: Date.now(),
-            retentionS: DEFAULT_RETENTION,
-          }),
-        ),
-      );
+      const out = await client.send(new UpdateItemCommand(request));
       const before = viewLock(resourceId, out.Attributes, Date.now());
       io.out(
         before.state === 'held'
@@ -74,13 +89,15 @@ export const releaseCommand: Command = async (args, io) => {
       );
       return EXIT.OK;
     } catch (error) {
-      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') {
-        io.out(`nothing to release: ${resourceId} has no lock item in ${config.tableName}`);
-        return EXIT.OK;
-      }
-      throw wrapReadError(error, config.tableName, 'UpdateItem');
+      if (classify(error) !== 'conditional') throw wrapSdkError(error, resourceId, tableName, 'UpdateItem');
     }
-  } finally {
-    client.destroy();
-  }
-};
+    const now = await readLock(client, tableName, resourceId).then(
+      ({ view: v }) => formatLockLine(v, Date.now()),
+      () => 'unknown (it could not be read again)',
+    );
+    io.err(
+      `${PREFIX} not released: the lock on \`${resourceId}\` changed hands after it was read (it was held by ${view.holder ?? '?'}, fencing token ${view.fencingToken ?? '?'}); the new holder keeps it. Now: ${now}`,
+    );
+    return EXIT.ERROR;
+  },
+});

@@ -1,12 +1,11 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../lock.js';
-import { CONNECTION_OPTIONS, parseCommandLine, parseInteger, stringFlag } from '../args.js';
+import { classify } from '../../sdk-errors.js';
+import { parseInteger, UsageError } from '../args.js';
 import { cliLogger } from '../cli-logger.js';
-import type { Command } from '../command.js';
-import { createClient, resolveConfig } from '../config.js';
-import type { Hold, WorkerReport } from '../demo-check.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { UsageError } from '../usage-error.js';
+import type { Hold, WorkerReport } from './check.js';
 
 /** The hidden subcommand `demo` starts its workers with. */
 export const DEMO_WORKER_COMMAND = '__demo-worker';
@@ -16,14 +15,6 @@ export const DEMO_RESOURCE = 'demo-counter';
 
 /** The data item the workers increment. */
 export const COUNTER_KEY = 'counter';
-
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  'data-table': { type: 'string' },
-  worker: { type: 'string' },
-  increments: { type: 'string' },
-  'crash-at': { type: 'string' },
-} as const;
 
 /** Lease length of the demo lock, seconds: short, so that a crashed holder's lease soon runs out. */
 export const DEMO_LEASE_SECONDS = 2;
@@ -48,38 +39,43 @@ const now = (): number => performance.timeOrigin + performance.now();
  * (widening the window in which an unprotected read-modify-write would lose updates), write
  * counter + 1, release. The write is fenced: refused when the stored token is not smaller than ours.
  */
-export const demoWorkerCommand: Command = async (args, io) => {
-  const { values } = parseCommandLine(DEMO_WORKER_COMMAND, args, OPTIONS);
-  const worker = parseInteger(DEMO_WORKER_COMMAND, 'worker', values.worker, 0, 1000) ?? 0;
-  const increments = parseInteger(DEMO_WORKER_COMMAND, 'increments', values.increments, 1, 100_000) ?? 1;
-  const crashAt = parseInteger(DEMO_WORKER_COMMAND, 'crash-at', values['crash-at'], 0, 100_000);
-  const dataTable = stringFlag(values['data-table']);
-  if (dataTable === undefined) throw new UsageError('missing --data-table', DEMO_WORKER_COMMAND);
-  const config = resolveConfig(
-    { table: stringFlag(values.table), endpoint: stringFlag(values.endpoint), region: stringFlag(values.region) },
-    io.env,
-  );
-  const client = createClient(config, 'lock');
-  let attempts = 0;
-  let waits = 0;
-  let staleWrites = 0;
-  let takeovers = 0;
-  const counts = (): WorkerCounts => ({ attempts, waits, staleWrites, takeovers });
-  const lock = new DynamoDbLock(DEMO_RESOURCE, {
-    client,
-    tableName: config.tableName,
-    duration: DEMO_LEASE_SECONDS,
-    logger: cliLogger(io, false),
-    hooks: {
-      acquired: (e) => {
-        attempts += e.attempts;
-        if (e.attempts > 1) waits++;
-        if (e.tookOver) takeovers++;
+export const demoWorkerCommand = defineCommand({
+  name: DEMO_WORKER_COMMAND,
+  summary: 'one demo worker (started by `demo`)',
+  description: 'Increments the demo counter under the demo lock and reports each hold on stdout as JSON.',
+  hidden: true,
+  flags: {
+    'data-table': { type: 'string', value: 'NAME', help: 'the counter table' },
+    worker: { type: 'string', value: 'N', help: 'this worker’s number' },
+    increments: { type: 'string', value: 'N', help: 'increments to do' },
+    'crash-at': { type: 'string', value: 'N', help: 'die holding the lock when the counter reads N' },
+  },
+  connect: true,
+  async run({ io, flags, config, client }) {
+    const worker = parseInteger('worker', flags.worker, 0, 1000) ?? 0;
+    const increments = parseInteger('increments', flags.increments, 1, 100_000) ?? 1;
+    const crashAt = parseInteger('crash-at', flags['crash-at'], 0, 100_000);
+    const dataTable = flags['data-table'];
+    if (dataTable === undefined) throw new UsageError('missing --data-table');
+    let attempts = 0;
+    let waits = 0;
+    let staleWrites = 0;
+    let takeovers = 0;
+    const counts = (): WorkerCounts => ({ attempts, waits, staleWrites, takeovers });
+    const lock = new DynamoDbLock(DEMO_RESOURCE, {
+      client,
+      tableName: config.tableName,
+      duration: DEMO_LEASE_SECONDS,
+      logger: cliLogger(io, false),
+      hooks: {
+        acquired: (e) => {
+          attempts += e.attempts;
+          if (e.attempts > 1) waits++;
+          if (e.tookOver) takeovers++;
+        },
       },
-    },
-  });
-  const key = { resource_id: { S: COUNTER_KEY } };
-  try {
+    });
+    const key = { resource_id: { S: COUNTER_KEY } };
     for (let i = 0; i < increments; i++) {
       await lock.acquire();
       const start = now();
@@ -113,7 +109,7 @@ export const demoWorkerCommand: Command = async (args, io) => {
           }),
         );
       } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (classify(error) !== 'conditional') throw error;
         staleWrites++;
       }
       const hold = { start, end: now(), fencingToken: token, worker };
@@ -122,7 +118,5 @@ export const demoWorkerCommand: Command = async (args, io) => {
     }
     io.out(JSON.stringify({ type: 'done', ...counts() } satisfies WorkerMessage));
     return EXIT.OK;
-  } finally {
-    client.destroy();
-  }
-};
+  },
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { progressLine } from '../../src/cli/commands/demo.js';
-import { checkHolds, formatSummary, type Hold, summarize, type WorkerReport } from '../../src/cli/demo-check.js';
+import { checkHolds, formatSummary, type Hold, summarize, type WorkerReport } from '../../../src/cli/demo/check.js';
+import { progressLine } from '../../../src/cli/demo/demo.js';
 
 const hold = (start: number, end: number, fencingToken: number, worker = 0): Hold => ({
   start,

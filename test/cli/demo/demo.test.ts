@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runCli } from './cli-process.js';
+import { runCli } from '../cli-process.js';
 
 describe('dynamo-dlm demo', () => {
   test('workers contend for one lock, one dies holding it, and the computed verdict is zero violations', async () => {
