@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/cli.js';
 import { cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
+import { fakeIo, runMain } from './fake-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynamo-dlm-local-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,5 +74,23 @@ describe('dynamo-dlm local', () => {
     const result = await runCli(['local', '--port', '70000']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--port expects an integer from 0 to 65535');
+  });
+
+  test('in-process: serves until a stop signal, then stops the server', async () => {
+    const io = fakeIo({ DYNAMO_DLM_TABLE: 'inproc_locks' });
+    const done = main(['local'], io);
+    const env = await waitFor('the export lines', () => {
+      const vars = exportsOf(io.stdout.map((line) => `${line}\n`).join(''));
+      return vars.DYNAMO_DLM_TABLE === undefined ? undefined : vars;
+    });
+    expect(env.DYNAMO_DLM_TABLE).toBe('inproc_locks');
+    // Credentials come from this process's environment, not the fake one: let the CLI use dummy ones.
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...local } = env;
+    expect((await runMain(['status', 'x'], fakeIo(local))).stdout).toBe('x: free (no lock item)\n');
+    // The listener local installed decides what the signal does (a listener, not a real signal).
+    process.emit('SIGINT', 'SIGINT');
+    expect(await done).toBe(0);
+    expect(io.stderr.at(-1)).toBe('dynamo-dlm: SIGINT: stopping');
+    expect((await runMain(['status', 'x'], fakeIo(local))).code).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { describeError } from '../../src/cli/cli.js';
 import { cliLogger } from '../../src/cli/cli-logger.js';
 import { exportLines } from '../../src/cli/commands/local.js';
 import { FirstContactGuard } from '../../src/cli/commands/run.js';
-import { isNodeVersionSupportWarning, quietSdkNodeVersionWarning } from '../../src/cli/io.js';
+import { isNodeVersionSupportWarning, processIo, quietSdkNodeVersionWarning } from '../../src/cli/io.js';
 import { shouldForward } from '../../src/cli/signals.js';
 import { createWaitDisplay, waitMode } from '../../src/cli/wait-display.js';
 import { DynamoDbError, TableNotFoundError } from '../../src/index.js';
@@ -149,5 +149,24 @@ describe('the wait display', () => {
     expect(drawn.every((s) => s.startsWith('\r\x1b[K') && s.includes('waiting for `job`: held by ?'))).toBe(true);
     expect(Math.max(...drawn.map((s) => s.length - '\r\x1b[K'.length))).toBe(59);
     expect(io.stderr.at(-1)).toBe('\r\x1b[K');
+  });
+});
+
+describe('processIo', () => {
+  test("writes lines to the process's streams and reads its environment", () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const io = processIo();
+      io.out('result');
+      io.err('progress');
+      io.errRaw('\r');
+      expect(out.mock.calls.map((c) => c[0])).toEqual(['result\n']);
+      expect(err.mock.calls.map((c) => c[0])).toEqual(['progress\n', '\r']);
+      expect(io.env).toBe(process.env);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
   });
 });

@@ -1,5 +1,11 @@
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test } from 'vitest';
+import { main } from '../../../src/cli/cli.js';
+import { checkHolds } from '../../../src/cli/demo/check.js';
+import { COUNTER_KEY, DEMO_WORKER_COMMAND, type WorkerMessage } from '../../../src/cli/demo/worker.js';
+import { clientFor, dynalite, freshTable } from '../../support/backends.js';
 import { runCli } from '../cli-process.js';
+import { fakeIo } from '../fake-io.js';
 
 describe('dynamo-dlm demo', () => {
   test('workers contend for one lock, one dies holding it, and the computed verdict is zero violations', async () => {
@@ -43,5 +49,44 @@ describe('dynamo-dlm demo', () => {
     const result = await runCli(['demo', '--workers', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--workers expects an integer from 1 to 16');
+  });
+});
+
+describe('the demo worker, in-process', () => {
+  test('increments the counter under the lock, fenced, and reports each hold', async () => {
+    const backend = dynalite();
+    const client = clientFor(backend);
+    try {
+      const locks = await freshTable(client, 'demo_locks');
+      const data = await freshTable(client, 'demo_data');
+      const io = fakeIo();
+      const argv = ['--endpoint', backend.endpoint, '--table', locks, '--data-table', data, '--worker', '3'];
+      expect(await main([DEMO_WORKER_COMMAND, ...argv, '--increments', '3'], io)).toBe(0);
+      const messages = io.stdout.map((line) => JSON.parse(line) as WorkerMessage);
+      expect(messages.map((m) => m.type)).toEqual(['progress', 'progress', 'progress', 'done']);
+      const holds = messages.flatMap((m) => (m.type === 'progress' ? [m.hold] : []));
+      expect(holds.map((h) => h.worker)).toEqual([3, 3, 3]);
+      expect(checkHolds(holds)).toEqual({ overlaps: 0, tokenOrderErrors: 0 });
+      expect(messages.at(-1)).toMatchObject({ type: 'done', attempts: 3, waits: 0, staleWrites: 0, takeovers: 0 });
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: data, Key: { resource_id: { S: COUNTER_KEY } }, ConsistentRead: true }),
+      );
+      expect(Item?.value?.N).toBe('3');
+      // A stale holder's write (a token not greater than the stored one) is refused and counted.
+      await client.send(
+        new UpdateItemCommand({
+          TableName: data,
+          Key: { resource_id: { S: COUNTER_KEY } },
+          UpdateExpression: 'SET fencing_token = :big',
+          ExpressionAttributeValues: { ':big': { N: String(Number.MAX_SAFE_INTEGER) } },
+        }),
+      );
+      const stale = fakeIo();
+      expect(await main([DEMO_WORKER_COMMAND, ...argv, '--increments', '1'], stale)).toBe(0);
+      expect(JSON.parse(stale.stdout.at(-1) ?? '')).toMatchObject({ type: 'done', staleWrites: 1 });
+      await expect(main([DEMO_WORKER_COMMAND, '--endpoint', backend.endpoint], fakeIo())).resolves.toBe(2);
+    } finally {
+      client.destroy();
+    }
   });
 });
