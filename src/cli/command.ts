@@ -160,19 +160,19 @@ function parse<F extends Flags, P extends string>(
     throw new UsageError(`${(error as Error).message}${hint}`);
   }
   for (const [name, f] of Object.entries(flags)) if (f.type === 'boolean') values[name] ??= false;
+  const names = def.positionals ?? [];
   const terminator = tokens.find((t) => t.kind === 'option-terminator')?.index;
   const positionals: string[] = [];
   const rest: string[] = [];
   for (const t of tokens) {
     if (t.kind === 'positional') (terminator !== undefined && t.index > terminator ? rest : positionals).push(t.value);
   }
-  const result = {
+  const result: Parsed<F, P> = {
     values: values as Parsed<F, P>['values'],
-    args: {} as Record<P, string>,
+    args: Object.fromEntries(names.map((name, i) => [name, positionals[i]])) as Record<P, string>,
     rest: rest as Parsed<F, P>['rest'],
   };
   if (values.help === true) return result;
-  const names = def.positionals ?? [];
   if (def.rest !== undefined && terminator === undefined) {
     throw new UsageError(
       positionals.length > names.length
@@ -181,15 +181,9 @@ function parse<F extends Flags, P extends string>(
     );
   }
   if (positionals.length < names.length) throw new UsageError(`missing <${names[positionals.length]}>`);
-  const extra = def.rest === undefined && terminator !== undefined ? rest[0] : positionals[names.length];
-  if (positionals.length > names.length || extra !== undefined)
-    throw new UsageError(`unexpected argument \`${extra}\``);
-  if (def.rest !== undefined && (rest[0] === undefined || rest[0] === '')) {
-    throw new UsageError('missing the command after `--`');
-  }
-  names.forEach((name, i) => {
-    result.args[name] = positionals[i] as string;
-  });
+  const extra = positionals[names.length] ?? (def.rest === undefined ? rest[0] : undefined);
+  if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
+  if (def.rest !== undefined && !rest[0]) throw new UsageError('missing the command after `--`');
   return result;
 }
 
