@@ -28,7 +28,15 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       exclude: ['src/cli/main.ts', 'src/cli/demo/demo.ts', 'src/testing.ts', 'src/**/*.d.ts'],
       reporter: ['text', 'html', 'json-summary'],
-      thresholds: { lines: 90, statements: 90, functions: 88, branches: 80 },
+      // The CLI on its own (dynalite alone, after the in-process tests): 92.5% statements, 82.5%
+      // branches, 94.6% functions, 94% lines; its gate sits a few points under, as above.
+      thresholds: {
+        lines: 90,
+        statements: 90,
+        functions: 88,
+        branches: 80,
+        'src/cli/**': { lines: 90, statements: 88, functions: 90, branches: 77 },
+      },
     },
   },
 });
