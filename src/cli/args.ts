@@ -1,16 +1,15 @@
 import { InvalidArgumentError } from '../errors.js';
+import { MAX_TIMER_MS } from '../validate.js';
 
 /**
  * A bad command line. It is an {@link InvalidArgumentError} (code `INVALID_ARGUMENT`), so that
  * the library's own validation errors and the CLI's map to the same exit code, 2.
  */
-export class UsageError extends InvalidArgumentError {}
-
-/**
- * The longest wait a Node.js timer holds, ms: `setTimeout` fires at once for anything longer,
- * so a longer duration would not be a long wait but none at all.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export class UsageError extends InvalidArgumentError {
+  override get name(): string {
+    return 'UsageError';
+  }
+}
 
 /** A flag's value in seconds: positive, finite, at least 1 ms and no longer than a timer holds. */
 export function parseSeconds(flag: string, value: string | undefined): number | undefined {

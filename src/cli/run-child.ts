@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { LockLostError } from '../errors.js';
 import type { DynamoDbLock } from '../lock.js';
-import { MAX_TIMER_MS } from './args.js';
+import { MAX_TIMER_MS } from '../validate.js';
 import type { CliLogger } from './cli-logger.js';
 import { EXIT, exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import { formatDuration, formatTime } from './format.js';
