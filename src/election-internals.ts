@@ -9,7 +9,7 @@ import type { DynamoDbLock } from './lock.js';
 /** What the election uses of a lock: the public surface of {@link DynamoDbLock}, nothing more. */
 export type ElectionLock = Pick<
   DynamoDbLock,
-  'acquire' | 'release' | 'locked' | 'signal' | 'fencingToken' | 'tookOver'
+  'acquire' | 'release' | 'locked' | 'signal' | 'fencingToken' | 'tookOver' | 'expiresAt'
 >;
 
 const locks = new WeakMap<object, ElectionLock>();

@@ -156,6 +156,17 @@ export class LeaderElection implements AsyncDisposable {
   }
 
   /**
+   * When the current term's lease ends, by this process's clock: each renewal moves it on. Set
+   * from the election until the term's lease is released, including while a term that has
+   * ended waits for `onElected` to settle; undefined otherwise. Work that must stop before the
+   * lease could end without a renewal (a child process given time to exit, say) plans its
+   * deadline from it.
+   */
+  get expiresAt(): Date | undefined {
+    return this.#term === undefined ? undefined : this.#lock.expiresAt;
+  }
+
+  /**
    * The election's events as an async iterator: `elected` (with the term's signal and number)
    * and `deposed` (with the reason), in order, none missed while unread. It ends when the
    * election stops, or when the loop breaks.

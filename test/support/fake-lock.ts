@@ -27,6 +27,7 @@ export class FakeLock implements ElectionLock {
   #token: number | undefined;
   #tookOver = false;
   #releaseGate: Promise<void> | undefined;
+  #expiresAt: Date | undefined;
 
   acquire(options?: AcquireOptions): Promise<boolean> {
     if (this.#held || this.#pending !== undefined) throw new AlreadyAcquiredError('fake: already acquiring or held');
@@ -122,5 +123,15 @@ export class FakeLock implements ElectionLock {
 
   get tookOver(): boolean {
     return this.#tookOver;
+  }
+
+  /** The lease end the test set with `leaseEnd`, while held. */
+  get expiresAt(): Date | undefined {
+    return this.#held ? this.#expiresAt : undefined;
+  }
+
+  /** Sets what `expiresAt` reports while held. */
+  leaseEnd(at: Date | undefined): void {
+    this.#expiresAt = at;
   }
 }

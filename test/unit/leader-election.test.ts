@@ -130,6 +130,25 @@ describe('LeaderElection campaign', () => {
     expect(lock.log).toEqual(['acquire once', 'won 41']);
   });
 
+  test('expiresAt is the term lease end, also while an ended term settles, and undefined after the release', async () => {
+    let finish!: () => void;
+    const { election, start, lock } = setup({
+      onElected: () => new Promise<void>((resolve) => (finish = resolve)),
+    });
+    const end = new Date(Date.UTC(2030, 0, 1));
+    lock.leaseEnd(end);
+    expect(election.expiresAt).toBeUndefined();
+    await start(3);
+    expect(election.expiresAt).toEqual(end);
+    const stopped = election.stop();
+    await vi.waitFor(() => expect(election.isLeader()).toBe(false));
+    // Deposed, but the work has not settled: the lease is still held, and its end still matters.
+    expect(election.expiresAt).toEqual(end);
+    finish();
+    await stopped;
+    expect(election.expiresAt).toBeUndefined();
+  });
+
   test('a standby waits in a blocking acquire with the campaign signal, and leads when it wins', async () => {
     const { election, start, seen, lock } = setup();
     await start();
