@@ -69,6 +69,8 @@ export interface RunPlan {
   /** Wait limit, seconds; undefined waits forever. */
   readonly timeout: number | undefined;
   readonly wait: boolean;
+  /** `--elect`: run the command only while leading the election named `resourceId`. */
+  readonly elect: boolean;
   readonly verbose: boolean;
   readonly timeline: KillTimeline;
 }
@@ -79,6 +81,7 @@ export interface RunFlags {
   readonly timeout: string | undefined;
   readonly 'kill-after': string | undefined;
   readonly 'no-wait': boolean;
+  readonly elect: boolean;
   readonly verbose: boolean;
 }
 
@@ -87,6 +90,10 @@ export function planRun(flags: RunFlags, resource: string, command: readonly [st
   const wait = !flags['no-wait'];
   const timeout = parseSeconds('timeout', flags.timeout);
   if (!wait && timeout !== undefined) throw new UsageError('--no-wait and --timeout exclude each other');
+  // A standby campaigns until it leads or is signalled: giving up is not what a standby is for.
+  if (flags.elect && !wait) throw new UsageError('--elect campaigns until it leads: it excludes --no-wait');
+  if (flags.elect && timeout !== undefined)
+    throw new UsageError('--elect campaigns until it leads: it excludes --timeout');
   const duration = parseSeconds('duration', flags.duration);
   return {
     resourceId: checkResourceId(resource, 'resource'),
@@ -94,6 +101,7 @@ export function planRun(flags: RunFlags, resource: string, command: readonly [st
     duration,
     timeout,
     wait,
+    elect: flags.elect,
     verbose: flags.verbose,
     timeline: killTimeline(duration, parseSeconds('kill-after', flags['kill-after'])),
   };

@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { childEnv, killTimeline, planRun } from '../../src/cli/run-plan.js';
 
-const flags = { duration: undefined, timeout: undefined, 'kill-after': undefined, 'no-wait': false, verbose: false };
+const flags = {
+  duration: undefined,
+  timeout: undefined,
+  'kill-after': undefined,
+  'no-wait': false,
+  elect: false,
+  verbose: false,
+};
 
 describe('planRun', () => {
   test('checks the flags against each other', () => {
@@ -11,12 +18,28 @@ describe('planRun', () => {
       duration: 30,
       timeout: 2.5,
       wait: true,
+      elect: false,
       verbose: false,
     });
     expect(() => planRun({ ...flags, 'no-wait': true, timeout: '1' }, 'job', ['ls'])).toThrow(
       '--no-wait and --timeout exclude each other',
     );
     expect(() => planRun(flags, '', ['ls'])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  test('--elect campaigns until it leads: it takes --duration and --kill-after, not --no-wait or --timeout', () => {
+    expect(planRun({ ...flags, elect: true, duration: '6', 'kill-after': '1' }, 'job', ['ls'])).toMatchObject({
+      elect: true,
+      wait: true,
+      timeout: undefined,
+      timeline: { killAfterMs: 1000 },
+    });
+    expect(() => planRun({ ...flags, elect: true, 'no-wait': true }, 'job', ['ls'])).toThrow(
+      '--elect campaigns until it leads: it excludes --no-wait',
+    );
+    expect(() => planRun({ ...flags, elect: true, timeout: '5' }, 'job', ['ls'])).toThrow(
+      '--elect campaigns until it leads: it excludes --timeout',
+    );
   });
 
   test('the child sees the fencing token and the resource, on top of the environment', () => {

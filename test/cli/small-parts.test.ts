@@ -3,7 +3,7 @@ import { UsageError } from '../../src/cli/args.js';
 import { describeError } from '../../src/cli/cli.js';
 import { cliLogger } from '../../src/cli/cli-logger.js';
 import { exportLines } from '../../src/cli/commands/local.js';
-import { FirstContactGuard } from '../../src/cli/commands/run.js';
+import { FirstContactGuard } from '../../src/cli/first-contact.js';
 import { isNodeVersionSupportWarning, processIo, quietSdkNodeVersionWarning } from '../../src/cli/io.js';
 import { shouldForward } from '../../src/cli/signals.js';
 import { createWaitDisplay, waitMode } from '../../src/cli/wait-display.js';

@@ -4,40 +4,15 @@ import { DynamoDbLock } from '../../lock.js';
 import { cliLogger } from '../cli-logger.js';
 import { defineCommand } from '../command.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeForSignal } from '../exit-codes.js';
+import { FirstContactGuard, unreachableMessage } from '../first-contact.js';
 import { formatDuration } from '../format.js';
 import { PREFIX } from '../io.js';
 import { readLock } from '../lock-view.js';
 import { runChild } from '../run-child.js';
+import { ELECT_HELP, runElected } from '../run-elect.js';
 import { MAX_DEFAULT_KILL_AFTER_MS, planRun } from '../run-plan.js';
 import { FORWARDED_SIGNALS, onSignals, shouldForward } from '../signals.js';
 import { createWaitDisplay, waitMode } from '../wait-display.js';
-
-/**
- * The lock retries network failures forever while it waits, which is right for a blip during
- * a long wait, but wrong for a wrong endpoint or no network at all: `run` would then print
- * warnings forever. This tells the two apart: until DynamoDB has answered once (anything with
- * an HTTP status, even a refusal or throttling), `limit` network failures in a row give up.
- */
-export class FirstContactGuard {
-  #answered = false;
-  #failures = 0;
-
-  constructor(readonly limit = 8) {}
-
-  /** DynamoDB answered: from now on, failures are blips to wait through. */
-  answered(): void {
-    this.#answered = true;
-  }
-
-  /** Records a failed request; true when the command should give up. */
-  failed(error: unknown): boolean {
-    const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-    if (typeof status === 'number') this.#answered = true;
-    if (this.#answered) return false;
-    this.#failures++;
-    return this.#failures >= this.limit;
-  }
-}
 
 /** `dynamo-dlm run <resource> [options] -- <command> [args...]`. */
 export const runCommand = defineCommand({
@@ -63,6 +38,10 @@ command's exit code (128+N if it died of signal N).`,
       help: 'seconds between SIGTERM and SIGKILL when the lease is not renewed in time',
       default: `half the room the lease leaves (see below), at most ${MAX_DEFAULT_KILL_AFTER_MS / 1000}`,
     },
+    elect: {
+      type: 'boolean',
+      help: 'run the command only while this instance leads the election <resource> (see below)',
+    },
     verbose: { type: 'boolean', short: 'v', help: 'say what happens on stderr (also when it is not a terminal)' },
   },
   notes: [
@@ -79,6 +58,7 @@ taken over while the command runs, SIGTERM comes at once. Either way run exits $
     `While waiting on a terminal (or with --verbose), run shows who holds the lock and until when:
 for that it reads the lock item (GetItem) every 2 s; needs dynamodb:GetItem, and works
 without it, showing less. The lock itself only writes (UpdateItem).`,
+    ELECT_HELP,
     EXIT_CODES_HELP,
   ],
   connect: true,
@@ -87,6 +67,7 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
     const say = (message: string): void => {
       if (plan.verbose) io.err(`${PREFIX} ${message}`);
     };
+    if (plan.elect) return runElected({ plan, config, client, io, say });
     const { tableName } = config;
     const since = Date.now();
     const display = createWaitDisplay({
@@ -146,10 +127,7 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
         });
       } catch (error) {
         if (error instanceof AbortedError && unreachable !== undefined && received === undefined) {
-          const detail = unreachable instanceof Error ? unreachable.message : String(unreachable);
-          io.err(
-            `${PREFIX} cannot reach DynamoDB${config.endpoint === undefined ? '' : ` at ${config.endpoint}`}: ${detail}`,
-          );
+          io.err(unreachableMessage(unreachable, config.endpoint));
           return EXIT.ERROR;
         }
         if (error instanceof AbortedError && received !== undefined) {
