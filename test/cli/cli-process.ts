@@ -32,9 +32,21 @@ export interface CliProcess {
   readonly output: () => { stdout: string; stderr: string };
 }
 
-/** Starts `node dist/cli/main.js ...args`. */
-export function startCli(args: readonly string[], env: Record<string, string> = cleanEnv()): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node dist/cli/main.js ...args`. With `detached`, it leads a process group of its own,
+ * so that `process.kill(-pid, signal)` reaches it and its command together, as a crashed or
+ * paused host or container would.
+ */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = cleanEnv(),
+  options: { readonly detached?: boolean } = {},
+): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
