@@ -175,6 +175,36 @@ describe('dynamo-dlm run --elect, in-process', () => {
     }
   });
 
+  test('taken over while leading: the command is stopped and run campaigns on; re-elected, it runs again; SIGTERM resigns', async () => {
+    const log = join(dir, 'taken.log');
+    const io = fakeIo();
+    const run = runMain(
+      ['run', 'taken', '--elect', '--verbose', ...conn(), '--duration', '3', '--', ...recorder(log)],
+      io,
+    );
+    const [first] = await commands(log, 1);
+    // An operator clears the lock and someone else takes it: the leader's next renewal fails.
+    expect((await runMain(['release', '--force', 'taken', '--yes', ...conn()])).code).toBe(0);
+    const thief = new DynamoDbLock('taken', { client, tableName: table, duration: 30 });
+    expect(await thief.acquire({ blocking: false })).toBe(true);
+    await waitFor('the command to stop', () => (alive(first!.pid) ? undefined : true));
+    await waitFor('run to campaign again', () =>
+      io.stderr.some((l) => l.includes('campaigning for `taken` again')) ? true : undefined,
+    );
+    expect(io.stderr.join('\n')).toContain('lost the leadership of `taken` (taken) while the command ran');
+    expect(spans(log)[0]?.termed).toBe(true);
+    await thief.release();
+    const [, second] = await commands(log, 2);
+    expect(second!.token).toBeGreaterThan(first!.token);
+    process.emit('SIGTERM', 'SIGTERM');
+    const result = await run;
+    // The command got the SIGTERM and exited 143 with it: run's exit code is the command's.
+    expect(result.code).toBe(143);
+    expect(spans(log)[1]?.termed).toBe(true);
+    expect((await item('taken'))?.expires_ms?.N).toBe('0');
+    expect(overlaps(spans(log))).toBe(0);
+  });
+
   test('bad flags are usage errors before any request', async () => {
     const noWait = await runMain([
       'run',
