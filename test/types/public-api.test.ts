@@ -260,6 +260,7 @@ describe('LeaderElection', () => {
     expectTypeOf<LeaderElection['resign']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<LeaderElection['isLeader']>().returns.toEqualTypeOf<boolean>();
     expectTypeOf<LeaderElection['leadership']>().toEqualTypeOf<Leadership | undefined>();
+    expectTypeOf<LeaderElection['expiresAt']>().toEqualTypeOf<Date | undefined>();
     expectTypeOf<LeaderElection['events']>().returns.toEqualTypeOf<AsyncIterableIterator<ElectionEvent>>();
     expectTypeOf<Leadership['signal']>().toEqualTypeOf<AbortSignal>();
     expectTypeOf<Leadership['term']>().toEqualTypeOf<number>();
