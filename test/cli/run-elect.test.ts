@@ -235,6 +235,22 @@ describe('dynamo-dlm run --elect, in-process', () => {
     expect(help.stdout).toContain('With --elect, every instance');
   });
 
+  test('a missing table: exits 1 and names it', async () => {
+    const result = await runMain([
+      'run',
+      'x',
+      '--elect',
+      '--endpoint',
+      backend.endpoint,
+      '--table',
+      'no_such_table_elect',
+      '--',
+      'true',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no_such_table_elect');
+  });
+
   test('DynamoDB unreachable from the start: exits 1 and says so', async () => {
     const result = await runMain([
       'run',
