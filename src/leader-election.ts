@@ -156,8 +156,8 @@ export class LeaderElection implements AsyncDisposable {
   }
 
   /**
-   * When the current term's lease ends, by this process's clock: each renewal moves it on. Set
-   * from the election until the term's lease is released, including while a term that has
+   * When the current term's lease ends, by this process's clock: each renewal moves it on.
+   * Defined from the win until the term's lease is released, including while a term that has
    * ended waits for `onElected` to settle; undefined otherwise. Work that must stop before the
    * lease could end without a renewal (a child process given time to exit, say) plans its
    * deadline from it.
