@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/cli.js';
+import { exportLines } from '../../src/cli/commands/local.js';
 import { cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
 import { fakeIo, runMain } from './fake-io.js';
 
@@ -92,5 +93,17 @@ describe('dynamo-dlm local', () => {
     expect(await done).toBe(0);
     expect(io.stderr.at(-1)).toBe('dynamo-dlm: SIGINT: stopping');
     expect((await runMain(['status', 'x'], fakeIo(local))).code).toBe(1);
+  });
+});
+
+describe('exportLines', () => {
+  test('local prints shell lines for the SDK and the CLI', () => {
+    expect(exportLines('http://127.0.0.1:5000', 'locks')).toEqual([
+      'export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:5000',
+      'export AWS_REGION=us-east-1',
+      'export AWS_ACCESS_KEY_ID=local',
+      'export AWS_SECRET_ACCESS_KEY=local',
+      'export DYNAMO_DLM_TABLE=locks',
+    ]);
   });
 });
