@@ -10,6 +10,7 @@ import type { ResolvedAcquireOptions } from './options.js';
 import { clearAmbiguous } from './release.js';
 import { acquireRequest, tokenBase } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
+import { SlotSearch } from './slots.js';
 
 /** Attempts a non-blocking acquire makes through throttling and transient failures. */
 const MAX_TRY_ATTEMPTS = 3;
@@ -46,16 +47,22 @@ export async function acquireLease(
 ): Promise<Lease | undefined> {
   const { clock, o } = ctx;
   let code = newCode();
+  // Which slot each write goes to (a 'single' lock has one: slot 0); see slots.ts.
+  const search = new SlotSearch(o.concurrency);
+  let slot = search.plan().slot;
+  // Slots whose write (under `code`) may have been applied unseen. Each is cleared before the
+  // acquire settles unless it is the slot we end up holding: a delayed write must not leave a
+  // second slot held that nobody knows about.
+  const ambiguous = new Set<number>();
   let attempts = 0;
   let contended = 0;
   let failures = 0;
   let late = 0;
-  // Set once a write may have been applied without our hearing of it: then giving up must
-  // clear it, or a lease would be held that nobody knows about.
-  let maybeApplied = false;
   let cancelAttempt: (() => void) | undefined;
   try {
     for (;;) {
+      // Between the writes of a sweep nothing sleeps, so nothing else would notice an abort.
+      if (a.signal?.aborted) throw abortError(a.signal);
       attempts++;
       const now = clock.now();
       const sent = clock.monotonic();
@@ -71,7 +78,7 @@ export async function acquireLease(
         const out = await ctx.send(
           acquireRequest({
             tableName: o.tableName,
-            resourceId: ctx.resourceId,
+            key: ctx.key(slot),
             code,
             now,
             durationMs: o.durationMs,
@@ -80,14 +87,16 @@ export async function acquireLease(
           }),
           attempt.signal,
         );
-        maybeApplied = false;
         if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
-          return newLease(ctx, { code, now, sent, out, attempts }, w);
+          ambiguous.delete(slot);
+          await clearSlots(ctx, ambiguous, code);
+          return newLease(ctx, { code, slot, now, sent, out, attempts }, w);
         }
         // The answer came so late that the lease is already inside its safety margin: a lease
         // the caller could not use. Give it back and try again, under a fresh owner code (our
         // own released marker is closed to the old one).
-        await clearAmbiguous(ctx, code);
+        ambiguous.add(slot);
+        await clearSlots(ctx, ambiguous, code);
         code = newCode();
         late++;
         if (!a.blocking) return undefined;
@@ -97,12 +106,12 @@ export async function acquireLease(
       } catch (error) {
         if (error instanceof LeaseTooShortError) throw error;
         if (a.signal?.aborted) {
-          maybeApplied = true;
+          ambiguous.add(slot);
           throw abortError(a.signal);
         }
         if (attempt.timedOut() && clock.monotonic() >= w.deadline) {
           // Cut off at the deadline: the write may still have been applied.
-          maybeApplied = true;
+          ambiguous.add(slot);
           return undefined;
         }
         const kind = attempt.timedOut() ? 'transient' : classify(error);
@@ -110,20 +119,27 @@ export async function acquireLease(
           const item = conditionItem(error);
           checkWellFormed(ctx, item, error);
           contended++;
-          if (!a.blocking) return undefined;
-          delay = contentionDelay(ctx, item, contended);
           const holder = parseHolder(item);
+          search.refused(slot, holder?.expiresMs);
+          const refusedSlot = slot;
+          const next = search.plan();
+          slot = next.slot;
+          // Not blocking: one sweep of the slots, then give up.
+          if (!a.blocking && !next.immediate) return undefined;
+          delay = next.immediate ? 0 : contentionDelay(ctx, next.holderExpiresMs, contended);
           ctx.emit('contended', {
             resourceId: ctx.resourceId,
+            slot: ctx.slotOf(refusedSlot),
             attempt: attempts,
             holderExpiresAt: holder?.expiresMs === undefined ? undefined : new Date(holder.expiresMs),
             delayMs: delay,
           });
         } else if (kind === 'throttled' || kind === 'transient') {
-          if (kind === 'transient') maybeApplied = true;
+          // The same slot is retried: a write applied unseen is then found with our own code.
+          if (kind === 'transient') ambiguous.add(slot);
           failures++;
           if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw ctx.wrap(error, 'acquire');
-          delay = ctx.backoffAfterFailure(error, kind, 'acquire', failures);
+          delay = ctx.backoffAfterFailure(error, kind, 'acquire', failures, slot);
         } else {
           throw ctx.wrap(error, 'acquire');
         }
@@ -131,26 +147,30 @@ export async function acquireLease(
       attempt.cancel();
       const remaining = w.deadline - clock.monotonic();
       if (remaining <= 0) return undefined;
-      await clock.sleep(Math.min(delay, remaining), a.signal);
+      // The first sweep of the slots goes on at once; a signal aborted meanwhile is seen by the next write.
+      if (delay > 0) await clock.sleep(Math.min(delay, remaining), a.signal);
     }
   } finally {
     cancelAttempt?.();
-    if (maybeApplied) await clearAmbiguous(ctx, code);
+    await clearSlots(ctx, ambiguous, code);
   }
 }
 
-/** How long to wait after a refused attempt: backoff, never past the holder's known lease end. */
-function contentionDelay(
-  ctx: LockContext,
-  item: Record<string, AttributeValue> | undefined,
-  contended: number,
-): number {
+/** Clears (best effort) every slot whose write under `code` may have been applied unseen. */
+async function clearSlots(ctx: LockContext, slots: Set<number>, code: string): Promise<void> {
+  for (const slot of slots) await clearAmbiguous(ctx, slot, code);
+  slots.clear();
+}
+
+/**
+ * How long to wait after a refused attempt before polling the next slot: backoff, never past
+ * that slot's holder's last-seen lease end (where the server returned the holder).
+ */
+function contentionDelay(ctx: LockContext, holderExpiresMs: number | undefined, contended: number): number {
   const { clock, o } = ctx;
   const delay = backoffDelay(CONTENTION_BACKOFF, contended, clock.random);
-  const holder = parseHolder(item);
-  // The server told us when the holder's lease ends: never sleep past that.
-  if (holder?.expiresMs === undefined) return delay;
-  return Math.min(delay, Math.max(1, holder.expiresMs + o.skewMs - clock.now()));
+  if (holderExpiresMs === undefined) return delay;
+  return Math.min(delay, Math.max(1, holderExpiresMs + o.skewMs - clock.now()));
 }
 
 /** No condition will ever admit a malformed item: report it rather than wait for ever. */
@@ -175,6 +195,7 @@ function tooShort(ctx: LockContext, roundTripMs: number): LeaseTooShortError {
 
 interface Answer {
   readonly code: string;
+  readonly slot: number;
   readonly now: number;
   readonly sent: number;
   readonly out: UpdateItemCommandOutput;
@@ -188,11 +209,15 @@ function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
   // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
   // over", since needless recovery is safe and missed recovery is not.
   const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
-  const lease = new Lease(ctx, { code: r.code, fencingToken, tookOver, sentMono: r.sent, now: r.now });
+  const lease = new Lease(ctx, { code: r.code, slot: r.slot, fencingToken, tookOver, sentMono: r.sent, now: r.now });
+  const slot = ctx.slotOf(r.slot);
   if (tookOver)
-    ctx.log.info(`took over the expired lease on '${ctx.resourceId}' from a holder that had not released it`);
+    ctx.log.info(
+      `took over the expired lease on '${ctx.resourceId}'${slot === undefined ? '' : ` (slot ${slot})`} from a holder that had not released it`,
+    );
   ctx.emit('acquired', {
     resourceId: ctx.resourceId,
+    slot,
     waitMs: ctx.clock.monotonic() - w.started,
     attempts: r.attempts,
     fencingToken,

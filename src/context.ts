@@ -9,6 +9,7 @@ import { defaultClient } from './client.js';
 import type { Clock } from './clock.js';
 import type { DynamoDlmError } from './errors.js';
 import { emit, type LockHooks } from './events.js';
+import { type ItemKey, itemKey } from './item.js';
 import { type Logger, shieldLogger } from './logger.js';
 import type { ResolvedLockOptions } from './options.js';
 import { wrapSdkError } from './sdk-errors.js';
@@ -25,6 +26,10 @@ export interface LockContext {
   readonly resourceId: string;
   readonly o: ResolvedLockOptions;
   readonly clock: Clock;
+  /** The key of the lock item of `slot` (a `'single'` table has one item: slot 0). */
+  key(slot: number): ItemKey;
+  /** The slot as callers see it (`lock.slot`, events): the number on a `'slots'` table, else undefined. */
+  slotOf(slot: number): number | undefined;
   /** The user's logger, shielded: a logger that throws or rejects never breaks the lock. */
   readonly log: Logger;
   /** The client requests go through: the caller's, or the shared default built on first send. */
@@ -32,7 +37,13 @@ export interface LockContext {
   /** Sends one conditional write. */
   send(input: UpdateItemCommandInput, signal?: AbortSignal): Promise<UpdateItemCommandOutput>;
   /** Logs and reports a throttled or transient failure; returns how long to back off, ms. */
-  backoffAfterFailure(error: unknown, kind: 'throttled' | 'transient', op: Operation, attempt: number): number;
+  backoffAfterFailure(
+    error: unknown,
+    kind: 'throttled' | 'transient',
+    op: Operation,
+    attempt: number,
+    slot: number,
+  ): number;
   /** The typed error a caller sees for an SDK error the lock does not handle itself. */
   wrap(error: unknown, op: Operation): DynamoDlmError;
   /** Calls one hook, shielded. */
@@ -47,18 +58,20 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
     resourceId,
     o,
     clock,
+    key: (slot) => itemKey(o.tableLayout, resourceId, slot),
+    slotOf: (slot) => (o.tableLayout === 'slots' ? slot : undefined),
     log,
     client,
     send: (input, signal) =>
       client().send(new UpdateItemCommand(input), signal === undefined ? undefined : { abortSignal: signal }),
-    backoffAfterFailure(error, kind, op, attempt) {
+    backoffAfterFailure(error, kind, op, attempt, slot) {
       const delay = backoffDelay(THROTTLE_BACKOFF, attempt, clock.random);
       const what = kind === 'throttled' ? 'DynamoDB throttled' : 'a transient DynamoDB failure interrupted';
       log.warn(`${what} ${op} of '${resourceId}' (attempt ${attempt}); backing off ${Math.round(delay)} ms`);
-      ctx.emit('throttled', { resourceId, operation: op, attempt, delayMs: delay, error });
+      ctx.emit('throttled', { resourceId, slot: ctx.slotOf(slot), operation: op, attempt, delayMs: delay, error });
       return delay;
     },
-    wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op),
+    wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
     emit: (name, event) => emit(o.hooks, name, event, log),
   };
   return ctx;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
-import { checkSeconds, checkTableName } from './validate.js';
+import type { TableLayout } from './item.js';
+import { checkConcurrency, checkSeconds, checkTableLayout, checkTableName } from './validate.js';
 
 /** The built-in lease length, seconds (as in Python dynamo-dlm). */
 export const DEFAULT_DURATION = 10;
@@ -19,13 +20,31 @@ export interface Defaults {
    * @default 'dynamo_dlm_locks'
    */
   tableName: string;
+  /**
+   * Holders a resource admits at once, for locks constructed without `concurrency`. More than 1
+   * needs `tableLayout: 'slots'` (checked when a lock is constructed).
+   * @default 1
+   */
+  concurrency: number;
+  /**
+   * Key layout of the lock table, for locks and `createLockTable` calls without `tableLayout`.
+   * @default 'single'
+   */
+  tableLayout: TableLayout;
 }
 
-const values: Defaults = { duration: DEFAULT_DURATION, tableName: DEFAULT_TABLE_NAME };
+const values: Defaults = {
+  duration: DEFAULT_DURATION,
+  tableName: DEFAULT_TABLE_NAME,
+  concurrency: 1,
+  tableLayout: 'single',
+};
 
 const checks: Record<keyof Defaults, (value: unknown, name: string) => unknown> = {
   duration: checkSeconds,
   tableName: checkTableName,
+  concurrency: checkConcurrency,
+  tableLayout: checkTableLayout,
 };
 
 const NAMES = Object.keys(checks).join(', ');
@@ -47,6 +66,8 @@ function checkName(key: string | symbol): keyof Defaults {
  * import { defaults } from 'dynamo-dlm';
  * defaults.duration = 5;
  * defaults.tableName = 'my_dynamo_db_lock_table';
+ * defaults.tableLayout = 'slots'; // a Python dynamo-dlm 2.x table
+ * defaults.concurrency = 3;
  */
 export const defaults: Defaults = new Proxy(values, {
   set(target, key, value) {
@@ -74,4 +95,6 @@ export const defaults: Defaults = new Proxy(values, {
 export function resetDefaults(): void {
   values.duration = DEFAULT_DURATION;
   values.tableName = DEFAULT_TABLE_NAME;
+  values.concurrency = 1;
+  values.tableLayout = 'single';
 }

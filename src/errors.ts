@@ -111,11 +111,19 @@ export class LockLostError extends DynamoDlmError {
   readonly reason: LostReason;
   /** The resource whose lease was lost. */
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) whose lease was lost, on a `'slots'` table; undefined otherwise. */
+  readonly slot: number | undefined;
 
-  constructor(resourceId: string, reason: LostReason, message: string, options?: { cause?: unknown }) {
-    super('LOCK_LOST', message, options);
+  constructor(
+    resourceId: string,
+    reason: LostReason,
+    message: string,
+    options?: { cause?: unknown; slot?: number | undefined },
+  ) {
+    super('LOCK_LOST', message, options === undefined || !('cause' in options) ? undefined : { cause: options.cause });
     this.reason = reason;
     this.resourceId = resourceId;
+    this.slot = options?.slot;
   }
 
   override get name(): string {

@@ -5,6 +5,8 @@ import { ignoreRejection, type Logger } from './logger.js';
 export interface AcquiredEvent {
   /** The lock's resource id (as in every event). */
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) of a `'slots'` lock; undefined on a `'single'` table. */
+  readonly slot?: number | undefined;
   /** Time from the call to `acquire()` until the lock was held, ms. */
   readonly waitMs: number;
   /** Conditional writes sent, including the successful one. */
@@ -18,6 +20,8 @@ export interface AcquiredEvent {
 /** Emitted when an acquire attempt finds the lock held elsewhere. */
 export interface ContendedEvent {
   readonly resourceId: string;
+  /** The slot this attempt wrote (`concurrency_id`) on a `'slots'` table; undefined on a `'single'` one. */
+  readonly slot?: number | undefined;
   /** Attempts so far in this `acquire()`, starting at 1. */
   readonly attempt: number;
   /** The holder's lease end, where the server returned the holder. */
@@ -29,6 +33,8 @@ export interface ContendedEvent {
 /** Emitted when DynamoDB throttles a request, or a request fails transiently and is retried. */
 export interface ThrottledEvent {
   readonly resourceId: string;
+  /** The slot written (`concurrency_id`) on a `'slots'` table; undefined on a `'single'` one. */
+  readonly slot?: number | undefined;
   readonly operation: 'acquire' | 'extend' | 'release';
   /** Failed attempts so far of this operation, starting at 1. */
   readonly attempt: number;
@@ -41,6 +47,8 @@ export interface ThrottledEvent {
 /** Emitted when a lease was extended (by `extend()` or auto-renewal). */
 export interface ExtendedEvent {
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) of a `'slots'` lock; undefined on a `'single'` table. */
+  readonly slot?: number | undefined;
   /** The new lease end, by this process's clock. */
   readonly expiresAt: Date;
   /** True for auto-renewal, false for a call to `extend()`. */
@@ -50,6 +58,8 @@ export interface ExtendedEvent {
 /** Emitted once when a lease is lost. */
 export interface LostEvent {
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) of a `'slots'` lock; undefined on a `'single'` table. */
+  readonly slot?: number | undefined;
   /** Why the lease was lost. */
   readonly reason: LostReason;
   /** The fencing token of the lost acquisition. */
@@ -59,6 +69,8 @@ export interface LostEvent {
 /** Emitted when a lease was released. */
 export interface ReleasedEvent {
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) of a `'slots'` lock; undefined on a `'single'` table. */
+  readonly slot?: number | undefined;
   /** How long the lease was held, ms. */
   readonly heldMs: number;
   /** The fencing token of the released acquisition. */

@@ -29,6 +29,7 @@ export type {
   ReleasedEvent,
   ThrottledEvent,
 } from './events.js';
+export type { TableLayout } from './item.js';
 export {
   type DeposedInfo,
   type DeposedReason,

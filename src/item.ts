@@ -7,6 +7,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 export const ATTR = {
   /** Partition key (S): the resource being locked. */
   resourceId: 'resource_id',
+  /** Sort key (N) of a `'slots'` table (Python dynamo-dlm 2.x): which of the resource's slots. */
+  concurrencyId: 'concurrency_id',
   /** Owner code (S) of the current (or, after release, the last) acquisition. */
   releaseCode: 'release_code',
   /** Epoch seconds (N) when the lease ends, rounded up; 0 once released. Python's field. */
@@ -18,6 +20,26 @@ export const ATTR = {
   /** Epoch seconds (N) after which DynamoDB's TTL may delete the item. */
   ttl: 'ttl',
 } as const;
+
+/**
+ * How a lock table is keyed. `'single'`: partition key `resource_id` only, one item per resource
+ * (Python dynamo-dlm 1.x). `'slots'`: partition key `resource_id` and sort key `concurrency_id`
+ * (Number), one item per slot of a resource (Python dynamo-dlm 2.x).
+ */
+export type TableLayout = 'single' | 'slots';
+
+/** The primary key of one lock item, as DynamoDB takes it. */
+export type ItemKey = Record<string, AttributeValue>;
+
+/**
+ * The key of a lock item: the one place that knows both key shapes. A `'single'` table has one
+ * item per resource (the slot is ignored: such a lock has one slot); a `'slots'` table one per slot.
+ */
+export function itemKey(layout: TableLayout, resourceId: string, slot: number): ItemKey {
+  const key: ItemKey = { [ATTR.resourceId]: { S: resourceId } };
+  if (layout === 'slots') key[ATTR.concurrencyId] = { N: String(slot) };
+  return key;
+}
 
 /** What a lock item tells about its holder, parsed leniently from raw attribute values. */
 export interface Holder {

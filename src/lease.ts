@@ -17,6 +17,8 @@ export const WATCH_MS = 1_000;
 /** What an acquiring write established. */
 export interface LeaseStart {
   readonly code: string;
+  /** The slot the acquiring write took (0 on a 'single' table). */
+  readonly slot: number;
   readonly fencingToken: number;
   readonly tookOver: boolean;
   /** Monotonic time the acquiring write was sent: the lease is measured from there, not from its answer. */
@@ -44,6 +46,7 @@ const WHY: Record<LostReason, string> = {
  */
 export class Lease {
   readonly code: string;
+  readonly slot: number;
   readonly fencingToken: number;
   readonly tookOver: boolean;
   readonly acquiredMono: number;
@@ -70,6 +73,7 @@ export class Lease {
   constructor(ctx: LockContext, start: LeaseStart) {
     this.#ctx = ctx;
     this.code = start.code;
+    this.slot = start.slot;
     this.fencingToken = start.fencingToken;
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
@@ -201,7 +205,7 @@ export class Lease {
         await ctx.send(
           extendRequest({
             tableName: o.tableName,
-            resourceId: ctx.resourceId,
+            key: ctx.key(this.slot),
             code: this.code,
             now,
             durationMs: extendMs,
@@ -217,7 +221,12 @@ export class Lease {
           if (this.#autoRenew)
             this.#scheduleRenew(sent + Math.min(o.renewMs, Math.max(1, (durationMs - o.marginMs) / 2)));
         }
-        ctx.emit('extended', { resourceId: ctx.resourceId, expiresAt: new Date(this.#expiresAt), automatic });
+        ctx.emit('extended', {
+          resourceId: ctx.resourceId,
+          slot: ctx.slotOf(this.slot),
+          expiresAt: new Date(this.#expiresAt),
+          automatic,
+        });
         return;
       } catch (error) {
         const kind = classify(error);
@@ -230,7 +239,7 @@ export class Lease {
           ctx.log.error(`renewing the lease on '${ctx.resourceId}' failed; it will not be renewed`, error);
           throw ctx.wrap(error, 'extend');
         }
-        const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt);
+        const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt, this.slot);
         if (delay >= this.#remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
           this.#lose('unreachable', error);
           throw this.lost;
@@ -265,18 +274,19 @@ export class Lease {
   #lose(reason: LostReason, cause?: unknown, log = true): void {
     if (this.#state.kind !== 'held') return;
     const ctx = this.#ctx;
+    const slot = ctx.slotOf(this.slot);
     const error = new LockLostError(
       ctx.resourceId,
       reason,
-      `The lease on \`${ctx.resourceId}\` (fencing token ${this.fencingToken}) was lost: ${WHY[reason]}`,
-      cause === undefined ? undefined : { cause },
+      `The lease on \`${ctx.resourceId}\`${slot === undefined ? '' : ` (slot ${slot})`} (fencing token ${this.fencingToken}) was lost: ${WHY[reason]}`,
+      cause === undefined ? { slot } : { cause, slot },
     );
     this.#state = { kind: 'lost', error };
     this.#stopTimers();
     // Abort first: whatever user code runs next (logger, hooks) cannot keep the work from hearing.
     this.controller.abort(error);
     if (log) ctx.log.warn(error.message);
-    ctx.emit('lost', { resourceId: ctx.resourceId, reason, fencingToken: this.fencingToken });
+    ctx.emit('lost', { resourceId: ctx.resourceId, slot, reason, fencingToken: this.fencingToken });
   }
 
   async #release(): Promise<void> {
@@ -284,7 +294,7 @@ export class Lease {
     // Sent after the lease's end by either clock: the work outlived its protection. (Retries
     // are sent only before the end by the monotonic clock.)
     const late = this.#remaining() + ctx.o.marginMs <= 0;
-    const outcome = await releaseLease(ctx, this.code, () => ctx.clock.monotonic() < this.#endMono);
+    const outcome = await releaseLease(ctx, this.slot, this.code, () => ctx.clock.monotonic() < this.#endMono);
     if (outcome === 'taken') {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.
       this.#lose('taken', undefined, false);
@@ -293,6 +303,7 @@ export class Lease {
     }
     ctx.emit('released', {
       resourceId: ctx.resourceId,
+      slot: ctx.slotOf(this.slot),
       heldMs: ctx.clock.monotonic() - this.acquiredMono,
       fencingToken: this.fencingToken,
     });

@@ -5,7 +5,8 @@ import { abortError, type Clock } from './clock.js';
  * come first served, so that only the first of them polls DynamoDB and a local release hands the
  * lock to the next at once, instead of every waiter sending its own billed, failing writes.
  * Waiters in other processes still compete through DynamoDB as before: this only takes the
- * process's own waiters out of that competition. Internal to `DynamoDbLock`.
+ * process's own waiters out of that competition. A lock of `concurrency` N lets up to N turns out
+ * at once, so that the process's holders can fill every slot. Internal to `DynamoDbLock`.
  */
 
 /** A place at the head of the line: held while acquiring and while holding the lease. */
@@ -15,7 +16,8 @@ export interface Turn {
 }
 
 interface Line {
-  busy: boolean;
+  /** Turns out (acquiring or holding), at most the line's capacity. */
+  out: number;
   readonly waiting: (() => void)[];
 }
 
@@ -26,7 +28,8 @@ const lines = new WeakMap<object, Map<string, Line>>();
 const KEEP_ALIVE_MS = 2 ** 30;
 
 /**
- * Waits for this process's turn at the lock `key` on `client`.
+ * Waits for this process's turn at the lock `key` on `client`, of which `capacity` may be out
+ * at once (the lock's `concurrency`; every lock sharing a `key` must pass the same).
  *
  * @returns the turn, or `undefined` when `deadline` (monotonic ms, `Infinity` for none) passed first.
  * @throws {@link AbortedError} when `signal` aborts while waiting.
@@ -37,6 +40,7 @@ export function waitTurn(
   clock: Clock,
   signal: AbortSignal | undefined,
   deadline: number,
+  capacity = 1,
 ): Promise<Turn | undefined> {
   let byKey = lines.get(client);
   if (byKey === undefined) {
@@ -45,12 +49,12 @@ export function waitTurn(
   }
   let line = byKey.get(key);
   if (line === undefined) {
-    line = { busy: false, waiting: [] };
+    line = { out: 0, waiting: [] };
     byKey.set(key, line);
   }
   const turn = turnOf(byKey, key, line);
-  if (!line.busy) {
-    line.busy = true;
+  if (line.out < capacity) {
+    line.out++;
     return Promise.resolve(turn);
   }
   if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -94,11 +98,11 @@ function turnOf(byKey: Map<string, Line>, key: string, line: Line): Turn {
       if (left) return;
       left = true;
       const next = line.waiting.shift();
+      // The turn passes straight to the next waiter: `out` stays the same.
       if (next !== undefined) {
         next();
-      } else {
-        line.busy = false;
-        if (byKey.get(key) === line) byKey.delete(key);
+      } else if (--line.out === 0 && byKey.get(key) === line) {
+        byKey.delete(key);
       }
     },
   };

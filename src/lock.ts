@@ -4,6 +4,7 @@ import { abortError } from './clock.js';
 import { createContext, type LockContext } from './context.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
 import { clockOf } from './internals.js';
+import type { TableLayout } from './item.js';
 import type { Lease } from './lease.js';
 import { type Turn, waitTurn } from './local-queue.js';
 import { type AcquireOptions, type LockOptions, resolveAcquireOptions, resolveLockOptions } from './options.js';
@@ -30,7 +31,8 @@ const NOT_HELD = (() => {
 /**
  * A distributed lock on one logical resource, kept in a DynamoDB table. All instances with the
  * same table and resource id, in any process and on any machine (including Python dynamo-dlm
- * 1.x), exclude each other.
+ * 1.x), exclude each other. With `concurrency: N` on a `'slots'` table (Python dynamo-dlm 2.x's
+ * layout) it is a counting semaphore: at most N holders at once, each in its own slot.
  *
  * @example
  * const lock = new DynamoDbLock('nightly-report', { duration: 30 });
@@ -40,6 +42,10 @@ const NOT_HELD = (() => {
  * } finally {
  *   await lock.release();
  * }
+ *
+ * @example
+ * // At most three at once, on a table shared with Python dynamo-dlm 2.x.
+ * const lock = new DynamoDbLock('jobs', { concurrency: 3, tableLayout: 'slots' });
  */
 export class DynamoDbLock implements AsyncDisposable {
   /** The resource this lock protects. */
@@ -48,6 +54,10 @@ export class DynamoDbLock implements AsyncDisposable {
   readonly tableName: string;
   /** Lease length, seconds. */
   readonly duration: number;
+  /** How many holders the resource admits at once (Python dynamo-dlm 2.x's `concurrency`). */
+  readonly concurrency: number;
+  /** The table's key layout: `'single'` (Python 1.x) or `'slots'` (Python 2.x). */
+  readonly tableLayout: TableLayout;
 
   readonly #ctx: LockContext;
   /** This lock's place among the process's waiters: one line per table and resource (and client). */
@@ -67,7 +77,10 @@ export class DynamoDbLock implements AsyncDisposable {
     this.#ctx = createContext(this.resourceId, o, clockOf(options));
     this.tableName = o.tableName;
     this.duration = o.durationMs / 1000;
-    this.#lineKey = `${this.tableName}\n${this.resourceId}`;
+    this.concurrency = o.concurrency;
+    this.tableLayout = o.tableLayout;
+    // Locks that disagree on the layout or the concurrency never share a line (its capacity is the concurrency).
+    this.#lineKey = `${this.tableName}\n${this.resourceId}\n${o.tableLayout}\n${o.concurrency}`;
   }
 
   /**
@@ -100,8 +113,9 @@ export class DynamoDbLock implements AsyncDisposable {
 
   /**
    * The fencing token of the current (or last) acquisition: strictly greater than every token
-   * minted before for this resource. Pass it to the resource you protect, and have it reject
-   * writes with a smaller token than it has seen.
+   * minted before for this resource (on a `'slots'` table: for this slot, as each slot keeps its
+   * own counter). Pass it to the resource you protect, and have it reject writes with a smaller
+   * token than it has seen (for that slot).
    */
   get fencingToken(): number | undefined {
     return this.#last?.fencingToken;
@@ -113,6 +127,15 @@ export class DynamoDbLock implements AsyncDisposable {
    */
   get tookOver(): boolean {
     return this.#last?.tookOver ?? false;
+  }
+
+  /**
+   * The slot held (its `concurrency_id`, `0` to `concurrency - 1`) on a `'slots'` table;
+   * undefined when not held, and always on a `'single'` table. A fencing token orders the
+   * holders of one slot: pass both to the resource you protect.
+   */
+  get slot(): number | undefined {
+    return this.#state.kind === 'held' ? this.#ctx.slotOf(this.#state.lease.slot) : undefined;
   }
 
   /** When the current lease ends, as a `Date` by this process's clock; undefined when not held. */
@@ -154,7 +177,7 @@ export class DynamoDbLock implements AsyncDisposable {
     let lease: Lease | undefined;
     try {
       if (a.blocking) {
-        turn = await waitTurn(this.#ctx.client(), this.#lineKey, clock, a.signal, w.deadline);
+        turn = await waitTurn(this.#ctx.client(), this.#lineKey, clock, a.signal, w.deadline, this.concurrency);
         if (turn === undefined) return false;
       }
       lease = await acquireLease(this.#ctx, a, w);

@@ -2,10 +2,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { HOOK_NAMES, type LockHooks } from './events.js';
+import type { TableLayout } from './item.js';
 import { type Logger, resolveLogger } from './logger.js';
 import {
   checkBoolean,
   checkClient,
+  checkConcurrency,
   checkFunction,
   checkKeys,
   checkLogger,
@@ -13,6 +15,7 @@ import {
   checkObject,
   checkSeconds,
   checkSignal,
+  checkTableLayout,
   checkTableName,
   MAX_RETENTION_SECONDS,
 } from './validate.js';
@@ -28,10 +31,28 @@ export interface LockOptions {
    */
   readonly duration?: number;
   /**
-   * The lock table: partition key `resource_id` (String), no sort key.
+   * The lock table: partition key `resource_id` (String), and with `tableLayout: 'slots'` sort
+   * key `concurrency_id` (Number).
    * @default defaults.tableName ('dynamo_dlm_locks')
    */
   readonly tableName?: string;
+  /**
+   * How the table is keyed. `'single'`: one item per resource, no sort key (Python dynamo-dlm
+   * 1.x tables). `'slots'`: one item per slot, sort key `concurrency_id` (Python dynamo-dlm 2.x
+   * tables). The two are not interchangeable: a lock on a table of the other layout fails with a
+   * {@link DynamoDbError} that names the fix.
+   * @default defaults.tableLayout ('single')
+   */
+  readonly tableLayout?: TableLayout;
+  /**
+   * How many holders the resource admits at once (a counting semaphore, as Python dynamo-dlm
+   * 2.x's `concurrency`): an integer from 1 to 1000. More than 1 needs `tableLayout: 'slots'`.
+   * Each holder holds one slot (`lock.slot`), `0` to `concurrency - 1`, and a lock only ever
+   * tries slots below its own `concurrency`: locks that disagree never admit more holders than
+   * the largest `concurrency` among them.
+   * @default defaults.concurrency (1)
+   */
+  readonly concurrency?: number;
   /**
    * Your `DynamoDBClient`. Without one, a client built from the default AWS configuration is
    * created on first use and shared by all locks.
@@ -111,6 +132,8 @@ export interface AcquireOptions {
 export interface ResolvedLockOptions {
   readonly durationMs: number;
   readonly tableName: string;
+  readonly tableLayout: TableLayout;
+  readonly concurrency: number;
   readonly client: DynamoDBClient | undefined;
   readonly logger: Logger;
   readonly autoRenew: boolean;
@@ -124,6 +147,8 @@ export interface ResolvedLockOptions {
 export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'duration',
   'tableName',
+  'tableLayout',
+  'concurrency',
   'client',
   'logger',
   'autoRenew',
@@ -148,6 +173,14 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
   const durationMs =
     o.duration === undefined ? Math.round(defaults.duration * 1000) : checkSeconds(o.duration, 'duration');
   const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
+  const tableLayout = o.tableLayout === undefined ? defaults.tableLayout : checkTableLayout(o.tableLayout);
+  const concurrency = o.concurrency === undefined ? defaults.concurrency : checkConcurrency(o.concurrency);
+  if (concurrency > 1 && tableLayout !== 'slots') {
+    // A 1.x table has one item per resource: there is nowhere to keep a second holder.
+    throw new InvalidArgumentError(
+      `Expected \`tableLayout\` to be 'slots' for \`concurrency\` ${concurrency}: a 'single' table (Python 1.x, no sort key) holds one holder per resource. Create a 'slots' table (createLockTable({ tableLayout: 'slots' })) and pass tableLayout: 'slots'`,
+    );
+  }
   if (o.client !== undefined) checkClient(o.client);
   if (o.logger !== undefined) checkLogger(o.logger);
   const autoRenew = o.autoRenew === undefined ? false : checkBoolean(o.autoRenew, 'autoRenew');
@@ -193,6 +226,8 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
   return {
     durationMs,
     tableName,
+    tableLayout,
+    concurrency,
     client: o.client as DynamoDBClient | undefined,
     logger: resolveLogger(o.logger as Logger | false | undefined),
     autoRenew,

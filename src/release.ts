@@ -8,8 +8,8 @@ export const MAX_RELEASE_ATTEMPTS = 5;
 /** How long one release write may go unanswered before it counts as a transient failure. */
 export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 
-/** One release write of `code`, cut off if unanswered after {@link RELEASE_ATTEMPT_TIMEOUT_MS}. */
-async function releaseOnce(ctx: LockContext, code: string): Promise<void> {
+/** One release write of `code` on `slot`, cut off if unanswered after {@link RELEASE_ATTEMPT_TIMEOUT_MS}. */
+async function releaseOnce(ctx: LockContext, slot: number, code: string): Promise<void> {
   const { clock, o } = ctx;
   // A release with no answer must not hang the caller's `finally` for ever.
   const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
@@ -17,7 +17,7 @@ async function releaseOnce(ctx: LockContext, code: string): Promise<void> {
     await ctx.send(
       releaseRequest({
         tableName: o.tableName,
-        resourceId: ctx.resourceId,
+        key: ctx.key(slot),
         code,
         now: clock.now(),
         retentionS: o.retentionS,
@@ -30,7 +30,7 @@ async function releaseOnce(ctx: LockContext, code: string): Promise<void> {
 }
 
 /**
- * Releases the lease of `code`, retrying throttling and transient failures (a retried release
+ * Releases the lease of `code` on `slot`, retrying throttling and transient failures (a retried release
  * whose first answer was lost succeeds again: the write is conditional on our own code) while
  * `mayRetry()` says the lease is still ours to release.
  *
@@ -39,18 +39,19 @@ async function releaseOnce(ctx: LockContext, code: string): Promise<void> {
  */
 export async function releaseLease(
   ctx: LockContext,
+  slot: number,
   code: string,
   mayRetry: () => boolean,
 ): Promise<'released' | 'taken'> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await releaseOnce(ctx, code);
+      await releaseOnce(ctx, slot, code);
       return 'released';
     } catch (error) {
       const kind = classify(error);
       if (kind === 'conditional') return 'taken';
       if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && mayRetry()) {
-        await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt));
+        await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt, slot));
         continue;
       }
       throw ctx.wrap(error, 'release');
@@ -59,9 +60,9 @@ export async function releaseLease(
 }
 
 /** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
-export async function clearAmbiguous(ctx: LockContext, code: string): Promise<void> {
+export async function clearAmbiguous(ctx: LockContext, slot: number, code: string): Promise<void> {
   try {
-    await releaseOnce(ctx, code);
+    await releaseOnce(ctx, slot, code);
   } catch (error) {
     if (classify(error) !== 'conditional') {
       ctx.log.warn(

@@ -1,5 +1,5 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { ATTR } from './item.js';
+import { ATTR, type ItemKey } from './item.js';
 
 /**
  * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
@@ -27,7 +27,8 @@ const HELD_NAMES = {
 /** Inputs shared by the builders. Times are epoch milliseconds from the writer's clock. */
 export interface RequestContext {
   readonly tableName: string;
-  readonly resourceId: string;
+  /** The item written: built by `itemKey`, so the builders never depend on the table's layout. */
+  readonly key: ItemKey;
   /** This acquisition's owner code. */
   readonly code: string;
   /** The writer's wall clock, epoch ms. */
@@ -74,7 +75,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
   const cutoff = r.now - r.skewMs;
   return {
     TableName: r.tableName,
-    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    Key: r.key,
     UpdateExpression:
       'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
     // Flat on purpose (NOT ... AND distributed over the two expiry tests): the same condition
@@ -116,7 +117,7 @@ export interface ExtendRequest extends RequestContext {
 export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
   return {
     TableName: r.tableName,
-    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    Key: r.key,
     UpdateExpression: 'SET #exp = :exp, #expms = :expms, #ttl = :ttl',
     ConditionExpression: '#code = :code AND #expms > :zero AND #expms <= :expms',
     ExpressionAttributeNames: HELD_NAMES,
@@ -142,7 +143,7 @@ export interface ReleaseRequest extends RequestContext {
 export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
   return {
     TableName: r.tableName,
-    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    Key: r.key,
     UpdateExpression: 'SET #exp = :zero, #expms = :zero, #ttl = :ttl',
     ConditionExpression: '#code = :code',
     ExpressionAttributeNames: HELD_NAMES,
@@ -158,7 +159,8 @@ export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
 /** Inputs of a forced release (`dynamo-dlm release --force`). */
 export interface ForceReleaseRequest {
   readonly tableName: string;
-  readonly resourceId: string;
+  /** The item (the slot, on a 'slots' table) that was read. */
+  readonly key: ItemKey;
   /** The owner code of the holder that was read and shown: only that holder is released. */
   readonly heldCode: string;
   /** The fencing token that was read; undefined for an item without one (Python 1.x). */
@@ -182,7 +184,7 @@ export function forceReleaseRequest(r: ForceReleaseRequest): UpdateItemCommandIn
   const token = r.fencingToken === undefined ? 'attribute_not_exists(#token)' : '#token = :token';
   return {
     TableName: r.tableName,
-    Key: { [ATTR.resourceId]: { S: r.resourceId } },
+    Key: r.key,
     UpdateExpression: 'SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl',
     ConditionExpression: `attribute_exists(#rid) AND #code = :held AND ${token}`,
     ExpressionAttributeNames: NAMES,

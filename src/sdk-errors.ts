@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDbError, type DynamoDlmError, TableNotFoundError, ThrottledError } from './errors.js';
+import type { TableLayout } from './item.js';
 
 /**
  * How the lock reads an SDK v3 error. Matches on `name` (SDK v3), never on v2's `code`.
@@ -85,7 +86,13 @@ export function conditionItem(error: unknown): Record<string, AttributeValue> | 
  * missing, throttling outlasted the retry budget, or anything else (with a hint when the table's
  * key schema is the likely cause). The SDK error is kept as `cause`.
  */
-export function wrapSdkError(error: unknown, resourceId: string, tableName: string, operation: string): DynamoDlmError {
+export function wrapSdkError(
+  error: unknown,
+  resourceId: string,
+  tableName: string,
+  operation: string,
+  layout: TableLayout = 'single',
+): DynamoDlmError {
   const kind = classify(error);
   if (kind === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -94,9 +101,30 @@ export function wrapSdkError(error: unknown, resourceId: string, tableName: stri
       cause: error,
     });
   }
-  const hint =
-    error instanceof Error && error.name === 'ValidationException'
-      ? ` (is \`${tableName}\` keyed by \`resource_id\` (String) with no sort key?)`
-      : '';
-  return new DynamoDbError(`${operation} of \`${resourceId}\` failed: ${detail}${hint}`, { cause: error });
+  if (error instanceof Error && error.name === 'ValidationException') {
+    return new DynamoDbError(
+      `${operation} of \`${resourceId}\` failed: ${layoutHint(error.message, tableName, layout)} (${detail})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new DynamoDbError(`${operation} of \`${resourceId}\` failed: ${detail}`, { cause: error });
+}
+
+/**
+ * What a ValidationException most likely means for a lock: the table is keyed for the other
+ * layout. A 'slots' key on a 1.x table, or a 'single' key on a 2.x table, is refused with "The
+ * provided key element does not match the schema"; the message names the fix.
+ */
+function layoutHint(message: string, tableName: string, layout: TableLayout): string {
+  const keyMismatch = /key element does not match the schema/i.test(message);
+  if (layout === 'slots') {
+    return keyMismatch
+      ? `table \`${tableName}\` has no sort key \`concurrency_id\` (Number): it is a 'single' (Python 1.x) table. Use a table created with tableLayout 'slots' (createLockTable({ tableLayout: 'slots' }), or \`dynamo-dlm create-table --table-layout slots\`)`
+      : `is \`${tableName}\` keyed by \`resource_id\` (String) and sort key \`concurrency_id\` (Number), as tableLayout 'slots' needs?`;
+  }
+  return keyMismatch
+    ? `table \`${tableName}\` is not keyed by \`resource_id\` alone; if it has sort key \`concurrency_id\` it is a 'slots' (Python 2.x) table: pass tableLayout: 'slots'`
+    : `is \`${tableName}\` keyed by \`resource_id\` (String) with no sort key, as tableLayout 'single' needs?`;
 }

@@ -8,9 +8,9 @@ import {
 import { defaultClient } from './client.js';
 import { defaults } from './defaults.js';
 import { DynamoDbError, DynamoDlmError, TableNotFoundError } from './errors.js';
-import { ATTR } from './item.js';
+import { ATTR, type TableLayout } from './item.js';
 import { classify } from './sdk-errors.js';
-import { checkClient, checkKeys, checkObject, checkTableName } from './validate.js';
+import { checkClient, checkKeys, checkObject, checkTableLayout, checkTableName } from './validate.js';
 
 /** Options of {@link createLockTable}. */
 export interface CreateLockTableOptions {
@@ -18,12 +18,21 @@ export interface CreateLockTableOptions {
   readonly client?: DynamoDBClient;
   /** @default defaults.tableName ('dynamo_dlm_locks') */
   readonly tableName?: string;
+  /**
+   * `'single'`: partition key `resource_id` only (Python dynamo-dlm 1.x). `'slots'`: partition
+   * key `resource_id` and sort key `concurrency_id` (Number), for `concurrency` above 1 and
+   * Python dynamo-dlm 2.x.
+   * @default defaults.tableLayout ('single')
+   */
+  readonly tableLayout?: TableLayout;
 }
 
 /** What {@link createLockTable} did. */
 export interface CreateLockTableResult {
   /** The table's name. */
   readonly tableName: string;
+  /** The table's key layout. */
+  readonly tableLayout: TableLayout;
   /** False when the table already existed (with the right key schema). */
   readonly created: boolean;
   /**
@@ -33,11 +42,29 @@ export interface CreateLockTableResult {
   readonly ttl: 'enabled' | 'unsupported';
 }
 
-const KEYS = new Set(['client', 'tableName']);
+const KEYS = new Set(['client', 'tableName', 'tableLayout']);
+
+/** The key schema of each layout. */
+function keySchema(layout: TableLayout) {
+  const hash = { AttributeName: ATTR.resourceId, KeyType: 'HASH' as const };
+  if (layout === 'single') {
+    return {
+      AttributeDefinitions: [{ AttributeName: ATTR.resourceId, AttributeType: 'S' as const }],
+      KeySchema: [hash],
+    };
+  }
+  return {
+    AttributeDefinitions: [
+      { AttributeName: ATTR.resourceId, AttributeType: 'S' as const },
+      { AttributeName: ATTR.concurrencyId, AttributeType: 'N' as const },
+    ],
+    KeySchema: [hash, { AttributeName: ATTR.concurrencyId, KeyType: 'RANGE' as const }],
+  };
+}
 
 /**
- * Creates the lock table (on-demand capacity, partition key `resource_id` String, no sort key)
- * and enables TTL on its `ttl` attribute, so that DynamoDB deletes stale lock items. Safe to run
+ * Creates the lock table (on-demand capacity, partition key `resource_id` String, and with
+ * `tableLayout: 'slots'` sort key `concurrency_id` Number) and enables TTL on its `ttl` attribute, so that DynamoDB deletes stale lock items. Safe to run
  * again: an existing table with the right schema is kept.
  *
  * Needs `dynamodb:CreateTable`, `dynamodb:DescribeTable`, `dynamodb:UpdateTimeToLive`.
@@ -49,12 +76,14 @@ const KEYS = new Set(['client', 'tableName']);
  *
  * @example
  * await createLockTable({ tableName: 'dynamo_dlm_locks' });
+ * await createLockTable({ tableName: 'jobs_semaphores', tableLayout: 'slots' }); // Python 2.x layout
  */
 export async function createLockTable(options?: CreateLockTableOptions): Promise<CreateLockTableResult> {
   const o = options === undefined ? {} : checkObject(options, 'createLockTable options');
   checkKeys(o, KEYS, 'createLockTable options');
   if (o.client !== undefined) checkClient(o.client);
   const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
+  const tableLayout = o.tableLayout === undefined ? defaults.tableLayout : checkTableLayout(o.tableLayout);
   const client = (o.client as DynamoDBClient | undefined) ?? defaultClient();
 
   let created = true;
@@ -62,8 +91,7 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: ATTR.resourceId, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: ATTR.resourceId, KeyType: 'HASH' }],
+        ...keySchema(tableLayout),
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
@@ -71,7 +99,7 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
     if ((error as Error).name !== 'ResourceInUseException') throw tableError('creating', tableName, error);
     created = false;
   }
-  await waitUntilActive(client, tableName);
+  await waitUntilActive(client, tableName, tableLayout);
 
   let ttl: CreateLockTableResult['ttl'] = 'enabled';
   try {
@@ -90,7 +118,7 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
       throw tableError('enabling TTL on', tableName, error);
     }
   }
-  return { tableName, created, ttl };
+  return { tableName, tableLayout, created, ttl };
 }
 
 /** Every failure of a table request as a DynamoDlmError, the SDK error kept as `cause`. */
@@ -106,13 +134,12 @@ function tableError(doing: string, tableName: string, error: unknown): DynamoDlm
  * each condition against its own region only, so two regions can both take one lock. Replicas
  * of a 2017-version global table are not listed by DescribeTable: its version is enough.
  */
-function checkLockTable(table: TableDescription | undefined, tableName: string): void {
-  const keys = table?.KeySchema ?? [];
-  const hash = keys.find((k) => k.KeyType === 'HASH');
-  const type = table?.AttributeDefinitions?.find((d) => d.AttributeName === ATTR.resourceId)?.AttributeType;
-  if (keys.length !== 1 || hash?.AttributeName !== ATTR.resourceId || type !== 'S') {
+function checkLockTable(table: TableDescription | undefined, tableName: string, layout: TableLayout): void {
+  const found = tableLayoutOf(table);
+  if (found !== layout) {
+    const other = found === undefined ? 'another key schema' : `the key schema of tableLayout '${found}'`;
     throw new DynamoDbError(
-      `Table \`${tableName}\` exists with another key schema; a lock table needs partition key \`resource_id\` (String) and no sort key`,
+      `Table \`${tableName}\` exists with ${other}; tableLayout '${layout}' needs partition key \`resource_id\` (String) and ${layout === 'slots' ? 'sort key `concurrency_id` (Number)' : 'no sort key'}`,
     );
   }
   const replicated = (table?.Replicas?.length ?? 0) > 0 || table?.GlobalTableVersion?.startsWith('2017') === true;
@@ -123,6 +150,20 @@ function checkLockTable(table: TableDescription | undefined, tableName: string):
   }
 }
 
+/**
+ * The layout a table's key schema has, or `undefined` when it is no lock table's. Reads only
+ * the description DescribeTable returned.
+ */
+export function tableLayoutOf(table: TableDescription | undefined): TableLayout | undefined {
+  const keys = table?.KeySchema ?? [];
+  const typeOf = (name: string) => table?.AttributeDefinitions?.find((d) => d.AttributeName === name)?.AttributeType;
+  const hash = keys.find((k) => k.KeyType === 'HASH');
+  const range = keys.find((k) => k.KeyType === 'RANGE');
+  if (hash?.AttributeName !== ATTR.resourceId || typeOf(ATTR.resourceId) !== 'S') return undefined;
+  if (range === undefined) return 'single';
+  return range.AttributeName === ATTR.concurrencyId && typeOf(ATTR.concurrencyId) === 'N' ? 'slots' : undefined;
+}
+
 const NEVER_ACTIVE: ReadonlySet<string> = new Set([
   'DELETING',
   'ARCHIVING',
@@ -131,7 +172,7 @@ const NEVER_ACTIVE: ReadonlySet<string> = new Set([
   'REPLICATION_NOT_AUTHORIZED',
 ]);
 
-async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+async function waitUntilActive(client: DynamoDBClient, tableName: string, layout: TableLayout): Promise<void> {
   for (let i = 0; ; i++) {
     let table: TableDescription | undefined;
     try {
@@ -139,7 +180,7 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
     } catch (error) {
       throw tableError('describing', tableName, error);
     }
-    checkLockTable(table, tableName);
+    checkLockTable(table, tableName, layout);
     if (table?.TableStatus === 'ACTIVE') return;
     // These never turn ACTIVE by waiting: say so now rather than after ten minutes.
     if (table?.TableStatus !== undefined && NEVER_ACTIVE.has(table.TableStatus)) {

@@ -88,6 +88,26 @@ export function checkNonNegativeSeconds(value: unknown, name: string, max = MAX_
   return Math.round(value * 1000);
 }
 
+/**
+ * The most slots a resource may have. Every slot of a resource shares its partition key, and so
+ * one partition's 1,000 writes per second; a first sweep costs up to one write per slot.
+ */
+export const MAX_CONCURRENCY = 1000;
+
+/** How many holders a resource admits at once: an integer from 1 to {@link MAX_CONCURRENCY}. */
+export function checkConcurrency(value: unknown, name = 'concurrency'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    fail(name, `an integer from 1 to ${MAX_CONCURRENCY}`, value);
+  }
+  return value;
+}
+
+/** A table layout: `'single'` (Python 1.x, no sort key) or `'slots'` (Python 2.x, sort key `concurrency_id`). */
+export function checkTableLayout(value: unknown, name = 'tableLayout'): 'single' | 'slots' {
+  if (value !== 'single' && value !== 'slots') fail(name, "`'single'` or `'slots'`", value);
+  return value;
+}
+
 export function checkBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') fail(name, 'a boolean', value);
   return value;

@@ -1,5 +1,6 @@
 import { GetItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { itemKey } from '../../src/item.js';
 import { acquireRequest, extendRequest, releaseRequest } from '../../src/requests.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 
@@ -28,7 +29,12 @@ describe.each(backends())('delayed writes on $name', (backend) => {
     );
     return Number(Item?.expires_ms?.N);
   };
-  const common = (resourceId: string, now: number) => ({ tableName, resourceId, code: 'a'.repeat(32), now });
+  const common = (resourceId: string, now: number) => ({
+    tableName,
+    key: itemKey('single', resourceId, 0),
+    code: 'a'.repeat(32),
+    now,
+  });
 
   test('a delayed acquire of ours cannot resurrect the lease we already released', async () => {
     const now = Date.now();

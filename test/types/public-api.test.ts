@@ -41,6 +41,7 @@ import {
   type LostEvent,
   type LostReason,
   resetDefaults,
+  type TableLayout,
   TableNotFoundError,
   ThrottledError,
   type WithLockOptions,
@@ -95,6 +96,25 @@ describe('DynamoDbLock', () => {
     expectTypeOf<DynamoDbLock['resourceId']>().toEqualTypeOf<string>();
     expectTypeOf<DynamoDbLock['duration']>().toEqualTypeOf<number>();
     expectTypeOf<DynamoDbLock['client']>().toEqualTypeOf<DynamoDBClient | undefined>();
+    expectTypeOf<DynamoDbLock['slot']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<DynamoDbLock['concurrency']>().toEqualTypeOf<number>();
+    expectTypeOf<DynamoDbLock['tableLayout']>().toEqualTypeOf<TableLayout>();
+  });
+
+  test('concurrency and tableLayout (Python dynamo-dlm 2.x tables)', () => {
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('jobs', { concurrency: 3, tableLayout: 'slots' });
+    expectTypeOf<TableLayout>().toEqualTypeOf<'single' | 'slots'>();
+    expectTypeOf<LockOptions['concurrency']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<LockOptions['tableLayout']>().toEqualTypeOf<TableLayout | undefined>();
+    // @ts-expect-error a layout is one of two names
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('jobs', { tableLayout: 'sorted' });
+    // @ts-expect-error concurrency is a number, not a string
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('jobs', { concurrency: '2' });
+    const setSlot = (lock: DynamoDbLock) => {
+      // @ts-expect-error slot is read-only
+      lock.slot = 1;
+    };
+    expectTypeOf(setSlot).toBeFunction();
   });
 
   test('options are readonly, typed, and closed', () => {
@@ -137,6 +157,8 @@ describe('defaults', () => {
     expectTypeOf(defaults).toEqualTypeOf<Defaults>();
     expectTypeOf(defaults.duration).toEqualTypeOf<number>();
     expectTypeOf(defaults.tableName).toEqualTypeOf<string>();
+    expectTypeOf(defaults.concurrency).toEqualTypeOf<number>();
+    expectTypeOf(defaults.tableLayout).toEqualTypeOf<TableLayout>();
     expectTypeOf<typeof DEFAULT_DURATION>().toEqualTypeOf<10>();
     expectTypeOf<typeof DEFAULT_TABLE_NAME>().toEqualTypeOf<'dynamo_dlm_locks'>();
     expectTypeOf(resetDefaults).toEqualTypeOf<() => void>();
@@ -185,6 +207,10 @@ describe('hooks', () => {
     expectTypeOf<NonNullable<LockHooks['lost']>>().parameter(0).toEqualTypeOf<LostEvent>();
     expectTypeOf<AcquiredEvent['fencingToken']>().toEqualTypeOf<number>();
     expectTypeOf<LostEvent['reason']>().toEqualTypeOf<LostReason>();
+    // Every event carries the slot of a 'slots' lock.
+    expectTypeOf<AcquiredEvent['slot']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<LostEvent['slot']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<LockLostError['slot']>().toEqualTypeOf<number | undefined>();
   });
 });
 
@@ -193,6 +219,8 @@ describe('createLockTable and dynamo-dlm/testing', () => {
     expectTypeOf(createLockTable).parameter(0).toEqualTypeOf<CreateLockTableOptions | undefined>();
     expectTypeOf(createLockTable).returns.toEqualTypeOf<Promise<CreateLockTableResult>>();
     expectTypeOf<CreateLockTableResult['ttl']>().toEqualTypeOf<'enabled' | 'unsupported'>();
+    expectTypeOf<CreateLockTableOptions['tableLayout']>().toEqualTypeOf<TableLayout | undefined>();
+    expectTypeOf<CreateLockTableResult['tableLayout']>().toEqualTypeOf<TableLayout>();
     expectTypeOf(startLocalDynamo).parameter(0).toEqualTypeOf<StartLocalDynamoOptions | undefined>();
     expectTypeOf(startLocalDynamo).returns.toEqualTypeOf<Promise<LocalDynamo>>();
     expectTypeOf<LocalDynamo['client']>().toEqualTypeOf<DynamoDBClient>();
@@ -210,7 +238,12 @@ describe('signatures are pinned: no test seam or other extra parameter is public
       [code: ErrorCode, message: string, options?: { cause?: unknown } | undefined]
     >();
     expectTypeOf<ConstructorParameters<typeof LockLostError>>().toEqualTypeOf<
-      [resourceId: string, reason: LostReason, message: string, options?: { cause?: unknown } | undefined]
+      [
+        resourceId: string,
+        reason: LostReason,
+        message: string,
+        options?: { cause?: unknown; slot?: number | undefined } | undefined,
+      ]
     >();
     for (const Class of [LockReleasedError, LeaseTooShortError, LockUnavailableError]) {
       expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<[resourceId: string, message: string]>();

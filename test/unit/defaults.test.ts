@@ -18,7 +18,7 @@ describe('defaults: only its own names', () => {
         loose[name] = 5;
       }).toThrow(/Unknown default/);
       expect(Object.getPrototypeOf(defaults)).toBe(Object.prototype);
-      expect(Object.keys(defaults)).toEqual(['duration', 'tableName']);
+      expect(Object.keys(defaults)).toEqual(['duration', 'tableName', 'concurrency', 'tableLayout']);
     },
   );
 

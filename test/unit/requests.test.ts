@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { parseHolder } from '../../src/item.js';
+import { itemKey, parseHolder } from '../../src/item.js';
 import { acquireRequest, extendRequest, forceReleaseRequest, releaseRequest, tokenBase } from '../../src/requests.js';
 
-const base = { tableName: 'locks', resourceId: 'res', code: 'c0de', now: 1_700_000_000_250 };
+const base = { tableName: 'locks', key: itemKey('single', 'res', 0), code: 'c0de', now: 1_700_000_000_250 };
 
 describe('acquireRequest', () => {
   const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60 });
@@ -58,6 +58,36 @@ describe('acquireRequest', () => {
     expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
       new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
     );
+  });
+});
+
+describe('itemKey: the two key shapes', () => {
+  test("a 'single' table (Python 1.x) is keyed by resource_id alone, whatever the slot", () => {
+    expect(itemKey('single', 'res', 0)).toEqual({ resource_id: { S: 'res' } });
+    expect(itemKey('single', 'res', 2)).toEqual({ resource_id: { S: 'res' } });
+  });
+
+  test("a 'slots' table (Python 2.x) adds the numeric sort key concurrency_id", () => {
+    expect(itemKey('slots', 'res', 0)).toEqual({ resource_id: { S: 'res' }, concurrency_id: { N: '0' } });
+    expect(itemKey('slots', 'res', 7)).toEqual({ resource_id: { S: 'res' }, concurrency_id: { N: '7' } });
+  });
+
+  test('every builder writes exactly the key it is given, and nothing else changes with the shape', () => {
+    const slotKey = itemKey('slots', 'res', 2);
+    const builders = [
+      (key: typeof slotKey) => acquireRequest({ ...base, key, durationMs: 1_500, skewMs: 1_000, retentionS: 60 }),
+      (key: typeof slotKey) => extendRequest({ ...base, key, durationMs: 3_000, retentionS: 10 }),
+      (key: typeof slotKey) => releaseRequest({ ...base, key, retentionS: 10 }),
+    ];
+    for (const build of builders) {
+      const single = build(base.key);
+      const slots = build(slotKey);
+      expect(slots.Key).toEqual({ resource_id: { S: 'res' }, concurrency_id: { N: '2' } });
+      expect(single.Key).toEqual({ resource_id: { S: 'res' } });
+      // Python 2.x judges a slot by `expires` in whole seconds, as 1.x did: the same condition
+      // and values serve both layouts.
+      expect({ ...slots, Key: undefined }).toEqual({ ...single, Key: undefined });
+    }
   });
 });
 
@@ -145,7 +175,13 @@ describe('parseHolder', () => {
 });
 
 describe('forceReleaseRequest', () => {
-  const forced = { tableName: 'locks', resourceId: 'res', code: 'forced-x', now: 1_000_500, retentionS: 60 };
+  const forced = {
+    tableName: 'locks',
+    key: itemKey('single', 'res', 0),
+    code: 'forced-x',
+    now: 1_000_500,
+    retentionS: 60,
+  };
   const r = forceReleaseRequest({ ...forced, heldCode: 'c0de', fencingToken: 41 });
 
   test('writes the released-marker shape with a fresh code, keeping the token, returning the old item', () => {

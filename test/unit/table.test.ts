@@ -50,6 +50,7 @@ describe('createLockTable on an existing table', () => {
     const { client, sent } = fakeClient(LOCK_TABLE);
     expect(await createLockTable({ client, tableName: 'locks' })).toEqual({
       tableName: 'locks',
+      tableLayout: 'single',
       created: false,
       ttl: 'enabled',
     });
@@ -93,6 +94,60 @@ describe('createLockTable on an existing table', () => {
     expect(error).toBeInstanceOf(DynamoDbError);
     expect((error as Error).message).toMatch(/another key schema/);
     expect(sent).toEqual(['CreateTable', 'DescribeTable']);
+  });
+});
+
+const SLOTS_TABLE: TableDescription = {
+  TableStatus: 'ACTIVE',
+  KeySchema: [
+    { AttributeName: 'resource_id', KeyType: 'HASH' },
+    { AttributeName: 'concurrency_id', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'resource_id', AttributeType: 'S' },
+    { AttributeName: 'concurrency_id', AttributeType: 'N' },
+  ],
+};
+
+describe("createLockTable with tableLayout 'slots' (Python dynamo-dlm 2.x)", () => {
+  test('creates the table with sort key concurrency_id (Number)', async () => {
+    const { client } = fakeClient(SLOTS_TABLE);
+    let created: CreateTableCommand | undefined;
+    const send = client.send.bind(client);
+    (client as { send: unknown }).send = async (command: unknown) => {
+      if (command instanceof CreateTableCommand) created = command;
+      return send(command as never);
+    };
+    expect(await createLockTable({ client, tableName: 'jobs', tableLayout: 'slots' })).toMatchObject({
+      tableName: 'jobs',
+      tableLayout: 'slots',
+      created: false,
+    });
+    expect(created?.input.KeySchema).toEqual(SLOTS_TABLE.KeySchema);
+    expect(created?.input.AttributeDefinitions).toEqual(SLOTS_TABLE.AttributeDefinitions);
+  });
+
+  test.each([
+    ['single', SLOTS_TABLE, /tableLayout 'slots'.*tableLayout 'single' needs .*no sort key/],
+    ['slots', LOCK_TABLE, /tableLayout 'single'.*tableLayout 'slots' needs .*sort key `concurrency_id`/],
+  ] as const)('asking for %s on a table of the other layout names both layouts', async (layout, table, message) => {
+    const { client, sent } = fakeClient(table);
+    const error = await createLockTable({ client, tableName: 'locks', tableLayout: layout }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(message);
+    expect(sent).not.toContain('UpdateTimeToLive');
+  });
+
+  test('a sort key of another name or type is no lock table', async () => {
+    const { client } = fakeClient({
+      ...SLOTS_TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'resource_id', AttributeType: 'S' },
+        { AttributeName: 'concurrency_id', AttributeType: 'S' },
+      ],
+    });
+    const error = await createLockTable({ client, tableName: 'locks', tableLayout: 'slots' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/another key schema/);
   });
 });
 

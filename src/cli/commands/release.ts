@@ -1,4 +1,5 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { itemKey } from '../../item.js';
 import { DEFAULT_RETENTION } from '../../options.js';
 import { forceReleaseRequest } from '../../requests.js';
 import { classify, wrapSdkError } from '../../sdk-errors.js';
@@ -72,7 +73,7 @@ its writes from overwriting the next holder's: the next holder's token is greate
     }
     const request = forceReleaseRequest({
       tableName,
-      resourceId,
+      key: itemKey('single', resourceId, 0),
       heldCode: shown.code,
       fencingToken: view.fencingToken,
       code: forcedCode(),
