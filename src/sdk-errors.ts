@@ -114,11 +114,13 @@ export function wrapSdkError(
 
 /**
  * What a ValidationException most likely means for a lock: the table is keyed for the other
- * layout. A 'slots' key on a 1.x table, or a 'single' key on a 2.x table, is refused with "The
- * provided key element does not match the schema"; the message names the fix.
+ * layout. A 'slots' key on a 1.x table, or a 'single' key on a 2.x table, is refused as a key
+ * that does not match the schema; the message names the fix.
  */
 function layoutHint(message: string, tableName: string, layout: TableLayout): string {
-  const keyMismatch = /key element does not match the schema/i.test(message);
+  // DynamoDB and dynalite: "The provided key element does not match the schema"; DynamoDB
+  // Local: "The number of conditions on the keys is invalid".
+  const keyMismatch = /key element does not match the schema|number of conditions on the keys/i.test(message);
   if (layout === 'slots') {
     return keyMismatch
       ? `table \`${tableName}\` has no sort key \`concurrency_id\` (Number): it is a 'single' (Python 1.x) table. Use a table created with tableLayout 'slots' (createLockTable({ tableLayout: 'slots' }), or \`dynamo-dlm create-table --table-layout slots\`)`

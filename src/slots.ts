@@ -13,8 +13,9 @@
  *   leases the earliest end is also the oldest acquisition, the likeliest to be released next.
  *   A poll refreshes that slot's view: a new holder there moves its end out, and the next poll
  *   goes to another slot.
- * - **No view grows old**: a slot not looked at in the last `concurrency` polls is polled next,
- *   so a slot released early (before another's lease ends) is found within `concurrency` polls.
+ * - **No view grows old**: a slot not looked at in the last `2 * concurrency` polls is polled
+ *   next, so a slot released early (before another's lease ends) is found within that many
+ *   polls, while the slot that ends first still gets most of them.
  * - **Where refusals return nothing** (dynalite ignores `ALL_OLD`), no lease end is known and the
  *   same rules rotate through the slots, one per poll.
  */
@@ -68,7 +69,7 @@ export class SlotSearch {
   #before(a: number, b: number): boolean {
     const va = this.#views[a] as SlotView;
     const vb = this.#views[b] as SlotView;
-    const staleAt = this.#polls - this.#views.length;
+    const staleAt = this.#polls - 2 * this.#views.length;
     const aStale = va.seen <= staleAt;
     const bStale = vb.seen <= staleAt;
     if (aStale !== bStale) return aStale;

@@ -89,6 +89,16 @@ const constructorCases: [string, () => unknown][] = [
   ['hooks a string', () => new DynamoDbLock('r', { ...ok(), hooks: 'log' as never })],
   ['a hook not a function', () => new DynamoDbLock('r', { ...ok(), hooks: { acquired: 'x' as never } })],
   ['an unknown hook', () => new DynamoDbLock('r', { ...ok(), hooks: { onAcquire() {} } as never })],
+  ...([0, -1, 1.5, Number.NaN, '2', 1001, Number.POSITIVE_INFINITY, null] as const).map(
+    (bad): [string, () => unknown] => [
+      `concurrency ${typeof bad === 'string' ? `'${bad}'` : String(bad)}`,
+      () => new DynamoDbLock('r', { ...ok(), tableLayout: 'slots', concurrency: bad as never }),
+    ],
+  ),
+  // A 'single' table (Python 1.x) has one item per resource: nowhere for a second holder.
+  ["concurrency 2 on a 'single' table", () => new DynamoDbLock('r', { ...ok(), concurrency: 2 })],
+  ['tableLayout unknown', () => new DynamoDbLock('r', { ...ok(), tableLayout: 'sorted' as never })],
+  ['tableLayout a number', () => new DynamoDbLock('r', { ...ok(), tableLayout: 2 as never })],
 ];
 
 describe('the constructor', () => {
@@ -150,6 +160,21 @@ const callCases: [string, () => Promise<unknown>, ErrorClass][] = [
     InvalidArgumentError,
   ],
   ['withLock(id with a lone surrogate)', () => withLock('\uDC00w7', async () => 1, ok()), InvalidArgumentError],
+  [
+    'withLock(concurrency 0)',
+    () => withLock('w8', async () => 1, { ...ok(), tableLayout: 'slots', concurrency: 0 }),
+    InvalidArgumentError,
+  ],
+  [
+    "withLock(concurrency 3 on a 'single' table)",
+    () => withLock('w9', async () => 1, { ...ok(), concurrency: 3 }),
+    InvalidArgumentError,
+  ],
+  [
+    'createLockTable(bad tableLayout)',
+    () => createLockTable({ client, tableLayout: 'slot' as never }),
+    InvalidArgumentError,
+  ],
   ['createLockTable(a string)', () => createLockTable('locks' as never), InvalidArgumentError],
   ['createLockTable(bad tableName)', () => createLockTable({ client, tableName: 'a' }), InvalidArgumentError],
   ['createLockTable(bad client)', () => createLockTable({ client: {} as never }), InvalidArgumentError],
@@ -213,6 +238,10 @@ describe('defaults', () => {
     ['tableName too short', () => Object.assign(defaults, { tableName: 'ab' })],
     ['tableName a number', () => Object.assign(defaults, { tableName: 7 })],
     ['an unknown default', () => Object.assign(defaults, { timeout: 5 })],
+    ['concurrency 0', () => Object.assign(defaults, { concurrency: 0 })],
+    ['concurrency 1.5', () => Object.assign(defaults, { concurrency: 1.5 })],
+    ["concurrency '2'", () => Object.assign(defaults, { concurrency: '2' })],
+    ['tableLayout unknown', () => Object.assign(defaults, { tableLayout: 'sorted' })],
     ['duration longer than a timer holds', () => Object.assign(defaults, { duration: days30 })],
     ['an inherited name (toString)', () => Object.assign(defaults, { toString: 5 })],
     ['__proto__', () => Reflect.set(defaults, '__proto__', 5)],
@@ -224,7 +253,17 @@ describe('defaults', () => {
     expect(assign).toThrow(InvalidArgumentError);
     expect(defaults.duration).toBe(10);
     expect(defaults.tableName).toBe('dynamo_dlm_locks');
+    expect(defaults.concurrency).toBe(1);
+    expect(defaults.tableLayout).toBe('single');
     expect(new DynamoDbLock('d', { client }).duration).toBe(10);
+  });
+
+  test("defaults.concurrency above 1 with the 'single' layout: each assignment is fine, the lock built from both is refused", () => {
+    defaults.concurrency = 3;
+    expect(() => new DynamoDbLock('d', { client })).toThrow(/tableLayout.*'slots'/);
+    defaults.tableLayout = 'slots';
+    const lock = new DynamoDbLock('d', { client });
+    expect([lock.concurrency, lock.tableLayout]).toEqual([3, 'slots']);
   });
 });
 
@@ -288,6 +327,35 @@ describe.each(backends())('bad tables and items on $name', (backend) => {
       expect(lock.locked()).toBe(false);
     },
   );
+
+  test("a 'slots' lock on a 'single' (1.x) table: a DynamoDbError naming the fix, after one refused write, nothing held", async () => {
+    const before = updates();
+    const lock = new DynamoDbLock('r', {
+      client: c,
+      tableName: table,
+      logger: false,
+      tableLayout: 'slots',
+      concurrency: 2,
+    });
+    const error = await lock.acquire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(/has no sort key `concurrency_id`.*tableLayout 'slots'/);
+    expect((error as Error).message).toMatch(/create-table --table-layout slots/);
+    expect(updates() - before).toBe(1);
+    expect(lock.locked()).toBe(false);
+  });
+
+  test("a 'single' lock on a 'slots' (2.x) table: a DynamoDbError saying to pass tableLayout 'slots'", async () => {
+    const slots = `slots_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await createLockTable({ client: c, tableName: slots, tableLayout: 'slots' });
+    const before = updates();
+    const error = await new DynamoDbLock('r', { client: c, tableName: slots, logger: false })
+      .acquire()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(/'slots' \(Python 2.x\) table: pass tableLayout: 'slots'/);
+    expect(updates() - before).toBe(1);
+  });
 
   async function item(resourceId: string) {
     const { Item } = await c.send(

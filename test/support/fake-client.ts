@@ -44,7 +44,7 @@ export const reset = (): Error => Object.assign(new Error('socket hang up'), { c
 export class FakeClient {
   readonly calls: Call[] = [];
   #scripts: Record<WriteKind, Reply[]> = { acquire: [], extend: [], release: [] };
-  #fallback: Partial<Record<WriteKind, () => Reply>> = {};
+  #fallback: Partial<Record<WriteKind, (input: UpdateItemCommandInput) => Reply>> = {};
 
   constructor(private readonly monotonic: () => number) {}
 
@@ -54,8 +54,8 @@ export class FakeClient {
     return this;
   }
 
-  /** The reply for `kind` once its script is used up. */
-  otherwise(kind: WriteKind, reply: () => Reply): this {
+  /** The reply for `kind` once its script is used up (given the request, e.g. to answer per slot). */
+  otherwise(kind: WriteKind, reply: (input: UpdateItemCommandInput) => Reply): this {
     this.#fallback[kind] = reply;
     return this;
   }
@@ -71,7 +71,7 @@ export class FakeClient {
   send(command: { input: UpdateItemCommandInput }, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
     const input = command.input;
     const kind = kindOf(input);
-    const reply = this.#scripts[kind].shift() ?? this.#fallback[kind]?.() ?? {};
+    const reply = this.#scripts[kind].shift() ?? this.#fallback[kind]?.(input) ?? {};
     return new Promise((resolve, reject) => {
       const call: Call = {
         kind,
