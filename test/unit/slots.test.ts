@@ -176,7 +176,7 @@ describe("acquire on a 'slots' lock (fake client)", () => {
     expect(await lock.acquire()).toBe(true);
     expect(fake.calls[0]?.input.Key).toEqual({ resource_id: { S: 'res' } });
     expect(lock.slot).toBeUndefined();
-    expect((events[0]?.event as { slot?: number }).slot).toBeUndefined();
+    expect(events[0]?.event).toMatchObject({ slot: undefined });
     await lock.release();
   });
 });
