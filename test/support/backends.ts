@@ -40,8 +40,12 @@ export function clientFor(backend: BackendInfo, config: Partial<DynamoDBClientCo
 let counter = 0;
 
 /** Creates a fresh lock table on the backend; table names are unique per process and call. */
-export async function freshTable(client: DynamoDBClient, prefix = 'locks'): Promise<string> {
+export async function freshTable(
+  client: DynamoDBClient,
+  prefix = 'locks',
+  tableLayout: 'single' | 'slots' = 'single',
+): Promise<string> {
   const tableName = `${prefix}_${process.pid}_${++counter}_${Date.now().toString(36)}`;
-  await createLockTable({ client, tableName });
+  await createLockTable({ client, tableName, tableLayout });
   return tableName;
 }
