@@ -54,9 +54,10 @@ export type ElectionEvent =
 
 /**
  * Options of a {@link LeaderElection}: the lock's options (the election's lease is a
- * `DynamoDbLock` on the election's name, always auto-renewed) and the election's own.
+ * `DynamoDbLock` on the election's name, always auto-renewed, always of concurrency 1: one
+ * leader) and the election's own. On a `'slots'` table the leader holds slot 0.
  */
-export interface LeaderElectionOptions extends Omit<LockOptions, 'autoRenew'> {
+export interface LeaderElectionOptions extends Omit<LockOptions, 'autoRenew' | 'concurrency'> {
   /**
    * Called when this instance becomes leader. Lead until `leadership.signal` aborts. It may
    * return a promise: the election waits (up to `settleTimeout`) for it to settle after the
@@ -98,9 +99,15 @@ export interface ResolvedElectionOptions {
 
 const ELECTION_KEYS = ['onElected', 'onDeposed', 'settleTimeout', 'handleSignals'];
 
-/** Keys a LeaderElection accepts: the lock's (they follow its option list), less `autoRenew`. */
+/** Lock options an election sets itself: a leader always renews, and there is one leader. */
+const FIXED_KEYS: Record<string, string> = {
+  autoRenew: 'a leader always renews its lease while it leads',
+  concurrency: 'an election has one leader (concurrency 1)',
+};
+
+/** Keys a LeaderElection accepts: the lock's (they follow its option list), less the fixed ones. */
 function allowedKeys(): ReadonlySet<string> {
-  return new Set([...[...LOCK_OPTION_KEYS].filter((k) => k !== 'autoRenew'), ...ELECTION_KEYS]);
+  return new Set([...[...LOCK_OPTION_KEYS].filter((k) => !(k in FIXED_KEYS)), ...ELECTION_KEYS]);
 }
 
 /**
@@ -109,10 +116,8 @@ function allowedKeys(): ReadonlySet<string> {
  */
 export function resolveElectionOptions(input: unknown): ResolvedElectionOptions {
   const o = input === undefined ? {} : checkObject(input, 'election options');
-  if ('autoRenew' in o) {
-    throw new InvalidArgumentError(
-      'Unknown option `autoRenew` in election options: a leader always renews its lease while it leads',
-    );
+  for (const [key, why] of Object.entries(FIXED_KEYS)) {
+    if (key in o) throw new InvalidArgumentError(`Unknown option \`${key}\` in election options: ${why}`);
   }
   checkKeys(o, allowedKeys(), 'election options');
   if (o.onElected !== undefined) checkFunction(o.onElected, 'onElected');
@@ -120,7 +125,8 @@ export function resolveElectionOptions(input: unknown): ResolvedElectionOptions 
   const lockOptions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(o)) if (!ELECTION_KEYS.includes(key)) lockOptions[key] = value;
   return {
-    lockOptions: { ...(lockOptions as LockOptions), autoRenew: true },
+    // concurrency 1 whatever `defaults.concurrency` says: two leaders would be no election.
+    lockOptions: { ...(lockOptions as LockOptions), autoRenew: true, concurrency: 1 },
     onElected: o.onElected as LeaderElectionOptions['onElected'],
     onDeposed: o.onDeposed as LeaderElectionOptions['onDeposed'],
     settleTimeoutMs: o.settleTimeout === undefined ? undefined : checkSeconds(o.settleTimeout, 'settleTimeout'),

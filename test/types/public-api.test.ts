@@ -304,5 +304,7 @@ describe('LeaderElection', () => {
     // A leader always renews: the lock's autoRenew is not an election option.
     // @ts-expect-error autoRenew is not an election option
     expect(() => new LeaderElection('x', { autoRenew: true })).toThrow(InvalidArgumentError);
+    // @ts-expect-error one leader: concurrency is not an election option
+    expect(() => new LeaderElection('x', { tableLayout: 'slots', concurrency: 2 })).toThrow(InvalidArgumentError);
   });
 });

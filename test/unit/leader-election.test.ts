@@ -1,13 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { withElectionLock } from '../../src/election-internals.js';
+import { resolveElectionOptions } from '../../src/election-options.js';
 import type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership } from '../../src/index.js';
 import {
   AbortedError,
   DynamoDbError,
+  defaults,
   InvalidArgumentError,
   LeaderElection,
   LockLostError,
+  resetDefaults,
   TableNotFoundError,
   ThrottledError,
 } from '../../src/index.js';
@@ -75,6 +78,7 @@ describe('LeaderElection validation', () => {
   test.each<[string, unknown]>([
     ['unknown key', { client, onElect: () => undefined }],
     ['autoRenew (a leader always renews)', { client, autoRenew: false }],
+    ['concurrency (one leader)', { client, tableLayout: 'slots', concurrency: 2 }],
     ['onElected not a function', { client, onElected: 'run' }],
     ['onDeposed not a function', { client, onDeposed: {} }],
     ['settleTimeout negative', { client, settleTimeout: -1 }],
@@ -85,6 +89,16 @@ describe('LeaderElection validation', () => {
   ])('%s: InvalidArgumentError, before any request', (_, options) => {
     expect(() => new LeaderElection('scheduler', options as LeaderElectionOptions)).toThrow(InvalidArgumentError);
     expect(silentClient.send).not.toHaveBeenCalled();
+  });
+
+  test('defaults.concurrency never makes two leaders: the election lock has concurrency 1', () => {
+    defaults.tableLayout = 'slots';
+    defaults.concurrency = 3;
+    try {
+      expect(resolveElectionOptions({ client }).lockOptions).toMatchObject({ concurrency: 1 });
+    } finally {
+      resetDefaults();
+    }
   });
 
   test('a bad name: InvalidArgumentError', () => {
