@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election] [-- --out=DIR]
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots] [-- --out=DIR]
 // Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
 // (DIR defaults to bench/results/) plus a timestamped copy of the JSON.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { runElection } from './scenarios/election.mjs';
 import { runHeld } from './scenarios/held.mjs';
 import { runImportCost } from './scenarios/import-cost.mjs';
 import { runMany } from './scenarios/many.mjs';
+import { runSlots } from './scenarios/slots.mjs';
 
 // The SDK warns once per process about Node 20 support; children inherit this too.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -59,6 +60,11 @@ try {
   if (want('held')) {
     log('4/5 held locks at rest...');
     results.held = await runHeld(server, { quick });
+  }
+  // Optional: only with --only=slots (concurrency side by side with the plain lock).
+  if (only?.includes('slots')) {
+    log('slots: concurrency against the plain lock...');
+    results.slots = await runSlots(server, { quick });
   }
   // Optional: only with --only=election (it kills worker processes and waits out leases).
   if (only?.includes('election')) {

@@ -2,12 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../dist/index.js';
+import { itemKey } from '../../dist/item.js';
 import { acquireRequest, releaseRequest } from '../../dist/requests.js';
 import { rawPair } from '../lib/raw.mjs';
 
 export function cycleArms(client, tableName) {
   const lock = new DynamoDbLock('cycle-lib', { client, tableName, logger: false });
-  const ctx = { tableName, resourceId: 'cycle-shape', durationMs: 10_000, skewMs: 1_000, retentionS: 86_400 };
+  const ctx = {
+    tableName,
+    key: itemKey('single', 'cycle-shape', 0),
+    durationMs: 10_000,
+    skewMs: 1_000,
+    retentionS: 86_400,
+  };
   return {
     library: async () => {
       await lock.acquire();

@@ -4,6 +4,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { itemKey } from '../../dist/item.js';
 import { acquireRequest } from '../../dist/requests.js';
 import { freshTable, makeClient, startServer } from '../lib/server.mjs';
 import { quantile, round } from '../lib/stats.mjs';
@@ -27,7 +28,7 @@ for (let round_ = 0; round_ < 8; round_++) {
     for (let i = 0; i < 25; i++) {
       const input = acquireRequest({
         tableName,
-        resourceId: `cond-${name}-${round_}-${i}`,
+        key: itemKey('single', `cond-${name}-${round_}-${i}`, 0),
         code: `code${i}`,
         now: Date.now(),
         durationMs: 10_000,

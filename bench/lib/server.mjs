@@ -61,9 +61,9 @@ export function makeClient(endpoint) {
 let tables = 0;
 
 /** A fresh lock table, so that scenarios never see each other's items. */
-export async function freshTable(client, prefix) {
+export async function freshTable(client, prefix, tableLayout = 'single') {
   const tableName = `bench_${prefix}_${++tables}`;
-  await createLockTable({ client, tableName });
+  await createLockTable({ client, tableName, tableLayout });
   return tableName;
 }
 

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../dist/index.js';
+import { itemKey } from '../../dist/item.js';
 import { acquireRequest, releaseRequest } from '../../dist/requests.js';
 import { rawPair } from '../lib/raw.mjs';
 import { freshTable, makeClient, writesBetween } from '../lib/server.mjs';
@@ -14,7 +15,13 @@ export async function runCycle(server, { quick }) {
   const client = makeClient(server.endpoint);
   const tableName = await freshTable(client, 'cycle');
   const lock = new DynamoDbLock('cycle-lib', { client, tableName, logger: false });
-  const ctx = { tableName, resourceId: 'cycle-shape', durationMs: 10_000, skewMs: 1_000, retentionS: 86_400 };
+  const ctx = {
+    tableName,
+    key: itemKey('single', 'cycle-shape', 0),
+    durationMs: 10_000,
+    skewMs: 1_000,
+    retentionS: 86_400,
+  };
   const arms = {
     library: async () => {
       await lock.acquire();

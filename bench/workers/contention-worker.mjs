@@ -7,7 +7,16 @@ import { DynamoDbLock } from '../../dist/index.js';
 import { makeClient } from '../lib/server.mjs';
 import { nowMs } from '../lib/stats.mjs';
 
-const { endpoint, tableName, resourceId, holdMs, backoff, instances = 1 } = JSON.parse(process.argv[2]);
+// `lockOptions`: extra lock options, e.g. { tableLayout: 'slots', concurrency: 2 } (bench/scenarios/slots.mjs).
+const {
+  endpoint,
+  tableName,
+  resourceId,
+  holdMs,
+  backoff,
+  instances = 1,
+  lockOptions = {},
+} = JSON.parse(process.argv[2]);
 // Diagnostics only (bench/diagnose/backoff-sweep.mjs): try other contention backoff constants
 // without rebuilding, by overwriting the policy object the lock reads on every retry.
 if (backoff !== undefined) Object.assign(CONTENTION_BACKOFF, backoff);
@@ -17,6 +26,7 @@ process.once('disconnect', () => process.exit(0));
 let contended = 0;
 let backoffMs = 0;
 const options = {
+  ...lockOptions,
   client,
   tableName,
   logger: false,
@@ -30,7 +40,12 @@ const options = {
 const locks = Array.from({ length: instances }, () => new DynamoDbLock(resourceId, options));
 
 // Warm the connection and the code paths on a resource of our own before the start signal.
-const warm = new DynamoDbLock(`${resourceId}-warm-${process.pid}`, { client, tableName, logger: false });
+const warm = new DynamoDbLock(`${resourceId}-warm-${process.pid}`, {
+  ...lockOptions,
+  client,
+  tableName,
+  logger: false,
+});
 for (let i = 0; i < 20; i++) {
   await warm.acquire();
   await warm.release();
