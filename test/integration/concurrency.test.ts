@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DynamoDbLock, type LockOptions } from '../../src/index.js';
+import { DynamoDbLock, type LockOptions, withLock } from '../../src/index.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
 import { delay } from './helpers.js';
@@ -85,6 +85,21 @@ describe.each(backends())('concurrency on $name', (backend) => {
     expect(c.slot).toBe(0);
     await b.release();
     await c.release();
+  });
+
+  test('withLock takes a slot too, and hands the work the lock with its slot', async () => {
+    const id = 'with-lock';
+    const holder = make(id, { concurrency: 2 });
+    await holder.acquire();
+    const slot = await withLock(id, async (lock) => lock.slot, {
+      client,
+      tableName,
+      logger: false,
+      tableLayout: 'slots',
+      concurrency: 2,
+    });
+    expect(slot).toBe(1);
+    await holder.release();
   });
 
   test('expired slots are taken over (tookOver), slot by slot', async () => {
