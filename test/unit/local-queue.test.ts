@@ -32,6 +32,35 @@ describe('the process-local line of waiters', () => {
     again?.leave();
   });
 
+  test('a line of capacity N (a lock of concurrency N) lets N turns out at once, and each leave admits one more', async () => {
+    const clock = new FakeClock();
+    const client = {};
+    const admitted: number[] = [];
+    const turns = [0, 1, 2, 3].map((n) =>
+      waitTurn(client, 'k', clock, undefined, Infinity, 2).then((turn) => {
+        admitted.push(n);
+        return turn as Turn;
+      }),
+    );
+    await clock.advance(0);
+    expect(admitted).toEqual([0, 1]);
+    (await turns[1]!).leave();
+    await clock.advance(0);
+    expect(admitted).toEqual([0, 1, 2]);
+    (await turns[0]!).leave();
+    (await turns[0]!).leave(); // once only
+    await clock.advance(0);
+    expect(admitted).toEqual([0, 1, 2, 3]);
+    (await turns[2]!).leave();
+    (await turns[3]!).leave();
+    // Empty again: two go straight in.
+    const again = [
+      await waitTurn(client, 'k', clock, undefined, Infinity, 2),
+      await waitTurn(client, 'k', clock, undefined, Infinity, 2),
+    ];
+    for (const t of again) t?.leave();
+  });
+
   test('lines are per client and per key', async () => {
     const clock = new FakeClock();
     const [a, b] = [{}, {}];
