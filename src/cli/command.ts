@@ -117,7 +117,10 @@ export function defineCommand<F extends Flags, P extends string = never, C exten
       const run = def.run as Run;
       if (def.connect !== true) return run(context);
       const v = parsed.values as Record<string, string | undefined>;
-      const config = resolveConfig({ table: v.table, endpoint: v.endpoint, region: v.region }, io.env);
+      const config = resolveConfig(
+        { table: v.table, 'table-layout': v['table-layout'], endpoint: v.endpoint, region: v.region },
+        io.env,
+      );
       const client = createClient(config);
       try {
         return await run({ ...context, config, client });

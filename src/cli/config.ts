@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clientConfig } from '../client.js';
 import { DEFAULT_TABLE_NAME, defaults } from '../defaults.js';
+import type { TableLayout } from '../item.js';
 import { checkTableName } from '../validate.js';
 import { UsageError } from './args.js';
 import type { Flags } from './command.js';
@@ -8,6 +9,8 @@ import type { Flags } from './command.js';
 /** Where the CLI sends its requests, resolved from flags, then environment, then defaults. */
 export interface CliConfig {
   readonly tableName: string;
+  /** How the table is keyed: `'single'` (Python 1.x) or `'slots'` (Python 2.x, for --concurrency). */
+  readonly tableLayout: TableLayout;
   /** An explicit endpoint (a local DynamoDB); undefined for AWS's own. */
   readonly endpoint: string | undefined;
   /** Undefined lets the SDK find it (profile, instance metadata). */
@@ -22,6 +25,7 @@ export interface CliConfig {
 /** The connection flags as parsed. */
 export interface ConnectionFlags {
   readonly table?: string | undefined;
+  readonly 'table-layout'?: string | undefined;
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
 }
@@ -39,6 +43,12 @@ export const TABLE_FLAG = {
 /** The flags of every command that talks to DynamoDB; `defineCommand` adds them with `connect`. */
 export const CONNECTION_FLAGS = {
   table: TABLE_FLAG,
+  'table-layout': {
+    type: 'string',
+    value: 'L',
+    help: "the table's key layout: single (Python dynamo-dlm 1.x) or slots (2.x: sort key concurrency_id, for --concurrency)",
+    default: 'env DYNAMO_DLM_TABLE_LAYOUT; single',
+  },
   endpoint: {
     type: 'string',
     value: 'URL',
@@ -66,7 +76,7 @@ export function resolveTableName(flag: string | undefined, env: Env): string {
 }
 
 /**
- * Flags win over the environment (`DYNAMO_DLM_TABLE`, `AWS_ENDPOINT_URL_DYNAMODB`,
+ * Flags win over the environment (`DYNAMO_DLM_TABLE`, `DYNAMO_DLM_TABLE_LAYOUT`, `AWS_ENDPOINT_URL_DYNAMODB`,
  * `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_DEFAULT_REGION`), which wins over the library's
  * defaults. Pure: the environment is passed in.
  *
@@ -75,6 +85,7 @@ export function resolveTableName(flag: string | undefined, env: Env): string {
  */
 export function resolveConfig(flags: ConnectionFlags, env: Env): CliConfig {
   const tableName = resolveTableName(flags.table, env);
+  const tableLayout = resolveTableLayout(flags['table-layout'], env);
   const endpoint = flags.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   let local = false;
   if (endpoint !== undefined) {
@@ -94,7 +105,16 @@ export function resolveConfig(flags: ConnectionFlags, env: Env): CliConfig {
   );
   const region =
     flags.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (local ? 'us-east-1' : undefined);
-  return { tableName, endpoint, region, localCredentials: local && !hasCredentials };
+  return { tableName, tableLayout, endpoint, region, localCredentials: local && !hasCredentials };
+}
+
+/** The table layout: the flag, else `DYNAMO_DLM_TABLE_LAYOUT`, else the library's `defaults.tableLayout`. */
+export function resolveTableLayout(flag: string | undefined, env: Env): TableLayout {
+  const value = flag ?? nonEmpty(env.DYNAMO_DLM_TABLE_LAYOUT) ?? defaults.tableLayout;
+  if (value !== 'single' && value !== 'slots') {
+    throw new UsageError(`--table-layout expects single or slots, got \`${value}\``);
+  }
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

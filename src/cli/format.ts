@@ -21,25 +21,67 @@ export function formatTime(atMs: number): string {
   return new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** One line describing a lock, as `status` prints it. */
+/** One line describing a lock (or one slot of it), as `status` prints it. */
 export function formatLockLine(view: LockView, nowMs: number): string {
   const token = view.fencingToken === undefined ? '' : `, last fencing token ${view.fencingToken}`;
+  const name = view.slot === undefined ? view.resourceId : `${view.resourceId} slot ${view.slot}`;
   switch (view.state) {
     case 'free':
-      return `${view.resourceId}: free (no lock item)`;
+      return `${name}: free (no lock item)`;
     case 'released':
-      return `${view.resourceId}: free (released${view.forced ? ' by release --force' : ''}${token})`;
+      return `${name}: free (released${view.forced ? ' by release --force' : ''}${token})`;
     case 'expired':
-      return `${view.resourceId}: free, expired ${formatRelative(view.expiresAt ?? 0, nowMs)} without release (holder ${view.holder ?? '?'}${token}); the next acquire takes it over`;
+      return `${name}: free, expired ${formatRelative(view.expiresAt ?? 0, nowMs)} without release (holder ${view.holder ?? '?'}${token}); the next acquire takes it over`;
     case 'held':
-      return `${view.resourceId}: held by ${view.holder ?? '?'} until ${formatTime(view.expiresAt ?? 0)} (${formatRelative(view.expiresAt ?? 0, nowMs)}), fencing token ${view.fencingToken ?? '?'}`;
+      return `${name}: held by ${view.holder ?? '?'} until ${formatTime(view.expiresAt ?? 0)} (${formatRelative(view.expiresAt ?? 0, nowMs)}), fencing token ${view.fencingToken ?? '?'}`;
   }
+}
+
+/**
+ * What `status` prints for a resource on a 'slots' table: how many slots are held, then one
+ * line per slot. With `concurrency`, every slot below it is shown, free ones included (a slot
+ * never taken has no item); without, only the slots that have an item.
+ */
+export function formatSlotLines(
+  resourceId: string,
+  views: readonly LockView[],
+  concurrency: number | undefined,
+  nowMs: number,
+): string[] {
+  const shown = slotViews(resourceId, views, concurrency);
+  const held = shown.filter((v) => v.state === 'held').length;
+  const of =
+    concurrency === undefined
+      ? `${shown.length} slot${shown.length === 1 ? '' : 's'} with an item`
+      : `${concurrency} slot${concurrency === 1 ? '' : 's'}`;
+  return [`${resourceId}: ${held} of ${of} held`, ...shown.map((v) => `  ${formatLockLine(v, nowMs)}`)];
+}
+
+/** The slots to show: those read, plus (with `concurrency`) a free view of every slot without an item. */
+export function slotViews(resourceId: string, views: readonly LockView[], concurrency: number | undefined): LockView[] {
+  const bySlot = new Map(views.map((v) => [v.slot ?? 0, v]));
+  const slots = new Set([...bySlot.keys(), ...Array.from({ length: concurrency ?? 0 }, (_, i) => i)]);
+  return [...slots]
+    .sort((a, b) => a - b)
+    .map(
+      (slot) =>
+        bySlot.get(slot) ?? {
+          resourceId,
+          slot,
+          state: 'free',
+          holder: undefined,
+          expiresAt: undefined,
+          fencingToken: undefined,
+          forced: false,
+        },
+    );
 }
 
 /** A lock as JSON for scripts: times as ISO strings. */
 export function lockToJson(view: LockView): Record<string, unknown> {
   return {
     resourceId: view.resourceId,
+    ...(view.slot === undefined ? {} : { slot: view.slot }),
     state: view.state,
     holder: view.holder ?? null,
     expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
@@ -62,12 +104,14 @@ export function formatTable(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-/** The rows `list` prints, with a header. */
+/** The rows `list` prints, with a header; a SLOT column when any item is a slot of a 'slots' table. */
 export function lockRows(views: readonly LockView[], nowMs: number): string[][] {
-  const rows = [['RESOURCE', 'STATE', 'HOLDER', 'EXPIRES', 'TOKEN']];
+  const slots = views.some((v) => v.slot !== undefined);
+  const rows = [['RESOURCE', ...(slots ? ['SLOT'] : []), 'STATE', 'HOLDER', 'EXPIRES', 'TOKEN']];
   for (const v of views) {
     rows.push([
       v.resourceId,
+      ...(slots ? [v.slot === undefined ? '-' : String(v.slot)] : []),
       v.forced && v.state === 'released' ? 'released (forced)' : v.state,
       v.holder ?? '-',
       v.expiresAt === undefined ? '-' : `${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`,

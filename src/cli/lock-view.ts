@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ATTR, parseHolder } from '../item.js';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ATTR, type ItemKey, itemKey, parseHolder, type TableLayout } from '../item.js';
 import { wrapSdkError } from '../sdk-errors.js';
 
 /** Prefix of the owner code a forced release writes, so that `status` can say so. */
@@ -23,6 +23,8 @@ export type LockState = 'free' | 'held' | 'expired' | 'released';
 /** What `status` and `list` show of one lock item. */
 export interface LockView {
   readonly resourceId: string;
+  /** The slot (`concurrency_id`) of an item of a 'slots' table; undefined on a 'single' one. */
+  readonly slot?: number | undefined;
   readonly state: LockState;
   /** The first 8 characters of the owner code: enough to tell holders apart, not to impersonate. */
   readonly holder: string | undefined;
@@ -41,22 +43,87 @@ export interface LockRead {
 }
 
 /**
- * Reads one lock item (a strongly consistent GetItem), judged at `now`. SDK errors become the
- * library's typed errors.
+ * Reads one lock item (a strongly consistent GetItem), judged at `now`: the resource's item on
+ * a 'single' table, or one slot's (`key` from `itemKey`) on a 'slots' table. SDK errors become
+ * the library's typed errors.
  */
 export async function readLock(
   client: DynamoDBClient,
   tableName: string,
   resourceId: string,
   now: () => number = Date.now,
+  key: ItemKey = itemKey('single', resourceId, 0),
+  layout: TableLayout = 'single',
 ): Promise<LockRead> {
-  const key = { [ATTR.resourceId]: { S: resourceId } };
   const out = await client
     .send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))
     .catch((error: unknown) => {
-      throw wrapSdkError(error, resourceId, tableName, 'GetItem');
+      throw wrapSdkError(error, resourceId, tableName, 'GetItem', layout);
     });
-  return { view: viewLock(resourceId, out.Item, now()), code: parseHolder(out.Item)?.releaseCode };
+  const slot = slotOf(key);
+  const view = viewLock(resourceId, out.Item, now());
+  return { view: slot === undefined ? view : { ...view, slot }, code: parseHolder(out.Item)?.releaseCode };
+}
+
+/**
+ * Every slot item of a resource on a 'slots' table, by slot: one strongly consistent Query
+ * (paginated). A slot never taken has no item and is not listed. Needs dynamodb:Query.
+ */
+export async function readSlots(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+  now: () => number = Date.now,
+): Promise<LockView[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client
+      .send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#rid = :rid',
+          ExpressionAttributeNames: { '#rid': ATTR.resourceId },
+          ExpressionAttributeValues: { ':rid': { S: resourceId } },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw wrapSdkError(error, resourceId, tableName, 'Query', 'slots');
+      });
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  const at = now();
+  return items.map((item) => viewLock(resourceId, item, at)).sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0));
+}
+
+/**
+ * What `status` shows of a resource: its item on a 'single' table, every slot item on a
+ * 'slots' one. A table said to be 'single' that turns out to have a sort key (DynamoDB refuses
+ * the GetItem's key) is read as 'slots', so that `status` understands either without flags.
+ */
+export async function readResource(
+  client: DynamoDBClient,
+  tableName: string,
+  layout: TableLayout,
+  resourceId: string,
+  now: () => number = Date.now,
+): Promise<{ readonly layout: TableLayout; readonly views: LockView[] }> {
+  if (layout === 'slots') return { layout, views: await readSlots(client, tableName, resourceId, now) };
+  try {
+    return { layout, views: [(await readLock(client, tableName, resourceId, now)).view] };
+  } catch (error) {
+    const sdk = (error as { cause?: { name?: unknown; message?: unknown } }).cause;
+    if (sdk?.name !== 'ValidationException' || !/key|schema/i.test(String(sdk.message))) throw error;
+    return { layout: 'slots', views: await readSlots(client, tableName, resourceId, now) };
+  }
+}
+
+function slotOf(key: ItemKey): number | undefined {
+  const n = key[ATTR.concurrencyId]?.N;
+  return n === undefined ? undefined : Number(n);
 }
 
 /** Reads a raw lock item as of `nowMs`. Pure. */
@@ -83,8 +150,10 @@ export function viewLock(
     : holder.expiresMs !== undefined && holder.expiresMs > nowMs
       ? 'held'
       : 'expired';
+  const slot = item[ATTR.concurrencyId]?.N;
   return {
     resourceId: item[ATTR.resourceId]?.S ?? resourceId,
+    ...(slot === undefined ? {} : { slot: Number(slot) }),
     state,
     holder: code === undefined || forced ? undefined : code.slice(0, 8),
     expiresAt: holder.released ? undefined : holder.expiresMs,

@@ -28,7 +28,7 @@ export async function runChild(o: ChildRun): Promise<number> {
   const { plan, lock, io } = o;
   const { resourceId } = plan;
   const [program, ...args] = plan.command;
-  const child = spawn(program, args, { stdio: 'inherit', env: childEnv(io.env, resourceId, o.token) });
+  const child = spawn(program, args, { stdio: 'inherit', env: childEnv(io.env, resourceId, o.token, lock.slot) });
   const ended = childEnded(child);
   o.started(child);
 

@@ -1,6 +1,6 @@
 import { resolveLockOptions } from '../options.js';
-import { checkResourceId } from '../validate.js';
-import { parseSeconds, UsageError } from './args.js';
+import { checkResourceId, MAX_CONCURRENCY } from '../validate.js';
+import { parseInteger, parseSeconds, UsageError } from './args.js';
 import { formatDuration } from './format.js';
 
 /** The longest default grace between SIGTERM and SIGKILL, ms (a long lease leaves room for more). */
@@ -73,11 +73,14 @@ export interface RunPlan {
   readonly elect: boolean;
   readonly verbose: boolean;
   readonly timeline: KillTimeline;
+  /** Copies of the command that may run at once; undefined for the library's default (1). */
+  readonly concurrency: number | undefined;
 }
 
 /** `run`'s flags as parsed. */
 export interface RunFlags {
   readonly duration: string | undefined;
+  readonly concurrency?: string | undefined;
   readonly timeout: string | undefined;
   readonly 'kill-after': string | undefined;
   readonly 'no-wait': boolean;
@@ -104,14 +107,25 @@ export function planRun(flags: RunFlags, resource: string, command: readonly [st
     elect: flags.elect,
     verbose: flags.verbose,
     timeline: killTimeline(duration, parseSeconds('kill-after', flags['kill-after'])),
+    concurrency: parseInteger('concurrency', flags.concurrency, 1, MAX_CONCURRENCY),
   };
 }
 
-/** The child's environment: the caller's, plus the fencing token and the resource. */
+/**
+ * The child's environment: the caller's, plus the fencing token and the resource, and with
+ * --concurrency the slot held (`DYNAMO_DLM_SLOT`; an inherited one is dropped otherwise).
+ */
 export function childEnv(
   env: Readonly<Record<string, string | undefined>>,
   resourceId: string,
   fencingToken: number,
+  slot?: number,
 ): Record<string, string | undefined> {
-  return { ...env, DYNAMO_DLM_FENCING_TOKEN: String(fencingToken), DYNAMO_DLM_RESOURCE: resourceId };
+  const { DYNAMO_DLM_SLOT: _inherited, ...rest } = env;
+  return {
+    ...rest,
+    DYNAMO_DLM_FENCING_TOKEN: String(fencingToken),
+    DYNAMO_DLM_RESOURCE: resourceId,
+    ...(slot === undefined ? {} : { DYNAMO_DLM_SLOT: String(slot) }),
+  };
 }

@@ -95,6 +95,7 @@ describe('defineCommand', () => {
     const context = seen[0] as { config: unknown; client: { config: { maxAttempts: () => Promise<number> } } };
     expect(context.config).toEqual({
       tableName: 'probe_table',
+      tableLayout: 'single',
       endpoint: 'http://127.0.0.1:9',
       region: 'us-east-1',
       localCredentials: true,

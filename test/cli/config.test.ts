@@ -8,6 +8,7 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
   test('defaults with an empty environment', () => {
     expect(resolveConfig({}, {})).toEqual({
       tableName: 'dynamo_dlm_locks',
+      tableLayout: 'single',
       endpoint: undefined,
       region: undefined,
       localCredentials: false,
@@ -17,6 +18,7 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
   test('the environment fills what flags leave out', () => {
     const env = {
       DYNAMO_DLM_TABLE: 'env_table',
+      DYNAMO_DLM_TABLE_LAYOUT: 'slots',
       AWS_ENDPOINT_URL_DYNAMODB: 'http://ddb.internal:8000',
       AWS_ENDPOINT_URL: 'http://ignored:1',
       AWS_REGION: 'eu-west-1',
@@ -24,6 +26,7 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
     };
     expect(resolveConfig({}, env)).toEqual({
       tableName: 'env_table',
+      tableLayout: 'slots',
       endpoint: 'http://ddb.internal:8000',
       region: 'eu-west-1',
       localCredentials: false,
@@ -31,9 +34,16 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
   });
 
   test('flags win over the environment', () => {
-    const env = { DYNAMO_DLM_TABLE: 'env_table', AWS_ENDPOINT_URL_DYNAMODB: 'http://env:1', AWS_REGION: 'eu-west-1' };
-    expect(resolveConfig({ table: 'flag_table', endpoint: 'https://flag:2', region: 'ap-south-1' }, env)).toEqual({
+    const env = {
+      DYNAMO_DLM_TABLE: 'env_table',
+      DYNAMO_DLM_TABLE_LAYOUT: 'slots',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://env:1',
+      AWS_REGION: 'eu-west-1',
+    };
+    const flags = { table: 'flag_table', 'table-layout': 'single', endpoint: 'https://flag:2', region: 'ap-south-1' };
+    expect(resolveConfig(flags, env)).toEqual({
       tableName: 'flag_table',
+      tableLayout: 'single',
       endpoint: 'https://flag:2',
       region: 'ap-south-1',
       localCredentials: false,
@@ -47,6 +57,17 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
     );
     expect(c.endpoint).toBe('http://generic:3');
     expect(c.region).toBe('us-west-2');
+  });
+
+  test('a table layout other than single or slots is a usage error; the default follows `defaults.tableLayout`', () => {
+    expect(() => resolveConfig({ 'table-layout': 'sorted' }, {})).toThrow(/--table-layout expects single or slots/);
+    expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE_LAYOUT: 'Slots' })).toThrow(/got `Slots`/);
+    defaults.tableLayout = 'slots';
+    try {
+      expect(resolveConfig({}, {}).tableLayout).toBe('slots');
+    } finally {
+      resetDefaults();
+    }
   });
 
   test('the library default table follows `defaults.tableName`', () => {

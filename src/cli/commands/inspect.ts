@@ -1,29 +1,54 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR } from '../../item.js';
 import { wrapSdkError } from '../../sdk-errors.js';
-import { checkResourceId } from '../../validate.js';
+import { checkResourceId, MAX_CONCURRENCY } from '../../validate.js';
+import { parseInteger } from '../args.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { formatLockLine, formatTable, lockRows, lockToJson } from '../format.js';
-import { readLock, viewLock } from '../lock-view.js';
+import { formatLockLine, formatSlotLines, formatTable, lockRows, lockToJson, slotViews } from '../format.js';
+import { readResource, viewLock } from '../lock-view.js';
 
 const JSON_FLAG = { type: 'boolean', help: 'print JSON' } as const;
 
-/** `dynamo-dlm status <resource>`: one strongly consistent GetItem. */
+/** `dynamo-dlm status <resource>`: one strongly consistent GetItem, or a Query of a 'slots' table. */
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'show who holds a lock and until when (reads the item)',
   description: `Shows whether <resource> is held, by which holder (the first 8 characters of its owner code),
 until when, and its fencing token. Reads the item (GetItem, strongly consistent): needs
-dynamodb:GetItem, which the lock itself never uses.`,
+dynamodb:GetItem, which the lock itself never uses.
+
+On a 'slots' table (Python dynamo-dlm 2.x, locks with --concurrency) it shows every slot and its
+holder: a strongly consistent Query of the resource's slots, which needs dynamodb:Query. A table
+that turns out to have the sort key concurrency_id is read that way without --table-layout.`,
   positionals: ['resource'],
-  flags: { json: JSON_FLAG },
+  flags: {
+    json: JSON_FLAG,
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      help: "on a 'slots' table, show slots 0..N-1, free ones included",
+      default: 'the slots that have an item',
+    },
+  },
   connect: true,
   async run({ io, flags, args, config, client }) {
     const resourceId = checkResourceId(args.resource, 'resource');
+    const concurrency = parseInteger('concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
     const now = Date.now();
-    const { view } = await readLock(client, config.tableName, resourceId, () => now);
-    io.out(flags.json ? JSON.stringify(lockToJson(view)) : formatLockLine(view, now));
+    const read = await readResource(client, config.tableName, config.tableLayout, resourceId, () => now);
+    const [view] = read.views;
+    if (read.layout === 'single' && view !== undefined) {
+      io.out(flags.json ? JSON.stringify(lockToJson(view)) : formatLockLine(view, now));
+      return EXIT.OK;
+    }
+    if (flags.json) {
+      const slots = slotViews(resourceId, read.views, concurrency);
+      const held = slots.filter((v) => v.state === 'held').length;
+      io.out(JSON.stringify({ resourceId, concurrency: concurrency ?? null, held, slots: slots.map(lockToJson) }));
+    } else {
+      for (const line of formatSlotLines(resourceId, read.views, concurrency, now)) io.out(line);
+    }
     return EXIT.OK;
   },
 });
@@ -32,8 +57,9 @@ dynamodb:GetItem, which the lock itself never uses.`,
 export const listCommand = defineCommand({
   name: 'list',
   summary: 'show every lock in the table (scans the table)',
-  description: `Lists every lock item in the table: state, holder, expiry, fencing token. Scans the whole table
-(paginated; consumes read capacity in proportion to its size): needs dynamodb:Scan.`,
+  description: `Lists every lock item in the table: state, holder, expiry, fencing token, and on a 'slots' table
+(Python dynamo-dlm 2.x) each slot in its own row. Scans the whole table (paginated; consumes
+read capacity in proportion to its size): needs dynamodb:Scan.`,
   flags: { json: { ...JSON_FLAG, help: 'print JSON (an array)' } },
   connect: true,
   async run({ io, flags, config, client }) {
@@ -51,7 +77,9 @@ export const listCommand = defineCommand({
     const now = Date.now();
     const views = items
       .map((item) => viewLock(item[ATTR.resourceId]?.S ?? '?', item, now))
-      .sort((a, b) => (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0));
+      .sort((a, b) =>
+        a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : (a.slot ?? 0) - (b.slot ?? 0),
+      );
     if (flags.json) io.out(JSON.stringify(views.map(lockToJson)));
     else if (views.length === 0) io.out(`no locks in ${config.tableName}`);
     else for (const line of formatTable(lockRows(views, now))) io.out(line);

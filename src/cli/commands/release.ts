@@ -3,7 +3,7 @@ import { itemKey } from '../../item.js';
 import { DEFAULT_RETENTION } from '../../options.js';
 import { forceReleaseRequest } from '../../requests.js';
 import { classify, wrapSdkError } from '../../sdk-errors.js';
-import { checkResourceId } from '../../validate.js';
+import { checkResourceId, MAX_CONCURRENCY } from '../../validate.js';
 import { parseInteger, UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -35,6 +35,11 @@ its writes from overwriting the next holder's: the next holder's token is greate
       value: 'N',
       help: 'release only if the fencing token is still N (as `status` showed it)',
     },
+    slot: {
+      type: 'string',
+      value: 'N',
+      help: "on a 'slots' table (--table-layout slots), the slot to release, as `status` showed it",
+    },
   },
   connect: true,
   async run({ io, flags, args, config, client }) {
@@ -45,27 +50,36 @@ its writes from overwriting the next holder's: the next holder's token is greate
     }
     const resourceId = checkResourceId(args.resource, 'resource');
     const expected = parseInteger('token', flags.token, 0, Number.MAX_SAFE_INTEGER);
+    const { tableName, tableLayout } = config;
+    const slot = parseInteger('slot', flags.slot, 0, MAX_CONCURRENCY - 1);
+    if (tableLayout === 'slots' && slot === undefined) {
+      throw new UsageError(
+        `on a 'slots' table, name the slot to release: --slot N (\`status ${resourceId}\` shows them)`,
+      );
+    }
+    if (tableLayout === 'single' && slot !== undefined) {
+      throw new UsageError("--slot needs a 'slots' table: add --table-layout slots");
+    }
+    const key = itemKey(tableLayout, resourceId, slot ?? 0);
+    const name = slot === undefined ? `\`${resourceId}\`` : `slot ${slot} of \`${resourceId}\``;
     const interactive = io.stdinIsTTY && io.stderrIsTTY;
     if (!flags.yes && !interactive) {
       throw new UsageError('not a terminal, so no confirmation can be asked: add --yes');
     }
-    const { tableName } = config;
-    const shown = await readLock(client, tableName, resourceId);
+    const shown = await readLock(client, tableName, resourceId, Date.now, key, tableLayout);
     const { view } = shown;
     if (shown.code === undefined || view.state === 'free' || view.state === 'released') {
       io.out(`nothing to release: ${formatLockLine(view, Date.now())}`);
       return EXIT.OK;
     }
     if (expected !== undefined && view.fencingToken !== expected) {
-      io.err(
-        `${PREFIX} not released: the fencing token of \`${resourceId}\` is ${view.fencingToken ?? 'none'}, not ${expected}`,
-      );
+      io.err(`${PREFIX} not released: the fencing token of ${name} is ${view.fencingToken ?? 'none'}, not ${expected}`);
       return EXIT.ERROR;
     }
     if (!flags.yes) {
       // Show the operator what they are about to break before asking.
       io.err(formatLockLine(view, Date.now()));
-      const answer = await io.ask(`Release the lock on \`${resourceId}\` in ${tableName}? [y/N] `);
+      const answer = await io.ask(`Release the lock on ${name} in ${tableName}? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err(`${PREFIX} not released`);
         return EXIT.ERROR;
@@ -73,7 +87,7 @@ its writes from overwriting the next holder's: the next holder's token is greate
     }
     const request = forceReleaseRequest({
       tableName,
-      key: itemKey('single', resourceId, 0),
+      key,
       heldCode: shown.code,
       fencingToken: view.fencingToken,
       code: forcedCode(),
@@ -85,19 +99,20 @@ its writes from overwriting the next holder's: the next holder's token is greate
       const before = viewLock(resourceId, out.Attributes, Date.now());
       io.out(
         before.state === 'held'
-          ? `released ${resourceId} (was held by ${before.holder ?? '?'}, fencing token ${before.fencingToken ?? '?'})`
-          : `released ${resourceId} (it was already ${before.state})`,
+          ? `released ${slot === undefined ? resourceId : `${resourceId} slot ${slot}`} (was held by ${before.holder ?? '?'}, fencing token ${before.fencingToken ?? '?'})`
+          : `released ${slot === undefined ? resourceId : `${resourceId} slot ${slot}`} (it was already ${before.state})`,
       );
       return EXIT.OK;
     } catch (error) {
-      if (classify(error) !== 'conditional') throw wrapSdkError(error, resourceId, tableName, 'UpdateItem');
+      if (classify(error) !== 'conditional')
+        throw wrapSdkError(error, resourceId, tableName, 'UpdateItem', tableLayout);
     }
-    const now = await readLock(client, tableName, resourceId).then(
+    const now = await readLock(client, tableName, resourceId, Date.now, key, tableLayout).then(
       ({ view: v }) => formatLockLine(v, Date.now()),
       () => 'unknown (it could not be read again)',
     );
     io.err(
-      `${PREFIX} not released: the lock on \`${resourceId}\` changed hands after it was read (it was held by ${view.holder ?? '?'}, fencing token ${view.fencingToken ?? '?'}); the new holder keeps it. Now: ${now}`,
+      `${PREFIX} not released: the lock on ${name} changed hands after it was read (it was held by ${view.holder ?? '?'}, fencing token ${view.fencingToken ?? '?'}); the new holder keeps it. Now: ${now}`,
     );
     return EXIT.ERROR;
   },

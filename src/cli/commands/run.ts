@@ -1,13 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { AbortedError } from '../../errors.js';
 import { DynamoDbLock } from '../../lock.js';
+import { UsageError } from '../args.js';
 import { cliLogger } from '../cli-logger.js';
 import { defineCommand } from '../command.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeForSignal } from '../exit-codes.js';
 import { FirstContactGuard, unreachableMessage } from '../first-contact.js';
 import { formatDuration } from '../format.js';
 import { PREFIX } from '../io.js';
-import { readLock } from '../lock-view.js';
+import { type LockView, readLock, readSlots } from '../lock-view.js';
 import { runChild } from '../run-child.js';
 import { ELECT_HELP, runElected } from '../run-elect.js';
 import { MAX_DEFAULT_KILL_AFTER_MS, planRun } from '../run-plan.js';
@@ -32,6 +33,12 @@ command's exit code (128+N if it died of signal N).`,
       default: 'wait forever',
     },
     'no-wait': { type: 'boolean', help: `fail at once if the lock is held elsewhere (exit ${EXIT.HELD})` },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      help: 'run at most N copies of the command at once, anywhere (needs --table-layout slots)',
+      default: '1',
+    },
     'kill-after': {
       type: 'string',
       value: 'S',
@@ -47,7 +54,8 @@ command's exit code (128+N if it died of signal N).`,
   notes: [
     `The command gets DYNAMO_DLM_FENCING_TOKEN (a number, strictly increasing for each acquisition
 of <resource>: pass it to what you write, so that a stale holder's writes can be rejected) and
-DYNAMO_DLM_RESOURCE. SIGTERM and SIGHUP are passed on to the command, and so is SIGINT when no
+DYNAMO_DLM_RESOURCE; with --concurrency also DYNAMO_DLM_SLOT, the slot held (0 to N-1: tokens
+increase per slot). SIGTERM and SIGHUP are passed on to the command, and so is SIGINT when no
 terminal is attached (on a terminal, Ctrl-C reaches the command directly, once). While waiting,
 any of them cancels the wait (exit 128+N).`,
     `The command is dead before its lease ends. If a renewal has not succeeded by the lease end less
@@ -64,6 +72,12 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
   connect: true,
   async run({ io, flags, args, rest, config, client }) {
     const plan = planRun(flags, args.resource, rest);
+    const { tableLayout } = config;
+    if ((plan.concurrency ?? 1) > 1 && tableLayout !== 'slots') {
+      throw new UsageError(
+        `--concurrency ${plan.concurrency} needs a 'slots' table (sort key concurrency_id, as Python dynamo-dlm 2.x): add --table-layout slots (create one with \`dynamo-dlm create-table --table-layout slots\`)`,
+      );
+    }
     const say = (message: string): void => {
       if (plan.verbose) io.err(`${PREFIX} ${message}`);
     };
@@ -75,7 +89,10 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
       mode: waitMode(io.stderrIsTTY, plan.verbose),
       resourceId: plan.resourceId,
       since,
-      read: async () => (await readLock(client, tableName, plan.resourceId)).view,
+      read: async () =>
+        tableLayout === 'slots'
+          ? firstToFree(await readSlots(client, tableName, plan.resourceId))
+          : (await readLock(client, tableName, plan.resourceId)).view,
     });
     const logger = cliLogger(io, plan.verbose);
     const contact = new FirstContactGuard();
@@ -83,6 +100,7 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
     const waiting = new AbortController();
     const lock = new DynamoDbLock(plan.resourceId, {
       tableName,
+      tableLayout,
       client,
       autoRenew: true,
       logger,
@@ -100,6 +118,7 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
         },
       },
       ...(plan.duration === undefined ? {} : { duration: plan.duration }),
+      ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
     });
 
     // One handler for the whole command: while waiting, a signal cancels the wait; once the
@@ -148,7 +167,7 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
       }
       const token = lock.fencingToken ?? 0;
       say(
-        `acquired \`${plan.resourceId}\` after ${formatDuration(Date.now() - since)} (fencing token ${token}${lock.tookOver ? ', taken over from a holder that had not released it' : ''})`,
+        `acquired \`${plan.resourceId}\` after ${formatDuration(Date.now() - since)} (${lock.slot === undefined ? '' : `slot ${lock.slot}, `}fencing token ${token}${lock.tookOver ? ', taken over from a holder that had not released it' : ''})`,
       );
       if (received !== undefined) {
         // The signal came while the acquire was already succeeding: do not start the command.
@@ -161,3 +180,9 @@ without it, showing less. The lock itself only writes (UpdateItem).`,
     }
   },
 });
+
+/** While every slot is held, the wait line shows the holder whose lease ends first. */
+function firstToFree(views: readonly LockView[]): LockView | undefined {
+  const held = views.filter((v) => v.state === 'held' && v.expiresAt !== undefined);
+  return held.sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0))[0] ?? views[0];
+}
