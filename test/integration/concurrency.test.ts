@@ -120,6 +120,35 @@ describe.each(backends())('concurrency on $name', (backend) => {
     for (const l of leavers) await l.release().catch(() => undefined);
   });
 
+  test('waiting polls the slot whose holder ends first where the server returns the holder (ALL_OLD); dynalite rotates', async () => {
+    const id = 'guided';
+    const holders = otherClient();
+    // Slot 1's lease ends in about 1.5 s; slots 0 and 2 hold for 30 s.
+    const long0 = make(id, { client: holders, duration: 30 });
+    const short1 = make(id, { client: holders, duration: 1.5, clockSkewAllowance: 0 });
+    const long2 = make(id, { client: holders, duration: 30 });
+    for (const l of [long0, short1, long2]) await l.acquire();
+    expect([long0.slot, short1.slot, long2.slot]).toEqual([0, 1, 2]);
+    const polled: (number | undefined)[] = [];
+    const waiter = make(id, { clockSkewAllowance: 0, hooks: { contended: (e) => polled.push(e.slot) } });
+    expect(await waiter.acquire({ timeout: 10 })).toBe(true);
+    expect(waiter.slot).toBe(1);
+    expect(waiter.tookOver).toBe(true);
+    expect(polled.slice(0, 3)).toEqual([0, 1, 2]); // the one sweep
+    const polls = polled.slice(3);
+    const onOne = polls.filter((s) => s === 1).length;
+    if (backend.returnsHolder) {
+      // Most polls go to the slot that frees first; the others only to refresh their view.
+      expect(onOne).toBeGreaterThan(polls.length / 2);
+    } else {
+      // No holder on a refusal: one slot per poll, in turn.
+      for (const [i, s] of polls.entries()) expect(s).toBe(i % 3);
+    }
+    await waiter.release();
+    for (const l of [long0, long2]) await l.release();
+    await short1.release().catch(() => undefined);
+  });
+
   test('locks that disagree on concurrency: each tries only slots below its own, so holders never exceed the largest', async () => {
     const id = 'disagree';
     const wide = [make(id), make(id), make(id)];
