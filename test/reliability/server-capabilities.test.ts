@@ -87,13 +87,19 @@ describe.each(backends())('server capabilities on $name', (backend) => {
   test('createLockTable enables TTL on `ttl` where the server has TTL, and every write sets it', async () => {
     const name = `ttl_${process.pid}_${Date.now().toString(36)}`;
     const result = await createLockTable({ client, tableName: name });
-    expect(result).toEqual({ tableName: name, created: true, ttl: backend.ttl ? 'enabled' : 'unsupported' });
+    expect(result).toEqual({
+      tableName: name,
+      tableLayout: 'single',
+      created: true,
+      ttl: backend.ttl ? 'enabled' : 'unsupported',
+    });
     if (backend.ttl) {
       const described = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
       expect(described.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
       // Running it again keeps the table and TTL as they are.
       expect(await createLockTable({ client, tableName: name })).toEqual({
         tableName: name,
+        tableLayout: 'single',
         created: false,
         ttl: 'enabled',
       });
