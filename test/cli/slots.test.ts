@@ -16,7 +16,7 @@ let dir: string;
 const conn = (): string[] => ['--endpoint', backend.endpoint, '--table', table];
 const slotsConn = (): string[] => [...conn(), '--table-layout', 'slots'];
 const hold = (id: string, concurrency = 3) =>
-  new DynamoDbLock(id, { client, tableName: table, tableLayout: 'slots', concurrency, duration: 30 });
+  new DynamoDbLock(id, { client, tableName: table, tableLayout: 'slots', concurrency, duration: 30, logger: false });
 
 beforeAll(async () => {
   table = await freshTable(client, 'cli_slots', 'slots');
@@ -122,6 +122,21 @@ describe('dynamo-dlm on a slots table', () => {
     try {
       const result = await runMain(['run', 'full', ...slotsConn(), '--concurrency', '2', '--no-wait', '--', 'true']);
       expect(result.code).toBe(75);
+      // Waiting with --verbose names the holder whose lease ends first (a Query of the slots).
+      const waited = await runMain([
+        'run',
+        'full',
+        ...slotsConn(),
+        '--concurrency',
+        '2',
+        '--timeout',
+        '1',
+        '--verbose',
+        '--',
+        'true',
+      ]);
+      expect(waited.code).toBe(124);
+      expect(waited.stderr).toMatch(/waiting for `full`: held by [0-9a-f]{8} \(token \d+\) until /);
     } finally {
       for (const h of holders) await h.release();
     }
