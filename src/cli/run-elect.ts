@@ -106,6 +106,7 @@ export async function runElected(o: ElectedRun): Promise<number> {
   const election = new LeaderElection(resourceId, {
     client: o.client,
     tableName: o.config.tableName,
+    tableLayout: o.config.tableLayout,
     logger,
     ...(plan.duration === undefined ? {} : { duration: plan.duration }),
     onElected: lead,

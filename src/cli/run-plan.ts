@@ -97,6 +97,8 @@ export function planRun(flags: RunFlags, resource: string, command: readonly [st
   if (flags.elect && !wait) throw new UsageError('--elect campaigns until it leads: it excludes --no-wait');
   if (flags.elect && timeout !== undefined)
     throw new UsageError('--elect campaigns until it leads: it excludes --timeout');
+  if (flags.elect && flags.concurrency !== undefined)
+    throw new UsageError('--elect has one leader: it excludes --concurrency');
   const duration = parseSeconds('duration', flags.duration);
   return {
     resourceId: checkResourceId(resource, 'resource'),

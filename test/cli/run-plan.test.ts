@@ -40,13 +40,31 @@ describe('planRun', () => {
     expect(() => planRun({ ...flags, elect: true, timeout: '5' }, 'job', ['ls'])).toThrow(
       '--elect campaigns until it leads: it excludes --timeout',
     );
+    expect(() => planRun({ ...flags, elect: true, concurrency: '2' }, 'job', ['ls'])).toThrow(
+      '--elect has one leader: it excludes --concurrency',
+    );
+  });
+
+  test('--concurrency: an integer from 1 to 1000', () => {
+    expect(planRun({ ...flags, concurrency: '3' }, 'job', ['ls']).concurrency).toBe(3);
+    expect(planRun(flags, 'job', ['ls']).concurrency).toBeUndefined();
+    for (const bad of ['0', '-1', '1.5', 'two', '1001']) {
+      expect(() => planRun({ ...flags, concurrency: bad }, 'job', ['ls'])).toThrow(/--concurrency expects an integer/);
+    }
   });
 
   test('the child sees the fencing token and the resource, on top of the environment', () => {
-    expect(childEnv({ PATH: '/bin', DYNAMO_DLM_FENCING_TOKEN: 'stale' }, 'job', 42)).toEqual({
+    expect(childEnv({ PATH: '/bin', DYNAMO_DLM_FENCING_TOKEN: 'stale', DYNAMO_DLM_SLOT: '9' }, 'job', 42)).toEqual({
       PATH: '/bin',
       DYNAMO_DLM_FENCING_TOKEN: '42',
       DYNAMO_DLM_RESOURCE: 'job',
+    });
+    // With --concurrency, the slot held too.
+    expect(childEnv({ PATH: '/bin' }, 'job', 42, 2)).toEqual({
+      PATH: '/bin',
+      DYNAMO_DLM_FENCING_TOKEN: '42',
+      DYNAMO_DLM_RESOURCE: 'job',
+      DYNAMO_DLM_SLOT: '2',
     });
   });
 });

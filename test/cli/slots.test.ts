@@ -142,6 +142,14 @@ describe('dynamo-dlm on a slots table', () => {
     }
   });
 
+  test('run --elect works on a slots table (the leader holds slot 0) and refuses --concurrency', async () => {
+    const result = await runMain(['run', 'leader', ...slotsConn(), '--elect', '--', 'true']);
+    expect(result.code, result.stderr).toBe(0);
+    const both = await runMain(['run', 'leader', ...slotsConn(), '--elect', '--concurrency', '2', '--', 'true']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--elect has one leader');
+  });
+
   test('release --force --slot N evicts that slot only; a slots table needs --slot', async () => {
     const holders = [hold('evict'), hold('evict')];
     for (const h of holders) await h.acquire();
