@@ -1,26 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { fencedWrite, readStore } from '../fixtures/fenced-store.mjs';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { ensureBuilt, fixture, root } from '../support/processes.js';
 import { delay } from './helpers.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixture = (name: string) => join(root, 'test', 'fixtures', name);
-
-/** Child processes import `dist/`: build it when it is missing or older than `src/`. */
-function ensureBuilt(): void {
-  const built = join(root, 'dist', 'index.js');
-  const newestSource = Math.max(...readdirSync(join(root, 'src')).map((f) => statSync(join(root, 'src', f)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
-  const tsc = join(root, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (!existsSync(built)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
-}
 
 interface Run {
   readonly code: number | null;

@@ -1,21 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The repository root, and a fixture's path in it. */
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+import { root } from './child-workers.js';
+
+export { ensureBuilt, root } from './child-workers.js';
+
+/** A fixture's path in the repository. */
 export const fixture = (name: string): string => join(root, 'test', 'fixtures', name);
-
-/** Child processes import `dist/`: build it when it is missing or older than `src/`. */
-export function ensureBuilt(): void {
-  const built = join(root, 'dist', 'index.js');
-  const newestSource = Math.max(...readdirSync(join(root, 'src')).map((f) => statSync(join(root, 'src', f)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
-  const tsc = join(root, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (!existsSync(built)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
-}
 
 /** How a worker process ended, and the JSON lines it printed. */
 export interface WorkerRun {
