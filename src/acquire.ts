@@ -84,6 +84,7 @@ export async function acquireLease(
             durationMs: o.durationMs,
             skewMs: o.skewMs,
             retentionS: o.retentionS,
+            ...ctx.holder,
           }),
           attempt.signal,
         );

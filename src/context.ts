@@ -46,6 +46,11 @@ export interface LockContext {
   ): number;
   /** The typed error a caller sees for an SDK error the lock does not handle itself. */
   wrap(error: unknown, op: Operation): DynamoDlmError;
+  /**
+   * What every acquire writes about the holder: the `owner` option, and the data as last set
+   * (the `data` option, replaced by each successful `setData`).
+   */
+  readonly holder: { readonly owner: string; data: string | undefined };
   /** Calls one hook, shielded. */
   emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
 }
@@ -72,6 +77,7 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
       return delay;
     },
     wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
+    holder: { owner: o.owner, data: o.data },
     emit: (name, event) => emit(o.hooks, name, event, log),
   };
   return ctx;

@@ -113,17 +113,24 @@ export class LockLostError extends DynamoDlmError {
   readonly resourceId: string;
   /** The slot (`concurrency_id`) whose lease was lost, on a `'slots'` table; undefined otherwise. */
   readonly slot: number | undefined;
+  /**
+   * The `owner` of whoever took the lease (reason `taken`), when the server said: DynamoDB
+   * returns the item with a refused renewal or release; some emulators (dynalite) return
+   * nothing, and a holder that writes no owner (Python dynamo-dlm) has none to give.
+   */
+  readonly owner: string | undefined;
 
   constructor(
     resourceId: string,
     reason: LostReason,
     message: string,
-    options?: { cause?: unknown; slot?: number | undefined },
+    options?: { cause?: unknown; slot?: number | undefined; owner?: string | undefined },
   ) {
     super('LOCK_LOST', message, options === undefined || !('cause' in options) ? undefined : { cause: options.cause });
     this.reason = reason;
     this.resourceId = resourceId;
     this.slot = options?.slot;
+    this.owner = options?.owner;
   }
 
   override get name(): string {

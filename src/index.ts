@@ -41,5 +41,6 @@ export {
 export { DynamoDbLock } from './lock.js';
 export type { Logger } from './logger.js';
 export type { AcquireOptions, LockOptions } from './options.js';
+export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
 export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
 export { type WithLockOptions, withLock } from './with-lock.js';

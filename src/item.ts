@@ -19,6 +19,10 @@ export const ATTR = {
   fencingToken: 'fencing_token',
   /** Epoch seconds (N) after which DynamoDB's TTL may delete the item. */
   ttl: 'ttl',
+  /** Who holds (or last held) the lease (S): the `owner` option, written by every acquire. */
+  owner: 'owner',
+  /** The holder's own payload (S): the `data` option or `setData`; absent when it set none. */
+  data: 'data',
 } as const;
 
 /**
@@ -51,6 +55,14 @@ export interface Holder {
   readonly fencingToken: number | undefined;
   /** Whether the item was written by a release (a released marker) rather than a holder. */
   readonly released: boolean;
+  /** The holder's `owner`, where it wrote one (Python clients do not). */
+  readonly owner: string | undefined;
+  /** The holder's `data`, where it wrote some. */
+  readonly data: string | undefined;
+}
+
+function str(value: AttributeValue | undefined): string | undefined {
+  return value !== undefined && 'S' in value ? value.S : undefined;
 }
 
 function num(value: AttributeValue | undefined): number | undefined {
@@ -62,15 +74,16 @@ function num(value: AttributeValue | undefined): number | undefined {
 /** Parses what DynamoDB returned of a lock item (ALL_OLD / UPDATED_OLD). */
 export function parseHolder(item: Record<string, AttributeValue> | undefined): Holder | undefined {
   if (item === undefined) return undefined;
-  const code = item[ATTR.releaseCode];
   const expiresMs = num(item[ATTR.expiresMs]);
   const expires = num(item[ATTR.expires]);
   const when = expiresMs ?? (expires === undefined ? undefined : expires * 1000);
   return {
-    releaseCode: code !== undefined && 'S' in code ? code.S : undefined,
+    releaseCode: str(item[ATTR.releaseCode]),
     expiresMs: when,
     fencingToken: num(item[ATTR.fencingToken]),
     released: when === 0,
+    owner: str(item[ATTR.owner]),
+    data: str(item[ATTR.data]),
   };
 }
 

@@ -1,10 +1,11 @@
 import { deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
 import { LockLostError, LockReleasedError, type LostReason } from './errors.js';
+import { parseHolder } from './item.js';
 import type { Turn } from './local-queue.js';
 import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { extendRequest } from './requests.js';
-import { classify } from './sdk-errors.js';
+import { classify, conditionItem } from './sdk-errors.js';
 
 /**
  * The longest the expiry watch sleeps before looking at both clocks again. The monotonic clock
@@ -111,6 +112,15 @@ export class Lease {
   }
 
   /**
+   * Writes new `data` with an extend by the lock's duration (one write for both), queued like
+   * any extend; once written, later acquires by this lock write it too.
+   */
+  setData(data: string): Promise<void> {
+    if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
+    return this.#serial(() => this.#extend(this.#ctx.o.durationMs, false, data));
+  }
+
+  /**
    * Stops renewal (cutting short a renewal's retry pause, and waiting for a renewal in flight),
    * writes the release, and ends the lease whatever the outcome.
    */
@@ -181,7 +191,7 @@ export class Lease {
    * time left. Retrying is safe: the write is conditional on our own code, so a retry after an
    * applied-but-unanswered write simply succeeds again.
    */
-  async #extend(durationMs: number, automatic: boolean): Promise<void> {
+  async #extend(durationMs: number, automatic: boolean, data?: string): Promise<void> {
     const ctx = this.#ctx;
     const { clock, o } = ctx;
     for (let attempt = 1; ; attempt++) {
@@ -210,10 +220,12 @@ export class Lease {
             now,
             durationMs: extendMs,
             retentionS: o.retentionS,
+            data,
           }),
           cutoff.signal,
         );
         this.#renewFailure = undefined;
+        if (data !== undefined) ctx.holder.data = data;
         this.#endMono = Math.max(this.#endMono, sent + durationMs);
         this.#expiresAt = now + extendMs;
         if (this.#state.kind === 'held') {
@@ -231,7 +243,7 @@ export class Lease {
       } catch (error) {
         const kind = classify(error);
         if (kind === 'conditional' || kind === 'missing-table') {
-          this.#lose('taken', error);
+          this.#lose('taken', error, true, parseHolder(conditionItem(error))?.owner);
           throw this.lost;
         }
         this.#renewFailure = error;
@@ -271,15 +283,17 @@ export class Lease {
     });
   }
 
-  #lose(reason: LostReason, cause?: unknown, log = true): void {
+  /** `owner`: who took the lease, when the server returned the item that refused us. */
+  #lose(reason: LostReason, cause?: unknown, log = true, owner?: string): void {
     if (this.#state.kind !== 'held') return;
     const ctx = this.#ctx;
     const slot = ctx.slotOf(this.slot);
+    const why = owner === undefined ? WHY[reason] : `${WHY[reason]} (\`${owner}\`)`;
     const error = new LockLostError(
       ctx.resourceId,
       reason,
-      `The lease on \`${ctx.resourceId}\`${slot === undefined ? '' : ` (slot ${slot})`} (fencing token ${this.fencingToken}) was lost: ${WHY[reason]}`,
-      cause === undefined ? { slot } : { cause, slot },
+      `The lease on \`${ctx.resourceId}\`${slot === undefined ? '' : ` (slot ${slot})`} (fencing token ${this.fencingToken}) was lost: ${why}`,
+      cause === undefined ? { slot, owner } : { cause, slot, owner },
     );
     this.#state = { kind: 'lost', error };
     this.#stopTimers();
@@ -295,9 +309,9 @@ export class Lease {
     // are sent only before the end by the monotonic clock.)
     const late = this.#remaining() + ctx.o.marginMs <= 0;
     const outcome = await releaseLease(ctx, this.slot, this.code, () => ctx.clock.monotonic() < this.#endMono);
-    if (outcome === 'taken') {
+    if (outcome.taken) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.
-      this.#lose('taken', undefined, false);
+      this.#lose('taken', undefined, false, outcome.owner);
       ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
       throw this.lost;
     }

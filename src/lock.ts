@@ -8,7 +8,7 @@ import type { TableLayout } from './item.js';
 import type { Lease } from './lease.js';
 import { type Turn, waitTurn } from './local-queue.js';
 import { type AcquireOptions, type LockOptions, resolveAcquireOptions, resolveLockOptions } from './options.js';
-import { checkResourceId, checkSeconds } from './validate.js';
+import { checkData, checkResourceId, checkSeconds } from './validate.js';
 
 /**
  * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`
@@ -58,6 +58,8 @@ export class DynamoDbLock implements AsyncDisposable {
   readonly concurrency: number;
   /** The table's key layout: `'single'` (Python 1.x) or `'slots'` (Python 2.x). */
   readonly tableLayout: TableLayout;
+  /** Who this lock says holds the lease, written with every acquire (the `owner` option). */
+  readonly owner: string;
 
   readonly #ctx: LockContext;
   /** This lock's place among the process's waiters: one line per table and resource (and client). */
@@ -73,12 +75,13 @@ export class DynamoDbLock implements AsyncDisposable {
    */
   constructor(resourceId: string, options?: LockOptions) {
     this.resourceId = checkResourceId(resourceId);
-    const o = resolveLockOptions(options);
+    const o = resolveLockOptions(options, 'lock options', this.resourceId);
     this.#ctx = createContext(this.resourceId, o, clockOf(options));
     this.tableName = o.tableName;
     this.duration = o.durationMs / 1000;
     this.concurrency = o.concurrency;
     this.tableLayout = o.tableLayout;
+    this.owner = o.owner;
     // Locks that disagree on the layout or the concurrency never share a line (its capacity is the concurrency).
     this.#lineKey = `${this.tableName}\n${this.resourceId}\n${o.tableLayout}\n${o.concurrency}`;
   }
@@ -136,6 +139,14 @@ export class DynamoDbLock implements AsyncDisposable {
    */
   get slot(): number | undefined {
     return this.#state.kind === 'held' ? this.#ctx.slotOf(this.#state.lease.slot) : undefined;
+  }
+
+  /**
+   * The data this lock writes with each acquire: the `data` option, replaced by each successful
+   * {@link DynamoDbLock.setData}. Undefined when it writes none.
+   */
+  get data(): string | undefined {
+    return this.#ctx.holder.data;
   }
 
   /** When the current lease ends, as a `Date` by this process's clock; undefined when not held. */
@@ -212,6 +223,27 @@ export class DynamoDbLock implements AsyncDisposable {
       throw new LockNotAcquiredError(`Cannot extend: this instance does not hold the lock on \`${this.resourceId}\``);
     }
     await this.#state.lease.extend(durationMs);
+  }
+
+  /**
+   * Replaces the lock item's `data` while this instance holds the lock: one conditional write,
+   * which also extends the lease by `duration` (as {@link DynamoDbLock.extend} does, with its
+   * retries). Later acquires by this instance write the new data too.
+   *
+   * @param data - A string; the resource id, `owner` and `data` together at most 640 UTF-8 bytes.
+   * @throws {@link InvalidArgumentError} for bad data, before any request.
+   * @throws {@link LockNotAcquiredError} if this instance does not hold the lock.
+   * @throws {@link LockLostError} if the lease is gone (and `signal` aborts).
+   *
+   * @example
+   * await lock.setData(JSON.stringify({ step: 'upload', progress: 0.4 }));
+   */
+  async setData(data: string): Promise<void> {
+    checkData(data, this.resourceId, this.owner);
+    if (this.#state.kind !== 'held') {
+      throw new LockNotAcquiredError(`Cannot set data: this instance does not hold the lock on \`${this.resourceId}\``);
+    }
+    await this.#state.lease.setData(data);
   }
 
   /**

@@ -3,16 +3,19 @@ import { defaults } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { HOOK_NAMES, type LockHooks } from './events.js';
 import type { TableLayout } from './item.js';
+import { defaultOwner } from './item-budget.js';
 import { type Logger, resolveLogger } from './logger.js';
 import {
   checkBoolean,
   checkClient,
   checkConcurrency,
+  checkData,
   checkFunction,
   checkKeys,
   checkLogger,
   checkNonNegativeSeconds,
   checkObject,
+  checkOwner,
   checkSeconds,
   checkSignal,
   checkTableLayout,
@@ -54,11 +57,31 @@ export interface LockOptions {
    */
   readonly concurrency?: number;
   /**
-   * Your `DynamoDBClient`. Without one, a client built from the default AWS configuration is
-   * created on first use and shared by all locks.
+   * Your `DynamoDBClient`, or a `DynamoDBDocumentClient` (`@aws-sdk/lib-dynamodb`) wrapping one:
+   * the lock sends its own raw-attribute commands through either, so the document client's
+   * marshalling options never touch the lock's attributes. Without one, a client built from the
+   * default AWS configuration is created on first use and shared by all locks.
    * @default a shared client
    */
   readonly client?: DynamoDBClient;
+  /**
+   * Who holds the lease, written with every acquire, so that operators see it (`readLock`,
+   * `dynamo-dlm status`) and a {@link LockLostError} names the owner that took the lease.
+   * A label, not a credential: the lock tells its own leases apart by a fresh random code per
+   * acquire, never by `owner`, so two locks may share one. A non-empty string of at most 128
+   * UTF-8 bytes, without control characters or lone surrogates.
+   * @default `${os.hostname()}:${process.pid}` (the host name cut to fit 128 bytes)
+   */
+  readonly owner?: string;
+  /**
+   * A small payload written with every acquire, and replaced while held by `lock.setData()`:
+   * what the holder is doing, where to reach it. A string (`JSON.stringify` a structured value),
+   * stored as a DynamoDB string. The resource id, `owner` and `data` may take 640 UTF-8 bytes
+   * together, so that the lock item stays within one write unit (1 KB) and every renewal costs
+   * one write unit.
+   * @default none (an acquire removes the previous holder's data)
+   */
+  readonly data?: string;
   /**
    * Where warnings go (`console`, pino, ...), or `false` for silence.
    * @default warnings and errors to the console
@@ -142,6 +165,8 @@ export interface ResolvedLockOptions {
   readonly renewMs: number;
   readonly retentionS: number;
   readonly hooks: LockHooks | undefined;
+  readonly owner: string;
+  readonly data: string | undefined;
 }
 
 export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
@@ -157,6 +182,8 @@ export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'renewInterval',
   'retention',
   'hooks',
+  'owner',
+  'data',
 ]);
 
 export const ACQUIRE_OPTION_KEYS: ReadonlySet<string> = new Set(['blocking', 'timeout', 'signal', 'autoRenew']);
@@ -166,8 +193,11 @@ export const DEFAULT_CLOCK_SKEW_ALLOWANCE = 1;
 /** @default retention, seconds */
 export const DEFAULT_RETENTION = 86_400;
 
-/** Validates lock options against the current `defaults`. */
-export function resolveLockOptions(input: unknown, where = 'lock options'): ResolvedLockOptions {
+/**
+ * Validates lock options against the current `defaults`; `data` is measured together with
+ * `resourceId` and the owner, which share its byte budget.
+ */
+export function resolveLockOptions(input: unknown, where = 'lock options', resourceId = ''): ResolvedLockOptions {
   const o = input === undefined ? {} : checkObject(input, where);
   checkKeys(o, LOCK_OPTION_KEYS, where);
   const durationMs =
@@ -223,6 +253,8 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
     for (const [name, fn] of Object.entries(h)) if (fn !== undefined) checkFunction(fn, `hooks.${name}`);
     hooks = h as LockHooks;
   }
+  const owner = o.owner === undefined ? defaultOwner() : checkOwner(o.owner);
+  const data = o.data === undefined ? undefined : checkData(o.data, resourceId, owner);
   return {
     durationMs,
     tableName,
@@ -236,6 +268,8 @@ export function resolveLockOptions(input: unknown, where = 'lock options'): Reso
     renewMs,
     retentionS: Math.ceil(retentionMs / 1000),
     hooks,
+    owner,
+    data,
   };
 }
 

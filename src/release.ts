@@ -1,7 +1,8 @@
 import { deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
+import { parseHolder } from './item.js';
 import { releaseRequest } from './requests.js';
-import { classify } from './sdk-errors.js';
+import { classify, conditionItem } from './sdk-errors.js';
 
 /** Attempts a release or a manual extend makes through throttling and transient failures. */
 export const MAX_RELEASE_ATTEMPTS = 5;
@@ -29,12 +30,16 @@ async function releaseOnce(ctx: LockContext, slot: number, code: string): Promis
   }
 }
 
+/** How a release ended: written, or refused because another owner took the lease. */
+export type ReleaseOutcome = { readonly taken: false } | { readonly taken: true; readonly owner: string | undefined };
+
 /**
  * Releases the lease of `code` on `slot`, retrying throttling and transient failures (a retried release
  * whose first answer was lost succeeds again: the write is conditional on our own code) while
  * `mayRetry()` says the lease is still ours to release.
  *
- * @returns `'released'`, or `'taken'` when the condition failed: another owner holds it now.
+ * @returns `taken: true` when the condition failed: another owner holds it now (its `owner`,
+ * when the server returned the item).
  * @throws the wrapped SDK error when the release could not be written.
  */
 export async function releaseLease(
@@ -42,14 +47,14 @@ export async function releaseLease(
   slot: number,
   code: string,
   mayRetry: () => boolean,
-): Promise<'released' | 'taken'> {
+): Promise<ReleaseOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
       await releaseOnce(ctx, slot, code);
-      return 'released';
+      return { taken: false };
     } catch (error) {
       const kind = classify(error);
-      if (kind === 'conditional') return 'taken';
+      if (kind === 'conditional') return { taken: true, owner: parseHolder(conditionItem(error))?.owner };
       if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && mayRetry()) {
         await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt, slot));
         continue;

@@ -14,6 +14,8 @@ const NAMES = {
   '#expms': ATTR.expiresMs,
   '#token': ATTR.fencingToken,
   '#ttl': ATTR.ttl,
+  '#owner': ATTR.owner,
+  '#data': ATTR.data,
 } as const;
 
 /** The names extend and release use: every placeholder a request defines must appear in it. */
@@ -45,8 +47,26 @@ function leaseValues(expiresMs: number, retentionS: number) {
   };
 }
 
+/** What a holder says about itself, written with the lease. */
+export interface HolderFields {
+  /** Written to `owner` by every acquire. */
+  readonly owner: string;
+  /** Written to `data`; without it, an acquire removes the previous holder's data. */
+  readonly data?: string | undefined;
+}
+
+/**
+ * The acquire's clauses for `owner` and `data`, appended after the lease's own SET items.
+ * A new holder never inherits the previous holder's data: without data of its own it removes it.
+ */
+function holderClauses(h: HolderFields) {
+  return h.data === undefined
+    ? { update: ', #owner = :owner REMOVE #data', values: { ':owner': { S: h.owner } } }
+    : { update: ', #owner = :owner, #data = :data', values: { ':owner': { S: h.owner }, ':data': { S: h.data } } };
+}
+
 /** Inputs of an acquire. */
-export interface AcquireRequest extends RequestContext {
+export interface AcquireRequest extends RequestContext, HolderFields {
   /** Lease length, ms. */
   readonly durationMs: number;
   /** Added to other holders' expiry before judging it passed, ms. */
@@ -73,11 +93,13 @@ export interface AcquireRequest extends RequestContext {
  */
 export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
   const cutoff = r.now - r.skewMs;
+  const holder = holderClauses(r);
   return {
     TableName: r.tableName,
     Key: r.key,
     UpdateExpression:
-      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
+      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one' +
+      holder.update,
     // Flat on purpose (NOT ... AND distributed over the two expiry tests): the same condition
     // nested three parentheses deep cost dynalite's parser 3.5x the time (bench/diagnose/condition-cost.mjs).
     ConditionExpression:
@@ -91,6 +113,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
       ':zero': { N: '0' },
       ':cutms': { N: String(cutoff) },
       ':cuts': { N: String(Math.floor(cutoff / 1000)) },
+      ...holder.values,
     },
     ReturnValues: 'UPDATED_OLD',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -106,25 +129,31 @@ export function tokenBase(nowMs: number): number {
 export interface ExtendRequest extends RequestContext {
   readonly durationMs: number;
   readonly retentionS: number;
+  /** New `data` to write in the same conditional write (`lock.setData`); without it, data is kept. */
+  readonly data?: string | undefined;
 }
 
 /**
  * Extend: push the lease end out, only while the item still carries our code and is held, and
  * never backwards: a renewal the network delayed past a later one must not shorten the lease
  * the server keeps below the one this process believes in. (The lock therefore never asks for
- * an end earlier than the one it already has.)
+ * an end earlier than the one it already has.) With `data`, the same write replaces the
+ * holder's data (`lock.setData`): one write unit for both, under the same guard, so a delayed
+ * setData never overwrites a later one unless both asked for the same lease end.
  */
 export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
+  const data = r.data === undefined ? undefined : { S: r.data };
   return {
     TableName: r.tableName,
     Key: r.key,
-    UpdateExpression: 'SET #exp = :exp, #expms = :expms, #ttl = :ttl',
+    UpdateExpression: `SET #exp = :exp, #expms = :expms, #ttl = :ttl${data === undefined ? '' : ', #data = :data'}`,
     ConditionExpression: '#code = :code AND #expms > :zero AND #expms <= :expms',
-    ExpressionAttributeNames: HELD_NAMES,
+    ExpressionAttributeNames: data === undefined ? HELD_NAMES : { ...HELD_NAMES, '#data': ATTR.data },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ':zero': { N: '0' },
       ...leaseValues(r.now + r.durationMs, r.retentionS),
+      ...(data === undefined ? {} : { ':data': data }),
     },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { CONTROL, dataBudget, HOLDER_BYTES, MAX_OWNER_BYTES, utf8Bytes } from './item-budget.js';
 
 /**
  * Validation shared by every entry point. Each check throws an {@link InvalidArgumentError}
@@ -157,4 +158,40 @@ export function checkClient(value: unknown, name = 'client'): void {
 
 export function checkFunction(value: unknown, name: string): void {
   if (typeof value !== 'function') fail(name, 'a function', value);
+}
+
+/**
+ * A lock's `owner`: a non-empty, well-formed string (a lone surrogate would reach DynamoDB as
+ * U+FFFD) without control characters (it is shown on one line), of at most 128 UTF-8 bytes.
+ */
+export function checkOwner(value: unknown, name = 'owner'): string {
+  if (typeof value !== 'string' || value.length === 0) fail(name, 'a non-empty string', value);
+  if (LONE_SURROGATE.test(value)) fail(name, 'a well-formed string (a lone surrogate has no UTF-8 form)', value);
+  if (CONTROL.test(value)) fail(name, 'a string without control characters (it is shown on one line)', value);
+  const bytes = utf8Bytes(value);
+  if (bytes > MAX_OWNER_BYTES) {
+    throw new InvalidArgumentError(
+      `Expected \`${name}\` to be at most ${MAX_OWNER_BYTES} UTF-8 bytes, got ${bytes} bytes`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A lock's `data`: a well-formed string (possibly empty) that keeps the item within one write
+ * unit: the resource id, owner and data together at most {@link HOLDER_BYTES} UTF-8 bytes.
+ */
+export function checkData(value: unknown, resourceId: string, owner: string, name = 'data'): string {
+  if (typeof value !== 'string') fail(name, 'a string (JSON.stringify a structured value)', value);
+  if (LONE_SURROGATE.test(value)) fail(name, 'a well-formed string (a lone surrogate has no UTF-8 form)', value);
+  const bytes = utf8Bytes(value);
+  const budget = dataBudget(resourceId, owner);
+  if (bytes > budget) {
+    throw new InvalidArgumentError(
+      `Expected \`${name}\` to be at most ${Math.max(0, budget)} UTF-8 bytes, got ${bytes} bytes: the resource id ` +
+        `(${utf8Bytes(resourceId)} bytes), the owner (${utf8Bytes(owner)} bytes) and the data may take ${HOLDER_BYTES} ` +
+        'bytes together, so that the lock item stays within one write unit (1 KB)',
+    );
+  }
+  return value;
 }

@@ -34,6 +34,7 @@ describe.each(backends())('delayed writes on $name', (backend) => {
     key: itemKey('single', resourceId, 0),
     code: 'a'.repeat(32),
     now,
+    owner: 'delayed',
   });
 
   test('a delayed acquire of ours cannot resurrect the lease we already released', async () => {

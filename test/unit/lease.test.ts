@@ -415,3 +415,70 @@ describe('hardening: timers, clocks and user code', () => {
     await lock.release();
   });
 });
+
+describe('owner and data', () => {
+  test('every acquire writes the owner (host:pid by default) and the data; setData rewrites it with an extend', async () => {
+    const { fake, lock } = setup({ data: 'v1' });
+    expect(lock.owner).toMatch(/:\d+$/);
+    expect(lock.owner.endsWith(`:${process.pid}`)).toBe(true);
+    await lock.acquire();
+    const first = fake.of('acquire')[0]!.input.ExpressionAttributeValues!;
+    expect(first[':owner']).toEqual({ S: lock.owner });
+    expect(first[':data']).toEqual({ S: 'v1' });
+    await lock.setData('v2');
+    const extend = fake.of('extend')[0]!.input;
+    expect(extend.ExpressionAttributeValues![':data']).toEqual({ S: 'v2' });
+    expect(extend.ExpressionAttributeValues![':code']).toEqual(first[':code']);
+    expect(lock.data).toBe('v2');
+    await lock.release();
+    // The next acquisition by this instance writes what it set last.
+    await lock.acquire();
+    expect(fake.of('acquire')[1]!.input.ExpressionAttributeValues![':data']).toEqual({ S: 'v2' });
+    await lock.release();
+  });
+
+  test('bad data is refused before any request; setData on an unheld lock is typed; a refused setData leaves data as it was', async () => {
+    const { fake, lock } = setup({ owner: 'w' });
+    expect(() => setup({ owner: '' })).toThrow(InvalidArgumentError);
+    expect(() => setup({ owner: 'w', data: 'x'.repeat(637) })).toThrow(/at most 636 UTF-8 bytes/);
+    await expect(lock.setData('x')).rejects.toBeInstanceOf(LockNotAcquiredError);
+    await lock.acquire();
+    await expect(lock.setData(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(lock.setData('x'.repeat(637))).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(fake.of('extend')).toHaveLength(0);
+    fake.script('extend', conditionFailed());
+    await expect(lock.setData('new')).rejects.toBeInstanceOf(LockLostError);
+    expect(lock.data).toBeUndefined();
+    expect(fake.of('acquire')[0]!.input.UpdateExpression).toMatch(/REMOVE #data$/);
+  });
+
+  test('a refused renewal names the owner that took the lease, when the server returned the item', async () => {
+    const { clock, fake, lock, log } = setup();
+    fake.script(
+      'extend',
+      conditionFailed({ release_code: { S: 'other' }, expires_ms: { N: '1' }, owner: { S: 'worker-7' } }),
+    );
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(1_000);
+    const lost = lock.signal.reason as LockLostError;
+    expect(lost).toMatchObject({ reason: 'taken', owner: 'worker-7' });
+    expect(lost.message).toMatch(/another owner holds it now \(`worker-7`\)/);
+    expect(log.warnings().some((w) => /worker-7/.test(w))).toBe(true);
+    await expect(lock.extend()).rejects.toMatchObject({ owner: 'worker-7' });
+  });
+
+  test('a refused release names the new owner too; without the item (dynalite) the owner is undefined', async () => {
+    const { fake, lock } = setup();
+    fake.script(
+      'release',
+      conditionFailed({ release_code: { S: 'other' }, expires_ms: { N: '1' }, owner: { S: 'w-9' } }),
+    );
+    await lock.acquire();
+    await expect(lock.release()).rejects.toMatchObject({ reason: 'taken', owner: 'w-9' });
+    fake.script('release', conditionFailed());
+    await lock.acquire();
+    const error = await lock.release().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect((error as LockLostError).owner).toBeUndefined();
+  });
+});

@@ -2,7 +2,13 @@ import { describe, expect, test } from 'vitest';
 import { itemKey, parseHolder } from '../../src/item.js';
 import { acquireRequest, extendRequest, forceReleaseRequest, releaseRequest, tokenBase } from '../../src/requests.js';
 
-const base = { tableName: 'locks', key: itemKey('single', 'res', 0), code: 'c0de', now: 1_700_000_000_250 };
+const base = {
+  tableName: 'locks',
+  key: itemKey('single', 'res', 0),
+  code: 'c0de',
+  now: 1_700_000_000_250,
+  owner: 'host:7',
+};
 
 describe('acquireRequest', () => {
   const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60 });
@@ -16,7 +22,7 @@ describe('acquireRequest', () => {
 
   test('sets owner, both expiries, ttl, and increments the token from a clock-based base', () => {
     expect(r.UpdateExpression).toBe(
-      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one',
+      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #owner = :owner REMOVE #data',
     );
     expect(r.ExpressionAttributeNames).toMatchObject({
       '#rid': 'resource_id',
@@ -25,9 +31,12 @@ describe('acquireRequest', () => {
       '#expms': 'expires_ms',
       '#token': 'fencing_token',
       '#ttl': 'ttl',
+      '#owner': 'owner',
+      '#data': 'data',
     });
     const v = r.ExpressionAttributeValues!;
     expect(v[':code']).toEqual({ S: 'c0de' });
+    expect(v[':owner']).toEqual({ S: 'host:7' });
     // 1_700_000_001_750 ms: Python's whole seconds are rounded UP, never down.
     expect(v[':expms']).toEqual({ N: '1700000001750' });
     expect(v[':exp']).toEqual({ N: '1700000002' });
@@ -45,6 +54,25 @@ describe('acquireRequest', () => {
     expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
     // floor((now - skew) / 1000): a Python item expiring at second s is free once s <= that.
     expect(v[':cuts']).toEqual({ N: '1699999999' });
+  });
+
+  test("writes data when given; without it, removes the previous holder's, so a new holder never shows it", () => {
+    const withData = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, data: '{"step":1}' });
+    expect(withData.UpdateExpression).toMatch(/, #owner = :owner, #data = :data$/);
+    expect(withData.UpdateExpression).not.toMatch(/REMOVE/);
+    expect(withData.ExpressionAttributeValues![':data']).toEqual({ S: '{"step":1}' });
+    // Empty data is data (a string), not "none".
+    expect(acquireRequest({ ...base, durationMs: 1, skewMs: 0, retentionS: 1, data: '' }).UpdateExpression).toMatch(
+      /#data = :data$/,
+    );
+    expect(r.UpdateExpression).toMatch(/ REMOVE #data$/);
+    expect(r.ExpressionAttributeValues![':data']).toBeUndefined();
+    for (const req of [r, withData]) {
+      const text = `${req.UpdateExpression} ${req.ConditionExpression}`;
+      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+        new Set([...Object.keys(req.ExpressionAttributeNames!), ...Object.keys(req.ExpressionAttributeValues!)]),
+      );
+    }
   });
 
   test('an exact-second expiry is not rounded further up', () => {
@@ -122,6 +150,15 @@ describe('extendRequest', () => {
       new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
     );
   });
+
+  test('with data (setData), writes it in the same conditional write, under the same guard; owner untouched', () => {
+    const d = extendRequest({ ...base, durationMs: 3_000, retentionS: 10, data: 'phase 2' });
+    expect(d.UpdateExpression).toBe('SET #exp = :exp, #expms = :expms, #ttl = :ttl, #data = :data');
+    expect(d.ConditionExpression).toBe(r.ConditionExpression);
+    expect(d.ExpressionAttributeValues).toEqual({ ...r.ExpressionAttributeValues, ':data': { S: 'phase 2' } });
+    expect(d.ExpressionAttributeNames).toEqual({ ...r.ExpressionAttributeNames, '#data': 'data' });
+    expect(d.UpdateExpression).not.toMatch(/#owner/);
+  });
 });
 
 describe('releaseRequest', () => {
@@ -155,7 +192,22 @@ describe('parseHolder', () => {
         expires_ms: { N: '1700000001750' },
         fencing_token: { N: '42' },
       }),
-    ).toEqual({ releaseCode: 'abc', expiresMs: 1_700_000_001_750, fencingToken: 42, released: false });
+    ).toEqual({
+      releaseCode: 'abc',
+      expiresMs: 1_700_000_001_750,
+      fencingToken: 42,
+      released: false,
+      owner: undefined,
+      data: undefined,
+    });
+    expect(
+      parseHolder({ release_code: { S: 'abc' }, expires_ms: { N: '5' }, owner: { S: 'w-7' }, data: { S: '' } }),
+    ).toMatchObject({ owner: 'w-7', data: '' });
+    // Anything but a string is no owner or data (a hand-edited item).
+    expect(parseHolder({ expires_ms: { N: '5' }, owner: { N: '7' }, data: { BOOL: true } })).toMatchObject({
+      owner: undefined,
+      data: undefined,
+    });
   });
 
   test('judges a Python 1.x item by its whole seconds', () => {
@@ -164,6 +216,8 @@ describe('parseHolder', () => {
       expiresMs: 1_700_000_002_000,
       fencingToken: undefined,
       released: false,
+      owner: undefined,
+      data: undefined,
     });
   });
 

@@ -1,0 +1,155 @@
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { defaultClient } from './client.js';
+import { abortError, type Clock, deadlineSignal, systemClock } from './clock.js';
+import { defaults } from './defaults.js';
+import { DynamoDbError } from './errors.js';
+import { clockOf } from './internals.js';
+import { ATTR, malformation, parseHolder } from './item.js';
+import { wrapSdkError } from './sdk-errors.js';
+import { checkClient, checkKeys, checkObject, checkResourceId, checkSignal, checkTableName } from './validate.js';
+
+/** Options of {@link readLock}. */
+export interface ReadLockOptions {
+  /**
+   * Your `DynamoDBClient` or `DynamoDBDocumentClient`, as for a lock.
+   * @default the shared client locks use
+   */
+  readonly client?: DynamoDBClient;
+  /**
+   * The lock table.
+   * @default defaults.tableName ('dynamo_dlm_locks')
+   */
+  readonly tableName?: string;
+  /** Abort the read: `readLock` rejects with an `AbortedError`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * - `free`: no item (never locked, or deleted by TTL after its retention);
+ * - `held`: a lease was written and not released; it may have run out (see `expired`);
+ * - `released`: the last holder released it (a released marker).
+ */
+export type LockState = 'free' | 'held' | 'released';
+
+/** What {@link readLock} found: a plain object, safe to log or serialize. */
+export interface LockInfo {
+  readonly resourceId: string;
+  readonly state: LockState;
+  /**
+   * Held now by the caller's clock: `state` is `held` and the lease has not ended. Another
+   * client takes an ended lease only `clockSkewAllowance` (1 s by default) after its end.
+   */
+  readonly held: boolean;
+  /** `state` is `held` but the lease end has passed by the caller's clock: the holder neither renewed nor released (it crashed, hung or lost its network). */
+  readonly expired: boolean;
+  /** The holder's (or, once released, the last holder's) `owner`; undefined for a Python client's lease. */
+  readonly owner: string | undefined;
+  /** The holder's (or the last holder's) `data`, if it wrote any. */
+  readonly data: string | undefined;
+  /** Lease end by the holder's clock; undefined when free or released. */
+  readonly expiresAt: Date | undefined;
+  /** Fencing token of the current (or last) acquisition; undefined when free or after a Python client. */
+  readonly fencingToken: number | undefined;
+}
+
+const READ_OPTION_KEYS: ReadonlySet<string> = new Set(['client', 'tableName', 'signal']);
+
+/** How long the read may go unanswered before it fails, as for each of the lock's writes. */
+export const READ_TIMEOUT_MS = 5_000;
+
+/**
+ * Reads who holds a lock: one strongly consistent `GetItem` (one read unit), the only read in
+ * this package. The lock itself never reads: acquire, renew and release are conditional
+ * writes. For operators and dashboards; to take the lock, call `acquire()`, not this and then
+ * `acquire()` (the answer is stale the moment it arrives).
+ *
+ * @param resourceId - The resource, as given to `DynamoDbLock`.
+ * @throws {@link InvalidArgumentError} for a bad id or option, before any request.
+ * @throws {@link TableNotFoundError}, {@link ThrottledError}, {@link DynamoDbError} (also when
+ * the item is malformed, or no answer came within 5 s), {@link AbortedError}.
+ *
+ * @example
+ * const info = await readLock('nightly-report', { client });
+ * if (info.held) console.log(`${info.owner} holds it until ${info.expiresAt?.toISOString()}`);
+ */
+export async function readLock(resourceId: string, options?: ReadLockOptions): Promise<LockInfo> {
+  const id = checkResourceId(resourceId);
+  const o = options === undefined ? {} : checkObject(options, 'readLock options');
+  checkKeys(o, READ_OPTION_KEYS, 'readLock options');
+  if (o.client !== undefined) checkClient(o.client);
+  const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
+  const signal = o.signal === undefined ? undefined : checkSignal(o.signal);
+  if (signal?.aborted) throw abortError(signal);
+  const client = (o.client as DynamoDBClient | undefined) ?? defaultClient();
+  const clock = clockOf(options);
+  const item = await getLockItem(client, tableName, id, signal, clock);
+  const broken = malformation(item);
+  if (broken !== undefined) {
+    throw new DynamoDbError(`The lock item of \`${id}\` in \`${tableName}\` is malformed (${broken})`);
+  }
+  return describeLock(id, item, clock.now());
+}
+
+/**
+ * The raw lock item, or undefined: one strongly consistent GetItem, cut off after
+ * {@link READ_TIMEOUT_MS}. SDK errors become the library's typed errors.
+ */
+export async function getLockItem(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+  signal?: AbortSignal,
+  clock: Clock = systemClock,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const cutoff = deadlineSignal(clock, signal, clock.monotonic() + READ_TIMEOUT_MS);
+  try {
+    const out = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { [ATTR.resourceId]: { S: resourceId } }, ConsistentRead: true }),
+      cutoff.signal === undefined ? undefined : { abortSignal: cutoff.signal },
+    );
+    return out.Item;
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    if (cutoff.timedOut()) {
+      throw new DynamoDbError(`read of \`${resourceId}\` got no answer within ${READ_TIMEOUT_MS / 1000} s`, {
+        cause: error,
+      });
+    }
+    throw wrapSdkError(error, resourceId, tableName, 'read');
+  } finally {
+    cutoff.cancel();
+  }
+}
+
+/** A raw lock item as {@link LockInfo}, judged at `nowMs` (epoch ms). Pure. */
+export function describeLock(
+  resourceId: string,
+  item: Record<string, AttributeValue> | undefined,
+  nowMs: number,
+): LockInfo {
+  const holder = parseHolder(item);
+  if (holder === undefined) {
+    return {
+      resourceId,
+      state: 'free',
+      held: false,
+      expired: false,
+      owner: undefined,
+      data: undefined,
+      expiresAt: undefined,
+      fencingToken: undefined,
+    };
+  }
+  const end = holder.released ? undefined : holder.expiresMs;
+  const expired = end !== undefined && end <= nowMs;
+  return {
+    resourceId,
+    state: holder.released ? 'released' : 'held',
+    held: !holder.released && !expired,
+    expired,
+    owner: holder.owner,
+    data: holder.data,
+    expiresAt: end === undefined ? undefined : new Date(end),
+    fencingToken: holder.fencingToken,
+  };
+}
