@@ -5,6 +5,7 @@
  * export list, so that nothing becomes public by accident.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import * as api from '../../src/index.js';
 import {
@@ -32,14 +33,18 @@ import {
   type Leadership,
   LeaseTooShortError,
   type LockHooks,
+  type LockInfo,
   LockLostError,
   LockNotAcquiredError,
   type LockOptions,
   LockReleasedError,
+  type LockState,
   LockUnavailableError,
   type Logger,
   type LostEvent,
   type LostReason,
+  type ReadLockOptions,
+  readLock,
   resetDefaults,
   type TableLayout,
   TableNotFoundError,
@@ -71,6 +76,7 @@ describe('exports', () => {
         'ThrottledError',
         'createLockTable',
         'defaults',
+        'readLock',
         'resetDefaults',
         'withLock',
       ].sort(),
@@ -99,6 +105,9 @@ describe('DynamoDbLock', () => {
     expectTypeOf<DynamoDbLock['slot']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<DynamoDbLock['concurrency']>().toEqualTypeOf<number>();
     expectTypeOf<DynamoDbLock['tableLayout']>().toEqualTypeOf<TableLayout>();
+    expectTypeOf<DynamoDbLock['owner']>().toEqualTypeOf<string>();
+    expectTypeOf<DynamoDbLock['data']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<DynamoDbLock['setData']>().toEqualTypeOf<(data: string) => Promise<void>>();
   });
 
   test('concurrency and tableLayout (Python dynamo-dlm 2.x tables)', () => {
@@ -115,6 +124,25 @@ describe('DynamoDbLock', () => {
       lock.slot = 1;
     };
     expectTypeOf(setSlot).toBeFunction();
+  });
+
+  test('owner and data are strings', () => {
+    expectTypeOf<LockOptions['owner']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<LockOptions['data']>().toEqualTypeOf<string | undefined>();
+    // @ts-expect-error data is a string: JSON.stringify a structured value
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { data: { step: 1 } });
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { owner: 'worker-7', data: '{"step":1}' });
+  });
+
+  test('client takes a DynamoDBClient or a DynamoDBDocumentClient, with no import of lib-dynamodb in our types', () => {
+    // The published types name only DynamoDBClient: a DynamoDBDocumentClient is one structurally
+    // (it shares the wrapped client's config and middleware), so users without lib-dynamodb see
+    // no missing module, and users with it pass their document client as it is.
+    expectTypeOf<DynamoDBDocumentClient>().toExtend<NonNullable<LockOptions['client']>>();
+    expectTypeOf<DynamoDBDocumentClient>().toExtend<NonNullable<ReadLockOptions['client']>>();
+    expectTypeOf<DynamoDBDocumentClient>().toExtend<NonNullable<WithLockOptions['client']>>();
+    // @ts-expect-error anything without send is no client
+    expectTypeOf(DynamoDbLock).toBeConstructibleWith('id', { client: { region: 'us-east-1' } });
   });
 
   test('options are readonly, typed, and closed', () => {
@@ -149,6 +177,28 @@ describe('withLock', () => {
       .toEqualTypeOf<WithLockOptions | undefined>();
     expectTypeOf<WithLockOptions>().toExtend<LockOptions>();
     expectTypeOf<WithLockOptions>().toExtend<AcquireOptions>();
+  });
+});
+
+describe('readLock', () => {
+  test('returns a plain, readonly description of the item', () => {
+    expectTypeOf(readLock).returns.toEqualTypeOf<Promise<LockInfo>>();
+    expectTypeOf<LockState>().toEqualTypeOf<'free' | 'held' | 'released'>();
+    expectTypeOf<LockInfo>().toEqualTypeOf<{
+      readonly resourceId: string;
+      readonly state: LockState;
+      readonly held: boolean;
+      readonly expired: boolean;
+      readonly owner: string | undefined;
+      readonly data: string | undefined;
+      readonly expiresAt: Date | undefined;
+      readonly fencingToken: number | undefined;
+    }>();
+    expectTypeOf<ReadLockOptions>().toEqualTypeOf<{
+      readonly client?: DynamoDBClient;
+      readonly tableName?: string;
+      readonly signal?: AbortSignal;
+    }>();
   });
 });
 
@@ -195,6 +245,7 @@ describe('errors', () => {
       | 'LEASE_TOO_SHORT'
     >();
     expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
+    expectTypeOf<LockLostError['owner']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable'>();
     expectTypeOf<TableNotFoundError['tableName']>().toEqualTypeOf<string>();
     expectTypeOf<LockUnavailableError['resourceId']>().toEqualTypeOf<string>();
@@ -242,7 +293,7 @@ describe('signatures are pinned: no test seam or other extra parameter is public
         resourceId: string,
         reason: LostReason,
         message: string,
-        options?: { cause?: unknown; slot?: number | undefined } | undefined,
+        options?: { cause?: unknown; slot?: number | undefined; owner?: string | undefined } | undefined,
       ]
     >();
     for (const Class of [LockReleasedError, LeaseTooShortError, LockUnavailableError]) {
@@ -271,6 +322,10 @@ describe('signatures are pinned: no test seam or other extra parameter is public
     >();
     expectTypeOf<Parameters<typeof createLockTable>>().toEqualTypeOf<[options?: CreateLockTableOptions | undefined]>();
     expectTypeOf<Parameters<typeof resetDefaults>>().toEqualTypeOf<[]>();
+    expectTypeOf<Parameters<typeof readLock>>().toEqualTypeOf<
+      [resourceId: string, options?: ReadLockOptions | undefined]
+    >();
+    expectTypeOf<Parameters<DynamoDbLock['setData']>>().toEqualTypeOf<[data: string]>();
     expectTypeOf<Parameters<typeof startLocalDynamo>>().toEqualTypeOf<
       [options?: StartLocalDynamoOptions | undefined]
     >();
