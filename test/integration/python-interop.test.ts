@@ -1,6 +1,6 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DynamoDbLock, type LockOptions } from '../../src/index.js';
+import { DynamoDbLock, type LockOptions, readLock } from '../../src/index.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { delay } from './helpers.js';
 
@@ -33,6 +33,9 @@ describe.each(backends())('Python dynamo-dlm 1.x interop on $name', (backend) =>
 
   test('a Python-style item excludes the lock until its whole-second expiry, then is taken over', async () => {
     const id = 'py-held';
+    // Python truncates now to whole seconds, so a 1 s lease taken late in a second ends within
+    // milliseconds: start early in a second, or the first try below may already find it over.
+    await delay((1_050 - (Date.now() % 1000)) % 1000);
     await pythonAcquire(client, tableName, id, 'f'.repeat(32), 1);
     const expires = Math.floor(Date.now() / 1000) + 1;
     const lock = make(id, { clockSkewAllowance: 0 });
@@ -77,6 +80,47 @@ describe.each(backends())('Python dynamo-dlm 1.x interop on $name', (backend) =>
     await pythonAcquire(client, tableName, id, 'b'.repeat(32), 5);
     // And Python's lease, held now, excludes us.
     expect(await make(id).acquire({ blocking: false })).toBe(false);
+  });
+
+  test('owner and data change nothing for Python: excluded while held, it takes our marker, and its PutItem drops them', async () => {
+    const id = 'py-owner-data';
+    const lock = make(id, { duration: 5, owner: 'ts-worker', data: '{"job":42}' });
+    await lock.acquire();
+    // Python's condition reads only resource_id and expires: still refused while we hold it.
+    await expect(pythonAcquire(client, tableName, id, 'a'.repeat(32), 5)).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    await lock.setData('{"job":43}');
+    await expect(pythonAcquire(client, tableName, id, 'a'.repeat(32), 5)).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    await lock.release();
+    expect(await readLock(id, { client, tableName })).toMatchObject({ state: 'released', owner: 'ts-worker' });
+    // Python takes the released marker; its PutItem replaces the whole item, our attributes too.
+    await pythonAcquire(client, tableName, id, 'b'.repeat(32), 1);
+    const py = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { resource_id: { S: id } }, ConsistentRead: true }),
+    );
+    expect(Object.keys(py.Item ?? {}).sort()).toEqual(['expires', 'release_code', 'resource_id']);
+    expect(await readLock(id, { client, tableName })).toMatchObject({
+      state: 'held',
+      owner: undefined,
+      data: undefined,
+    });
+    // Python's release (a DeleteItem on its own code) is untouched by our attributes.
+    await client.send(
+      new DeleteItemCommand({
+        TableName: tableName,
+        Key: { resource_id: { S: id } },
+        ConditionExpression: 'release_code = :mine',
+        ExpressionAttributeValues: { ':mine': { S: 'b'.repeat(32) } },
+      }),
+    );
+    // And we write owner and data again on the next acquire.
+    const next = make(id, { owner: 'ts-2' });
+    expect(await next.acquire({ blocking: false })).toBe(true);
+    expect(await readLock(id, { client, tableName })).toMatchObject({ state: 'held', owner: 'ts-2', data: undefined });
+    await next.release();
   });
 
   test('a Python lease whose expires is in the past is free at once (whole seconds, truncated now)', async () => {
