@@ -31,3 +31,13 @@ export function defaultClient(): DynamoDBClient {
   shared ??= new DynamoDBClient(clientConfig());
   return shared;
 }
+
+/**
+ * What identifies a client's connection settings, for the process-local line of waiters: its
+ * `config` object. A `DynamoDBDocumentClient` shares the `config` of the client it wraps, so
+ * locks given either one line up together; two separately built clients never share a line.
+ */
+export function endpointOf(client: DynamoDBClient): object {
+  const config: unknown = (client as { config?: unknown }).config;
+  return typeof config === 'object' && config !== null ? config : client;
+}

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, acquireLease } from './acquire.js';
+import { endpointOf } from './client.js';
 import { abortError } from './clock.js';
 import { createContext, type LockContext } from './context.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
@@ -188,7 +189,14 @@ export class DynamoDbLock implements AsyncDisposable {
     let lease: Lease | undefined;
     try {
       if (a.blocking) {
-        turn = await waitTurn(this.#ctx.client(), this.#lineKey, clock, a.signal, w.deadline, this.concurrency);
+        turn = await waitTurn(
+          endpointOf(this.#ctx.client()),
+          this.#lineKey,
+          clock,
+          a.signal,
+          w.deadline,
+          this.concurrency,
+        );
         if (turn === undefined) return false;
       }
       lease = await acquireLease(this.#ctx, a, w);

@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock, readLock, withLock } from '../../src/index.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
+import { delay } from './helpers.js';
 
 describe.each(backends())('a DynamoDBDocumentClient on $name', (backend) => {
   const base = clientFor(backend);
@@ -58,6 +59,36 @@ describe.each(backends())('a DynamoDBDocumentClient on $name', (backend) => {
     expect(await plain.acquire({ blocking: false })).toBe(true);
     expect(plain.fencingToken).toBe(lock.fencingToken! + 1);
     await plain.release();
+  });
+
+  test('waiters through a document client and through the client it wraps share one line in the process', async () => {
+    const contended = { base: 0, doc: 0 };
+    // The holder stands for another process: its own client, so its own line.
+    const other = clientFor(backend);
+    const holder = new DynamoDbLock('doc-line', { client: other, tableName, logger: false });
+    await holder.acquire();
+    const waiter = (via: 'base' | 'doc') =>
+      new DynamoDbLock('doc-line', {
+        client: via === 'base' ? base : doc,
+        tableName,
+        logger: false,
+        hooks: { contended: () => void contended[via]++ },
+      });
+    const first = waiter('base');
+    const second = waiter('doc');
+    const firstGot = first.acquire();
+    await delay(50);
+    const secondGot = second.acquire();
+    await delay(400);
+    // Only the head of the line polls DynamoDB; the document client's waiter waits its turn.
+    expect(contended.base).toBeGreaterThan(0);
+    expect(contended.doc).toBe(0);
+    await holder.release();
+    expect(await firstGot).toBe(true);
+    await first.release();
+    expect(await secondGot).toBe(true);
+    await second.release();
+    other.destroy();
   });
 
   test('withLock takes it too', async () => {
