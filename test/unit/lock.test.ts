@@ -1,7 +1,9 @@
 /** The public class: its state machine, option precedence, and calls into user code. */
 import { describe, expect, test } from 'vitest';
+import { InvalidArgumentError } from '../../src/errors.js';
 import { withClock } from '../../src/internals.js';
 import { DynamoDbLock } from '../../src/lock.js';
+import { withLock } from '../../src/with-lock.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClient } from '../support/fake-client.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -34,5 +36,25 @@ describe('option precedence at the call', () => {
     expect(lock.locked()).toBe(true);
     expect(log.lines.some((l) => l.level === 'error' && /'acquired' hook threw/.test(l.message))).toBe(true);
     await lock.release();
+  });
+});
+
+describe('owner and data through withLock', () => {
+  test('withLock writes its owner and data, lets the work setData, and checks both before any request', async () => {
+    const clock = new FakeClock(WALL);
+    const fake = new FakeClient(clock.monotonic);
+    const options = { client: fake.asClient, logger: false as const, owner: 'cron', data: 'start' };
+    await withLock('job', (lock) => lock.setData('half way'), withClock(options, clock));
+    expect(fake.of('acquire')[0]!.input.ExpressionAttributeValues).toMatchObject({
+      ':owner': { S: 'cron' },
+      ':data': { S: 'start' },
+    });
+    expect(fake.of('extend')[0]!.input.ExpressionAttributeValues![':data']).toEqual({ S: 'half way' });
+    const calls = fake.calls.length;
+    await expect(withLock('job', () => 1, { ...options, owner: 'a\nb' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(withLock('job', () => 1, { ...options, data: 'x'.repeat(700) })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(fake.calls.length).toBe(calls);
   });
 });
