@@ -64,6 +64,8 @@ export interface LostEvent {
   readonly reason: LostReason;
   /** The fencing token of the lost acquisition. */
   readonly fencingToken: number;
+  /** With reason `taken`: the `owner` of whoever took it, when the server said (as {@link LockLostError.owner}). */
+  readonly owner: string | undefined;
 }
 
 /** Emitted when a lease was released. */

@@ -300,7 +300,7 @@ export class Lease {
     // Abort first: whatever user code runs next (logger, hooks) cannot keep the work from hearing.
     this.controller.abort(error);
     if (log) ctx.log.warn(error.message);
-    ctx.emit('lost', { resourceId: ctx.resourceId, slot, reason, fencingToken: this.fencingToken });
+    ctx.emit('lost', { resourceId: ctx.resourceId, slot, reason, fencingToken: this.fencingToken, owner });
   }
 
   async #release(): Promise<void> {

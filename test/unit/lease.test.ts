@@ -453,7 +453,7 @@ describe('owner and data', () => {
   });
 
   test('a refused renewal names the owner that took the lease, when the server returned the item', async () => {
-    const { clock, fake, lock, log } = setup();
+    const { clock, fake, lock, log, events } = setup();
     fake.script(
       'extend',
       conditionFailed({ release_code: { S: 'other' }, expires_ms: { N: '1' }, owner: { S: 'worker-7' } }),
@@ -462,6 +462,7 @@ describe('owner and data', () => {
     await clock.advance(1_000);
     const lost = lock.signal.reason as LockLostError;
     expect(lost).toMatchObject({ reason: 'taken', owner: 'worker-7' });
+    expect(events.find((e) => e.name === 'lost')?.event).toMatchObject({ reason: 'taken', owner: 'worker-7' });
     expect(lost.message).toMatch(/another owner holds it now \(`worker-7`\)/);
     expect(log.warnings().some((w) => /worker-7/.test(w))).toBe(true);
     await expect(lock.extend()).rejects.toMatchObject({ owner: 'worker-7' });
