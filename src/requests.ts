@@ -14,8 +14,6 @@ const NAMES = {
   '#expms': ATTR.expiresMs,
   '#token': ATTR.fencingToken,
   '#ttl': ATTR.ttl,
-  '#owner': ATTR.owner,
-  '#data': ATTR.data,
 } as const;
 
 /** The names extend and release use: every placeholder a request defines must appear in it. */
@@ -60,9 +58,14 @@ export interface HolderFields {
  * A new holder never inherits the previous holder's data: without data of its own it removes it.
  */
 function holderClauses(h: HolderFields) {
+  const names = { '#owner': ATTR.owner, '#data': ATTR.data };
   return h.data === undefined
-    ? { update: ', #owner = :owner REMOVE #data', values: { ':owner': { S: h.owner } } }
-    : { update: ', #owner = :owner, #data = :data', values: { ':owner': { S: h.owner }, ':data': { S: h.data } } };
+    ? { update: ', #owner = :owner REMOVE #data', names, values: { ':owner': { S: h.owner } } }
+    : {
+        update: ', #owner = :owner, #data = :data',
+        names,
+        values: { ':owner': { S: h.owner }, ':data': { S: h.data } },
+      };
 }
 
 /** Inputs of an acquire. */
@@ -104,7 +107,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
     // nested three parentheses deep cost dynalite's parser 3.5x the time (bench/diagnose/condition-cost.mjs).
     ConditionExpression:
       'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
-    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeNames: { ...NAMES, ...holder.names },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ...leaseValues(r.now + r.durationMs, r.retentionS),

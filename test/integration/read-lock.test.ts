@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
-import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { forceReleaseRequest } from '../../src/cli/force-release.js';
 import { DynamoDbLock, LockLostError, type LockOptions, readLock } from '../../src/index.js';
 import { HOLDER_BYTES } from '../../src/item-budget.js';
-import { acquireRequest } from '../../src/requests.js';
+import { acquireRequest, forceReleaseRequest } from '../../src/requests.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { delay } from './helpers.js';
 
@@ -104,8 +103,21 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
     const id = fresh('taken');
     const first = make(id, { owner: 'first', duration: 30 });
     await first.acquire();
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { resource_id: { S: id } }, ConsistentRead: true }),
+    );
     await client.send(
-      new UpdateItemCommand(forceReleaseRequest({ tableName, resourceId: id, now: Date.now(), retentionS: 60 })),
+      new UpdateItemCommand(
+        forceReleaseRequest({
+          tableName,
+          resourceId: id,
+          heldCode: Item?.release_code?.S ?? '',
+          fencingToken: first.fencingToken,
+          code: 'forced-by-test',
+          now: Date.now(),
+          retentionS: 60,
+        }),
+      ),
     );
     const thief = make(id, { owner: 'thief' });
     expect(await thief.acquire({ blocking: false })).toBe(true);
