@@ -2,11 +2,20 @@ import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-s
 import { defaultClient } from './client.js';
 import { abortError, type Clock, deadlineSignal, systemClock } from './clock.js';
 import { defaults } from './defaults.js';
-import { DynamoDbError } from './errors.js';
+import { DynamoDbError, InvalidArgumentError } from './errors.js';
 import { clockOf } from './internals.js';
-import { ATTR, malformation, parseHolder } from './item.js';
+import { type ItemKey, itemKey, malformation, parseHolder, type TableLayout } from './item.js';
 import { wrapSdkError } from './sdk-errors.js';
-import { checkClient, checkKeys, checkObject, checkResourceId, checkSignal, checkTableName } from './validate.js';
+import {
+  checkClient,
+  checkKeys,
+  checkObject,
+  checkResourceId,
+  checkSignal,
+  checkSlot,
+  checkTableLayout,
+  checkTableName,
+} from './validate.js';
 
 /** Options of {@link readLock}. */
 export interface ReadLockOptions {
@@ -20,6 +29,17 @@ export interface ReadLockOptions {
    * @default defaults.tableName ('dynamo_dlm_locks')
    */
   readonly tableName?: string;
+  /**
+   * The table's key layout, as for a lock. On a `'slots'` table (Python dynamo-dlm 2.x,
+   * `concurrency` above 1) `readLock` reads one slot's item: `slot`.
+   * @default defaults.tableLayout ('single')
+   */
+  readonly tableLayout?: TableLayout;
+  /**
+   * On a `'slots'` table, which slot (`concurrency_id`) to read: 0 to 999.
+   * @default 0
+   */
+  readonly slot?: number;
   /** Abort the read: `readLock` rejects with an `AbortedError`. */
   readonly signal?: AbortSignal;
 }
@@ -52,7 +72,7 @@ export interface LockInfo {
   readonly fencingToken: number | undefined;
 }
 
-const READ_OPTION_KEYS: ReadonlySet<string> = new Set(['client', 'tableName', 'signal']);
+const READ_OPTION_KEYS: ReadonlySet<string> = new Set(['client', 'tableName', 'tableLayout', 'slot', 'signal']);
 
 /** How long the read may go unanswered before it fails, as for each of the lock's writes. */
 export const READ_TIMEOUT_MS = 5_000;
@@ -78,11 +98,23 @@ export async function readLock(resourceId: string, options?: ReadLockOptions): P
   checkKeys(o, READ_OPTION_KEYS, 'readLock options');
   if (o.client !== undefined) checkClient(o.client);
   const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
+  const layout = o.tableLayout === undefined ? defaults.tableLayout : checkTableLayout(o.tableLayout);
+  const slot = o.slot === undefined ? 0 : checkSlot(o.slot);
+  if (o.slot !== undefined && layout !== 'slots') {
+    throw new InvalidArgumentError(
+      "Expected `slot` only with tableLayout 'slots': a 'single' table has one item per resource",
+    );
+  }
   const signal = o.signal === undefined ? undefined : checkSignal(o.signal);
   if (signal?.aborted) throw abortError(signal);
   const client = (o.client as DynamoDBClient | undefined) ?? defaultClient();
   const clock = clockOf(options);
-  const item = await getLockItem(client, tableName, id, signal, clock);
+  const item = await getLockItem(
+    client,
+    { tableName, resourceId: id, key: itemKey(layout, id, slot), layout },
+    signal,
+    clock,
+  );
   const broken = malformation(item);
   if (broken !== undefined) {
     throw new DynamoDbError(`The lock item of \`${id}\` in \`${tableName}\` is malformed (${broken})`);
@@ -90,32 +122,43 @@ export async function readLock(resourceId: string, options?: ReadLockOptions): P
   return describeLock(id, item, clock.now());
 }
 
+/** Which lock item to read: the resource's, or one slot's on a `'slots'` table. */
+export interface ItemToRead {
+  readonly tableName: string;
+  readonly resourceId: string;
+  /** From `itemKey`. */
+  readonly key: ItemKey;
+  /** For the hint when the table is keyed for the other layout. */
+  readonly layout: TableLayout;
+}
+
 /**
  * The raw lock item, or undefined: one strongly consistent GetItem, cut off after
- * {@link READ_TIMEOUT_MS}. SDK errors become the library's typed errors.
+ * {@link READ_TIMEOUT_MS}. SDK errors become the library's typed errors. The one place the
+ * library and the command line read a lock item.
  */
 export async function getLockItem(
   client: DynamoDBClient,
-  tableName: string,
-  resourceId: string,
+  r: ItemToRead,
   signal?: AbortSignal,
   clock: Clock = systemClock,
 ): Promise<Record<string, AttributeValue> | undefined> {
+  const { tableName, resourceId } = r;
   const cutoff = deadlineSignal(clock, signal, clock.monotonic() + READ_TIMEOUT_MS);
   try {
     const out = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { [ATTR.resourceId]: { S: resourceId } }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: tableName, Key: r.key, ConsistentRead: true }),
       cutoff.signal === undefined ? undefined : { abortSignal: cutoff.signal },
     );
     return out.Item;
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
     if (cutoff.timedOut()) {
-      throw new DynamoDbError(`read of \`${resourceId}\` got no answer within ${READ_TIMEOUT_MS / 1000} s`, {
+      throw new DynamoDbError(`GetItem of \`${resourceId}\` got no answer within ${READ_TIMEOUT_MS / 1000} s`, {
         cause: error,
       });
     }
-    throw wrapSdkError(error, resourceId, tableName, 'read');
+    throw wrapSdkError(error, resourceId, tableName, 'GetItem', r.layout);
   } finally {
     cutoff.cancel();
   }

@@ -195,3 +195,11 @@ export function checkData(value: unknown, resourceId: string, owner: string, nam
   }
   return value;
 }
+
+/** A slot of a `'slots'` table: an integer from 0 to {@link MAX_CONCURRENCY} - 1. */
+export function checkSlot(value: unknown, name = 'slot'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_CONCURRENCY) {
+    fail(name, `an integer from 0 to ${MAX_CONCURRENCY - 1}`, value);
+  }
+  return value;
+}

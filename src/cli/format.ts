@@ -21,19 +21,40 @@ export function formatTime(atMs: number): string {
   return new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * Who holds a lock, for a human: its `owner` and the first characters of its owner code
+ * (`worker-7 (0123abcd)`), the code alone for a holder that writes no owner (Python).
+ */
+export function formatHolder(view: LockView): string {
+  const code = view.holder ?? '?';
+  return view.owner === undefined ? code : `${view.owner} (${code})`;
+}
+
+/**
+ * `data` on one line: JSON-quoted (so a newline or a quote in it cannot break the line or the
+ * columns) and cut to `max` characters.
+ */
+export function formatData(data: string, max = Number.POSITIVE_INFINITY): string {
+  const quoted = JSON.stringify(data);
+  return quoted.length <= max ? quoted : `${quoted.slice(0, Math.max(1, max - 1))}…`;
+}
+
 /** One line describing a lock (or one slot of it), as `status` prints it. */
 export function formatLockLine(view: LockView, nowMs: number): string {
   const token = view.fencingToken === undefined ? '' : `, last fencing token ${view.fencingToken}`;
   const name = view.slot === undefined ? view.resourceId : `${view.resourceId} slot ${view.slot}`;
+  const data = view.data === undefined ? '' : `; data ${formatData(view.data)}`;
   switch (view.state) {
     case 'free':
       return `${name}: free (no lock item)`;
-    case 'released':
-      return `${name}: free (released${view.forced ? ' by release --force' : ''}${token})`;
+    case 'released': {
+      const by = view.forced ? ' by release --force' : view.owner === undefined ? '' : ` by ${view.owner}`;
+      return `${name}: free (released${by}${token})${data}`;
+    }
     case 'expired':
-      return `${name}: free, expired ${formatRelative(view.expiresAt ?? 0, nowMs)} without release (holder ${view.holder ?? '?'}${token}); the next acquire takes it over`;
+      return `${name}: free, expired ${formatRelative(view.expiresAt ?? 0, nowMs)} without release (holder ${formatHolder(view)}${token}); the next acquire takes it over${data}`;
     case 'held':
-      return `${name}: held by ${view.holder ?? '?'} until ${formatTime(view.expiresAt ?? 0)} (${formatRelative(view.expiresAt ?? 0, nowMs)}), fencing token ${view.fencingToken ?? '?'}`;
+      return `${name}: held by ${formatHolder(view)} until ${formatTime(view.expiresAt ?? 0)} (${formatDuration((view.expiresAt ?? 0) - nowMs)} left), fencing token ${view.fencingToken ?? '?'}${data}`;
   }
 }
 
@@ -69,6 +90,8 @@ export function slotViews(resourceId: string, views: readonly LockView[], concur
           resourceId,
           slot,
           state: 'free',
+          owner: undefined,
+          data: undefined,
           holder: undefined,
           expiresAt: undefined,
           fencingToken: undefined,
@@ -77,14 +100,21 @@ export function slotViews(resourceId: string, views: readonly LockView[], concur
     );
 }
 
-/** A lock as JSON for scripts: times as ISO strings. */
-export function lockToJson(view: LockView): Record<string, unknown> {
+/** A lock as JSON for scripts: times as ISO strings, time left in milliseconds at `nowMs`. */
+export function lockToJson(view: LockView, nowMs: number): Record<string, unknown> {
   return {
     resourceId: view.resourceId,
     ...(view.slot === undefined ? {} : { slot: view.slot }),
     state: view.state,
+    owner: view.owner ?? null,
+    data: view.data ?? null,
     holder: view.holder ?? null,
     expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
+    // Left of the lease by the reader's clock: 0 once expired, null when nobody holds it.
+    timeLeftMs:
+      view.expiresAt === undefined || (view.state !== 'held' && view.state !== 'expired')
+        ? null
+        : Math.max(0, view.expiresAt - nowMs),
     fencingToken: view.fencingToken ?? null,
     forcedRelease: view.forced,
   };
@@ -104,18 +134,27 @@ export function formatTable(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+/** How much of `data` a `list` row shows; `status` and `--json` show all of it. */
+export const LIST_DATA_CHARS = 40;
+
 /** The rows `list` prints, with a header; a SLOT column when any item is a slot of a 'slots' table. */
 export function lockRows(views: readonly LockView[], nowMs: number): string[][] {
   const slots = views.some((v) => v.slot !== undefined);
-  const rows = [['RESOURCE', ...(slots ? ['SLOT'] : []), 'STATE', 'HOLDER', 'EXPIRES', 'TOKEN']];
+  const rows = [
+    ['RESOURCE', ...(slots ? ['SLOT'] : []), 'STATE', 'OWNER', 'HOLDER', 'EXPIRES', 'LEFT', 'TOKEN', 'DATA'],
+  ];
   for (const v of views) {
+    const running = v.expiresAt !== undefined && (v.state === 'held' || v.state === 'expired');
     rows.push([
       v.resourceId,
       ...(slots ? [v.slot === undefined ? '-' : String(v.slot)] : []),
       v.forced && v.state === 'released' ? 'released (forced)' : v.state,
+      v.owner ?? '-',
       v.holder ?? '-',
-      v.expiresAt === undefined ? '-' : `${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`,
+      v.expiresAt === undefined ? '-' : formatTime(v.expiresAt),
+      running ? (v.state === 'held' ? formatDuration((v.expiresAt ?? 0) - nowMs) : '0 s') : '-',
       v.fencingToken === undefined ? '-' : String(v.fencingToken),
+      v.data === undefined ? '-' : formatData(v.data, LIST_DATA_CHARS),
     ]);
   }
   return rows;
@@ -143,7 +182,9 @@ export function formatWaitStatus(info: WaitInfo, nowMs: number): string {
   const v = info.view;
   let holder = '';
   if (v?.state === 'held' && v.expiresAt !== undefined) {
-    holder = `: held by ${v.holder ?? '?'} (token ${v.fencingToken ?? '?'}) until ${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`;
+    const token = `token ${v.fencingToken ?? '?'}`;
+    const who = v.owner === undefined ? `${v.holder ?? '?'} (${token})` : `${v.owner} (${v.holder ?? '?'}, ${token})`;
+    holder = `: held by ${who} until ${formatTime(v.expiresAt)} (${formatRelative(v.expiresAt, nowMs)})`;
   } else if (v?.state === 'expired' && v.expiresAt !== undefined) {
     holder = `: the holder's lease expired ${formatRelative(v.expiresAt, nowMs)}; taking it over after the clock-skew allowance`;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey, itemKey, parseHolder, type TableLayout } from '../item.js';
+import { describeLock, getLockItem } from '../read-lock.js';
 import { wrapSdkError } from '../sdk-errors.js';
 
 /** Prefix of the owner code a forced release writes, so that `status` can say so. */
@@ -20,12 +21,16 @@ export function forcedCode(): string {
  */
 export type LockState = 'free' | 'held' | 'expired' | 'released';
 
-/** What `status` and `list` show of one lock item. */
+/** What `status` and `list` show of one lock item: the library's `LockInfo`, plus what only an operator needs. */
 export interface LockView {
   readonly resourceId: string;
   /** The slot (`concurrency_id`) of an item of a 'slots' table; undefined on a 'single' one. */
   readonly slot?: number | undefined;
   readonly state: LockState;
+  /** The holder's `owner` (or, once released, the last holder's); undefined for a Python lease. */
+  readonly owner: string | undefined;
+  /** The holder's (or the last holder's) `data`. */
+  readonly data: string | undefined;
   /** The first 8 characters of the owner code: enough to tell holders apart, not to impersonate. */
   readonly holder: string | undefined;
   /** Lease end, epoch ms; undefined when free or released. */
@@ -43,9 +48,9 @@ export interface LockRead {
 }
 
 /**
- * Reads one lock item (a strongly consistent GetItem), judged at `now`: the resource's item on
- * a 'single' table, or one slot's (`key` from `itemKey`) on a 'slots' table. SDK errors become
- * the library's typed errors.
+ * Reads one lock item through the library's read (a strongly consistent GetItem, cut off after
+ * 5 s), judged at `now`: the resource's item on a 'single' table, or one slot's (`key` from
+ * `itemKey`) on a 'slots' table. SDK errors become the library's typed errors.
  */
 export async function readLock(
   client: DynamoDBClient,
@@ -55,14 +60,10 @@ export async function readLock(
   key: ItemKey = itemKey('single', resourceId, 0),
   layout: TableLayout = 'single',
 ): Promise<LockRead> {
-  const out = await client
-    .send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))
-    .catch((error: unknown) => {
-      throw wrapSdkError(error, resourceId, tableName, 'GetItem', layout);
-    });
+  const item = await getLockItem(client, { tableName, resourceId, key, layout });
   const slot = slotOf(key);
-  const view = viewLock(resourceId, out.Item, now());
-  return { view: slot === undefined ? view : { ...view, slot }, code: parseHolder(out.Item)?.releaseCode };
+  const view = viewLock(resourceId, item, now());
+  return { view: slot === undefined ? view : { ...view, slot }, code: parseHolder(item)?.releaseCode };
 }
 
 /**
@@ -126,38 +127,28 @@ function slotOf(key: ItemKey): number | undefined {
   return n === undefined ? undefined : Number(n);
 }
 
-/** Reads a raw lock item as of `nowMs`. Pure. */
+/** Reads a raw lock item as of `nowMs`, as the library's `readLock` does, plus the operator's extras. Pure. */
 export function viewLock(
   resourceId: string,
   item: Record<string, AttributeValue> | undefined,
   nowMs: number,
 ): LockView {
-  const holder = parseHolder(item);
-  if (item === undefined || holder === undefined) {
-    return {
-      resourceId,
-      state: 'free',
-      holder: undefined,
-      expiresAt: undefined,
-      fencingToken: undefined,
-      forced: false,
-    };
-  }
-  const code = holder.releaseCode;
+  const info = describeLock(item?.[ATTR.resourceId]?.S ?? resourceId, item, nowMs);
+  const code = parseHolder(item)?.releaseCode;
   const forced = code?.startsWith(FORCED_CODE_PREFIX) ?? false;
-  const state: LockState = holder.released
-    ? 'released'
-    : holder.expiresMs !== undefined && holder.expiresMs > nowMs
-      ? 'held'
-      : 'expired';
-  const slot = item[ATTR.concurrencyId]?.N;
+  // A lease whose end cannot be read is one no acquire admits: show it as expired, not held.
+  const state: LockState =
+    info.state === 'held' && (info.expired || info.expiresAt === undefined) ? 'expired' : info.state;
+  const slot = item?.[ATTR.concurrencyId]?.N;
   return {
-    resourceId: item[ATTR.resourceId]?.S ?? resourceId,
+    resourceId: info.resourceId,
     ...(slot === undefined ? {} : { slot: Number(slot) }),
     state,
+    owner: info.owner,
+    data: info.data,
     holder: code === undefined || forced ? undefined : code.slice(0, 8),
-    expiresAt: holder.released ? undefined : holder.expiresMs,
-    fencingToken: holder.fencingToken,
+    expiresAt: info.expiresAt?.getTime(),
+    fencingToken: info.fencingToken,
     forced,
   };
 }

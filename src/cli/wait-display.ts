@@ -76,6 +76,8 @@ export function createWaitDisplay(o: WaitDisplayOptions): WaitDisplay {
         view = {
           resourceId: o.resourceId,
           state: 'held',
+          owner: undefined,
+          data: undefined,
           holder: undefined,
           expiresAt: event.holderExpiresAt.getTime(),
           fencingToken: undefined,

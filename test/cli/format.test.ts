@@ -6,6 +6,7 @@ import {
   formatTable,
   formatWaitLine,
   formatWaitStatus,
+  LIST_DATA_CHARS,
   lockRows,
   lockToJson,
 } from '../../src/cli/format.js';
@@ -14,9 +15,11 @@ import { viewLock } from '../../src/cli/lock-view.js';
 const NOW = Date.UTC(2030, 0, 2, 3, 4, 5);
 const CODE = '0123456789abcdef0123456789abcdef';
 
+const STRINGS = new Set(['release_code', 'owner', 'data']);
+
 function item(fields: Record<string, string>) {
   const out: Record<string, { S: string } | { N: string }> = { resource_id: { S: 'job' } };
-  for (const [k, v] of Object.entries(fields)) out[k] = k === 'release_code' ? { S: v } : { N: v };
+  for (const [k, v] of Object.entries(fields)) out[k] = STRINGS.has(k) ? { S: v } : { N: v };
   return out;
 }
 
@@ -34,11 +37,22 @@ describe('viewLock', () => {
     expect(v).toEqual({
       resourceId: 'job',
       state: 'held',
+      owner: undefined,
+      data: undefined,
       holder: '01234567',
       expiresAt: NOW + 4200,
       fencingToken: 17,
       forced: false,
     });
+  });
+
+  test('owner and data as the library reads them', () => {
+    const v = viewLock(
+      'job',
+      item({ release_code: CODE, expires_ms: String(NOW + 4200), owner: 'worker-7', data: '{"step":2}' }),
+      NOW,
+    );
+    expect(v).toMatchObject({ state: 'held', owner: 'worker-7', data: '{"step":2}', holder: '01234567' });
   });
 
   test('a lease past its end: expired; a released marker: released', () => {
@@ -80,8 +94,23 @@ describe('formatting', () => {
       NOW,
     );
     expect(formatLockLine(held, NOW)).toBe(
-      'job: held by 01234567 until 2030-01-02T03:04:09Z (in 4.2 s), fencing token 17',
+      'job: held by 01234567 until 2030-01-02T03:04:09Z (4.2 s left), fencing token 17',
     );
+    const owned = viewLock(
+      'job',
+      item({ release_code: CODE, expires_ms: String(NOW + 4200), fencing_token: '17', owner: 'w-7', data: 'a\nb' }),
+      NOW,
+    );
+    // Data is JSON-quoted: a newline in it cannot break the line.
+    expect(formatLockLine(owned, NOW)).toBe(
+      'job: held by w-7 (01234567) until 2030-01-02T03:04:09Z (4.2 s left), fencing token 17; data "a\\nb"',
+    );
+    const released = viewLock(
+      'job',
+      item({ release_code: CODE, expires_ms: '0', expires: '0', fencing_token: '17', owner: 'w-7' }),
+      NOW,
+    );
+    expect(formatLockLine(released, NOW)).toBe('job: free (released by w-7, last fencing token 17)');
     expect(formatLockLine(viewLock('x', undefined, NOW), NOW)).toBe('x: free (no lock item)');
     const forced = viewLock('job', item({ release_code: 'forced-1', expires_ms: '0', fencing_token: '9' }), NOW);
     expect(formatLockLine(forced, NOW)).toBe('job: free (released by release --force, last fencing token 9)');
@@ -91,19 +120,31 @@ describe('formatting', () => {
 
   test('JSON has ISO times and nulls', () => {
     const held = viewLock('job', item({ release_code: CODE, expires_ms: String(NOW), fencing_token: '1' }), NOW - 1);
-    expect(lockToJson(held)).toEqual({
+    expect(lockToJson(held, NOW - 1)).toEqual({
       resourceId: 'job',
       state: 'held',
+      owner: null,
+      data: null,
       holder: '01234567',
       expiresAt: '2030-01-02T03:04:05.000Z',
+      timeLeftMs: 1,
       fencingToken: 1,
       forcedRelease: false,
     });
-    expect(lockToJson(viewLock('x', undefined, NOW))).toMatchObject({
+    expect(lockToJson(viewLock('x', undefined, NOW), NOW)).toMatchObject({
+      owner: null,
+      data: null,
       holder: null,
       expiresAt: null,
+      timeLeftMs: null,
       fencingToken: null,
     });
+    const expired = viewLock(
+      'job',
+      item({ release_code: CODE, expires_ms: String(NOW - 5), owner: 'w', data: '' }),
+      NOW,
+    );
+    expect(lockToJson(expired, NOW)).toMatchObject({ state: 'expired', owner: 'w', data: '', timeLeftMs: 0 });
   });
 
   test('tables align columns and do not pad the last one', () => {
@@ -115,9 +156,27 @@ describe('formatting', () => {
     ).toEqual(['A    BB  C', 'aaa  b   ccc']);
     const rows = lockRows([viewLock('job', undefined, NOW)], NOW);
     expect(rows).toEqual([
-      ['RESOURCE', 'STATE', 'HOLDER', 'EXPIRES', 'TOKEN'],
-      ['job', 'free', '-', '-', '-'],
+      ['RESOURCE', 'STATE', 'OWNER', 'HOLDER', 'EXPIRES', 'LEFT', 'TOKEN', 'DATA'],
+      ['job', 'free', '-', '-', '-', '-', '-', '-'],
     ]);
+    const long = 'x'.repeat(100);
+    const held = viewLock(
+      'job',
+      item({ release_code: CODE, expires_ms: String(NOW + 4200), fencing_token: '7', owner: 'w-7', data: long }),
+      NOW,
+    );
+    const [, row] = lockRows([held], NOW);
+    expect(row).toEqual([
+      'job',
+      'held',
+      'w-7',
+      '01234567',
+      '2030-01-02T03:04:09Z',
+      '4.2 s',
+      '7',
+      `"${'x'.repeat(LIST_DATA_CHARS - 2)}…`,
+    ]);
+    expect(row?.[7]).toHaveLength(LIST_DATA_CHARS);
   });
 
   test('the waiting line says who holds the lock and until when, once known', () => {

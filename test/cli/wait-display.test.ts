@@ -20,6 +20,8 @@ describe('the wait display', () => {
     const read = vi.fn(async () => ({
       resourceId: 'job',
       state: 'held' as const,
+      owner: 'worker-7',
+      data: undefined,
       holder: 'abcdef01',
       expiresAt: 5000,
       fencingToken: 9,
@@ -32,7 +34,7 @@ describe('the wait display', () => {
     d.stop();
     expect(read).toHaveBeenCalledTimes(1);
     expect(io.stderr[0]).toBe(
-      'dynamo-dlm: waiting for `job`: held by abcdef01 (token 9) until 1970-01-01T00:00:05Z (in 4.0 s) · waited 1.0 s, 3 attempts',
+      'dynamo-dlm: waiting for `job`: held by worker-7 (abcdef01, token 9) until 1970-01-01T00:00:05Z (in 4.0 s) · waited 1.0 s, 3 attempts',
     );
   });
 

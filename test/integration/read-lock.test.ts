@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock, LockLostError, type LockOptions, readLock } from '../../src/index.js';
+import { itemKey } from '../../src/item.js';
 import { HOLDER_BYTES } from '../../src/item-budget.js';
 import { acquireRequest, forceReleaseRequest } from '../../src/requests.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
@@ -110,7 +111,7 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
       new UpdateItemCommand(
         forceReleaseRequest({
           tableName,
-          resourceId: id,
+          key: itemKey('single', id, 0),
           heldCode: Item?.release_code?.S ?? '',
           fencingToken: first.fencingToken,
           code: 'forced-by-test',
@@ -146,7 +147,7 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
     const cost = async (resourceId: string, payload: string) => {
       const input = acquireRequest({
         tableName,
-        resourceId,
+        key: itemKey('single', resourceId, 0),
         code: 'c'.repeat(32),
         now: Date.now(),
         durationMs: 2_147_483_647,

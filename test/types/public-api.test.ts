@@ -197,6 +197,8 @@ describe('readLock', () => {
     expectTypeOf<ReadLockOptions>().toEqualTypeOf<{
       readonly client?: DynamoDBClient;
       readonly tableName?: string;
+      readonly tableLayout?: TableLayout;
+      readonly slot?: number;
       readonly signal?: AbortSignal;
     }>();
   });

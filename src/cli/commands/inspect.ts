@@ -14,9 +14,10 @@ const JSON_FLAG = { type: 'boolean', help: 'print JSON' } as const;
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'show who holds a lock and until when (reads the item)',
-  description: `Shows whether <resource> is held, by which holder (the first 8 characters of its owner code),
-until when, and its fencing token. Reads the item (GetItem, strongly consistent): needs
-dynamodb:GetItem, which the lock itself never uses.
+  description: `Shows whether <resource> is held, by which owner (and the first 8 characters of its owner
+code), until when and how long is left, its fencing token, and the holder's data. Reads the item
+with the library's readLock (GetItem, strongly consistent, one read unit): needs dynamodb:GetItem,
+which the lock itself never uses. --json prints the same as one JSON object.
 
 On a 'slots' table (Python dynamo-dlm 2.x, locks with --concurrency) it shows every slot and its
 holder: a strongly consistent Query of the resource's slots, which needs dynamodb:Query. A table
@@ -39,13 +40,20 @@ that turns out to have the sort key concurrency_id is read that way without --ta
     const read = await readResource(client, config.tableName, config.tableLayout, resourceId, () => now);
     const [view] = read.views;
     if (read.layout === 'single' && view !== undefined) {
-      io.out(flags.json ? JSON.stringify(lockToJson(view)) : formatLockLine(view, now));
+      io.out(flags.json ? JSON.stringify(lockToJson(view, now)) : formatLockLine(view, now));
       return EXIT.OK;
     }
     if (flags.json) {
       const slots = slotViews(resourceId, read.views, concurrency);
       const held = slots.filter((v) => v.state === 'held').length;
-      io.out(JSON.stringify({ resourceId, concurrency: concurrency ?? null, held, slots: slots.map(lockToJson) }));
+      io.out(
+        JSON.stringify({
+          resourceId,
+          concurrency: concurrency ?? null,
+          held,
+          slots: slots.map((v) => lockToJson(v, now)),
+        }),
+      );
     } else {
       for (const line of formatSlotLines(resourceId, read.views, concurrency, now)) io.out(line);
     }
@@ -57,8 +65,9 @@ that turns out to have the sort key concurrency_id is read that way without --ta
 export const listCommand = defineCommand({
   name: 'list',
   summary: 'show every lock in the table (scans the table)',
-  description: `Lists every lock item in the table: state, holder, expiry, fencing token, and on a 'slots' table
-(Python dynamo-dlm 2.x) each slot in its own row. Scans the whole table (paginated; consumes
+  description: `Lists every lock item in the table: state, owner, holder code, expiry and time left, fencing
+token, the start of the holder's data (--json gives all of it), and on a 'slots' table (Python
+dynamo-dlm 2.x) each slot in its own row. Scans the whole table (paginated; consumes
 read capacity in proportion to its size): needs dynamodb:Scan.`,
   flags: { json: { ...JSON_FLAG, help: 'print JSON (an array)' } },
   connect: true,
@@ -80,7 +89,7 @@ read capacity in proportion to its size): needs dynamodb:Scan.`,
       .sort((a, b) =>
         a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : (a.slot ?? 0) - (b.slot ?? 0),
       );
-    if (flags.json) io.out(JSON.stringify(views.map(lockToJson)));
+    if (flags.json) io.out(JSON.stringify(views.map((view) => lockToJson(view, now))));
     else if (views.length === 0) io.out(`no locks in ${config.tableName}`);
     else for (const line of formatTable(lockRows(views, now))) io.out(line);
     return EXIT.OK;
