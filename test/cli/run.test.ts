@@ -189,13 +189,13 @@ describe('dynamo-dlm run', () => {
   });
 
   test('--timeout exits 124; --verbose shows who holds the lock while waiting', async () => {
-    const holder = new DynamoDbLock('waited', { client, tableName: table, duration: 20 });
+    const holder = new DynamoDbLock('waited', { client, tableName: table, duration: 20, owner: 'nightly-1' });
     expect(await holder.acquire()).toBe(true);
     try {
       const result = await runMain(['run', 'waited', ...conn(), '--timeout', '1.5', '--verbose', '--', 'true']);
       expect(result.code).toBe(124);
       expect(result.stderr).toContain('timed out');
-      expect(result.stderr).toMatch(/waiting for `waited`: held by [0-9a-f]{8} \(token \d+\) until /);
+      expect(result.stderr).toMatch(/waiting for `waited`: held by nightly-1 \([0-9a-f]{8}, token \d+\) until /);
     } finally {
       await holder.release();
     }
