@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DynamoDbLock, LockLostError, type LockOptions, readLock } from '../../src/index.js';
+import { DynamoDbLock, LeaderElection, LockLostError, type LockOptions, readLock } from '../../src/index.js';
 import { itemKey } from '../../src/item.js';
 import { HOLDER_BYTES } from '../../src/item-budget.js';
 import { acquireRequest, forceReleaseRequest } from '../../src/requests.js';
@@ -17,11 +17,15 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
   const make = (id: string, options: LockOptions = {}) =>
     new DynamoDbLock(id, { client, tableName, logger: false, ...options });
   const read = (id: string) => readLock(id, { client, tableName });
+  const stops: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     tableName = await freshTable(client);
   });
-  afterAll(() => client.destroy());
+  afterAll(async () => {
+    for (const stop of stops) await stop();
+    client.destroy();
+  });
 
   test('free, held (owner host:pid by default, data, lease end, token), released (last owner kept)', async () => {
     const id = fresh('states');
@@ -130,6 +134,37 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
     expect((error as LockLostError).owner).toBe(backend.returnsHolder ? 'thief' : undefined);
     await expect(first.release()).rejects.toBe(error);
     await thief.release();
+  });
+
+  test('who leads an election: readLock names the leader by its owner, and its term is the token', async () => {
+    const name = fresh('election');
+    let term: number | undefined;
+    const elected = new Promise<void>((resolve) => {
+      const election = new LeaderElection(name, {
+        client,
+        tableName,
+        logger: false,
+        duration: 3,
+        owner: 'scheduler-a',
+        data: 'http://10.0.0.7:8080',
+        onElected: ({ fencingToken }) => {
+          term = fencingToken;
+          resolve();
+        },
+      });
+      stops.push(() => election.stop());
+      void election.start();
+    });
+    await elected;
+    expect(await read(name)).toMatchObject({
+      state: 'held',
+      held: true,
+      owner: 'scheduler-a',
+      data: 'http://10.0.0.7:8080',
+      fencingToken: term,
+    });
+    for (const stop of stops.splice(0)) await stop();
+    expect(await read(name)).toMatchObject({ state: 'released', owner: 'scheduler-a' });
   });
 
   test('the largest data accepted keeps the item within one write unit', async () => {
