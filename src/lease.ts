@@ -251,6 +251,9 @@ export class Lease {
           ctx.log.error(`renewing the lease on '${ctx.resourceId}' failed; it will not be renewed`, error);
           throw ctx.wrap(error, 'extend');
         }
+        // Release came while this renewal was in flight: it waits behind us, so retry nothing
+        // (an automatic renewal's pause is unref'd, and nothing else would keep the process alive).
+        if (automatic && !this.#autoRenew) return;
         const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt, this.slot);
         if (delay >= this.#remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
           this.#lose('unreachable', error);

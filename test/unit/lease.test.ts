@@ -296,6 +296,25 @@ describe('hardening: timers, clocks and user code', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  test('a release queued behind an in-flight renewal that then fails is not kept waiting by its retry pause', async () => {
+    // Release arrives while the renewal is still in flight (no pause to cut short yet); the
+    // renewal then fails transiently. It must not start an unref'd pause that the queued release
+    // waits behind: nothing would keep the process alive (the CLI exited 13 with the lock held).
+    const { clock, fake, lock } = setup();
+    fake.script('extend', 'hang');
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(1_000);
+    const renewal = fake.of('extend')[0]!;
+    const release = lock.release();
+    await clock.flush();
+    renewal.reject(reset());
+    await clock.flush();
+    expect(fake.of('release')).toHaveLength(1);
+    await release;
+    expect(fake.of('extend')).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   test("a manual extend's retry pause is an awaited sleep, not a timer that lets the process exit", async () => {
     const { clock, fake, lock } = setup();
     fake.script('extend', reset(), {});
