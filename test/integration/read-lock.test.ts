@@ -167,6 +167,27 @@ describe.each(backends())('owner, data and readLock on $name', (backend) => {
     expect(await read(name)).toMatchObject({ state: 'released', owner: 'scheduler-a' });
   });
 
+  test("on a 'slots' table (Python 2.x), readLock reads one slot; a 'single' read there names the fix", async () => {
+    const slotsTable = await freshTable(client, 'slots_read', 'slots');
+    const options = { client, tableName: slotsTable, tableLayout: 'slots', concurrency: 2, logger: false } as const;
+    const first = new DynamoDbLock('pool', { ...options, owner: 'w-0' });
+    const second = new DynamoDbLock('pool', { ...options, owner: 'w-1', data: 'batch 9' });
+    await first.acquire();
+    await second.acquire();
+    const slotOf = (owner: string) => (first.owner === owner ? first.slot : second.slot) ?? -1;
+    const at = { client, tableName: slotsTable, tableLayout: 'slots' } as const;
+    expect(await readLock('pool', { ...at, slot: slotOf('w-1') })).toMatchObject({
+      state: 'held',
+      owner: 'w-1',
+      data: 'batch 9',
+      fencingToken: second.fencingToken,
+    });
+    expect(await readLock('pool', { ...at, slot: 2 })).toMatchObject({ state: 'free' });
+    await expect(readLock('pool', { client, tableName: slotsTable })).rejects.toThrow(/pass tableLayout: 'slots'/);
+    await first.release();
+    await second.release();
+  });
+
   test('the largest data accepted keeps the item within one write unit', async () => {
     // Short ids and owners leave the most room: the budget is 640 bytes for all three.
     const id = 'b';

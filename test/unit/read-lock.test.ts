@@ -98,6 +98,12 @@ describe('readLock', () => {
     expect(command.input).toEqual({ TableName: 'my_locks', Key: { resource_id: { S: 'job' } }, ConsistentRead: true });
     await readLock('job', { client, tableName: 'other' });
     expect((sent[1]!.command as GetItemCommand).input.TableName).toBe('other');
+    // On a 'slots' table, one slot's item: its key carries the sort key.
+    await readLock('job', { client, tableLayout: 'slots', slot: 3 });
+    expect((sent[2]!.command as GetItemCommand).input.Key).toEqual({
+      resource_id: { S: 'job' },
+      concurrency_id: { N: '3' },
+    });
   });
 
   test.each<[string, () => Promise<unknown>]>([
@@ -110,6 +116,11 @@ describe('readLock', () => {
     ['a bad table name', () => readLock('job', { tableName: 'a b' })],
     ['a client without send', () => readLock('job', { client: {} as never })],
     ['a signal that is no AbortSignal', () => readLock('job', { signal: 'stop' as never })],
+    ['an unknown layout', () => readLock('job', { tableLayout: 'sorted' as never })],
+    ['a slot on a single table', () => readLock('job', { slot: 1 })],
+    ['a negative slot', () => readLock('job', { tableLayout: 'slots', slot: -1 })],
+    ['a slot of 1000', () => readLock('job', { tableLayout: 'slots', slot: 1000 })],
+    ['a fractional slot', () => readLock('job', { tableLayout: 'slots', slot: 0.5 })],
   ])('%s: InvalidArgumentError before any request', async (_what, call) => {
     // Every call above fails validation before it would reach for a client.
     await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
