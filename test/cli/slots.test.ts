@@ -16,7 +16,15 @@ let dir: string;
 const conn = (): string[] => ['--endpoint', backend.endpoint, '--table', table];
 const slotsConn = (): string[] => [...conn(), '--table-layout', 'slots'];
 const hold = (id: string, concurrency = 3) =>
-  new DynamoDbLock(id, { client, tableName: table, tableLayout: 'slots', concurrency, duration: 30, logger: false });
+  new DynamoDbLock(id, {
+    client,
+    tableName: table,
+    tableLayout: 'slots',
+    concurrency,
+    duration: 30,
+    logger: false,
+    owner: 'slot-holder',
+  });
 
 beforeAll(async () => {
   table = await freshTable(client, 'cli_slots', 'slots');
@@ -62,8 +70,10 @@ describe('dynamo-dlm on a slots table', () => {
         expect(text.code, text.stderr).toBe(0);
         const lines = text.stdout.trim().split('\n');
         expect(lines[0]).toBe('jobs: 2 of 3 slots held');
-        expect(lines[1]).toMatch(/^ {2}jobs slot 0: held by [0-9a-f]{8} until .*, fencing token \d+$/);
-        expect(lines[2]).toMatch(/^ {2}jobs slot 1: held by [0-9a-f]{8} until /);
+        expect(lines[1]).toMatch(
+          /^ {2}jobs slot 0: held by slot-holder \([0-9a-f]{8}\) until .* \(\d+ s left\), fencing token \d+$/,
+        );
+        expect(lines[2]).toMatch(/^ {2}jobs slot 1: held by slot-holder \([0-9a-f]{8}\) until /);
         expect(lines[3]).toBe('  jobs slot 2: free (no lock item)');
       }
       const json = await runMain(['status', 'jobs', ...slotsConn(), '--json']);
@@ -74,9 +84,9 @@ describe('dynamo-dlm on a slots table', () => {
         [1, 'held'],
       ]);
       const listed = await runMain(['list', ...conn()]);
-      expect(listed.stdout.split('\n')[0]).toMatch(/^RESOURCE\s+SLOT\s+STATE\s+HOLDER/);
-      expect(listed.stdout).toMatch(/\njobs\s+0\s+held\s+[0-9a-f]{8}/);
-      expect(listed.stdout).toMatch(/\njobs\s+1\s+held\s+[0-9a-f]{8}/);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^RESOURCE\s+SLOT\s+STATE\s+OWNER\s+HOLDER/);
+      expect(listed.stdout).toMatch(/\njobs\s+0\s+held\s+slot-holder\s+[0-9a-f]{8}/);
+      expect(listed.stdout).toMatch(/\njobs\s+1\s+held\s+slot-holder\s+[0-9a-f]{8}/);
     } finally {
       for (const h of holders) await h.release();
     }
@@ -136,7 +146,7 @@ describe('dynamo-dlm on a slots table', () => {
         'true',
       ]);
       expect(waited.code).toBe(124);
-      expect(waited.stderr).toMatch(/waiting for `full`: held by [0-9a-f]{8} \(token \d+\) until /);
+      expect(waited.stderr).toMatch(/waiting for `full`: held by slot-holder \([0-9a-f]{8}, token \d+\) until /);
     } finally {
       for (const h of holders) await h.release();
     }
