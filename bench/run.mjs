@@ -1,8 +1,12 @@
-// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots] [-- --out=DIR]
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,waiting] [-- --out=DIR]
+//   waiting rows alone: --scenario=long,standby,short8,short32,crowd (implies --only=waiting)
+//   --backend=dynalite,ddblocal  --baseline=GITREF  --standby-hold=SECONDS
 // Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
 // (DIR defaults to bench/results/) plus a timestamped copy of the JSON.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { dynamoDbLocalAvailable } from './lib/backends.mjs';
+import { BASELINE_REF, buildBaseline } from './lib/baseline.mjs';
 import { chart } from './lib/chart.mjs';
 import { table, verdicts } from './lib/report.mjs';
 import { startServer } from './lib/server.mjs';
@@ -13,15 +17,19 @@ import { runHeld } from './scenarios/held.mjs';
 import { runImportCost } from './scenarios/import-cost.mjs';
 import { runMany } from './scenarios/many.mjs';
 import { runSlots } from './scenarios/slots.mjs';
+import { runWaiting } from './scenarios/waiting.mjs';
 
 // The SDK warns once per process about Node 20 support; children inherit this too.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args
-  .find((a) => a.startsWith('--only='))
-  ?.slice(7)
-  .split(',');
+const flag = (name) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
+const scenarios = flag('scenario');
+const only = flag('only') ?? (scenarios === undefined ? undefined : ['waiting']);
 const outDir = new URL(
   `${args.find((a) => a.startsWith('--out='))?.slice(6) ?? 'results'}/`,
   new URL('./', import.meta.url),
@@ -46,19 +54,19 @@ const log = (s) => process.stderr.write(`${s}\n`);
 const server = await startServer();
 try {
   if (want('cycle')) {
-    log('1/5 uncontended cycle...');
+    log('1/6 uncontended cycle...');
     results.cycle = await runCycle(server, { quick });
   }
   if (want('contention')) {
-    log('2/5 contention...');
+    log('2/6 contention...');
     results.contention = await runContention(server, { quick });
   }
   if (want('many')) {
-    log('3/5 many resources...');
+    log('3/6 many resources...');
     results.many = await runMany(server, { quick });
   }
   if (want('held')) {
-    log('4/5 held locks at rest...');
+    log('4/6 held locks at rest...');
     results.held = await runHeld(server, { quick });
   }
   // Optional: only with --only=slots (concurrency side by side with the plain lock).
@@ -75,8 +83,27 @@ try {
   await server.stop();
 }
 if (want('import')) {
-  log('5/5 import cost...');
+  log('5/6 import cost...');
   results.importCost = await runImportCost({ quick });
+}
+if (want('waiting')) {
+  log('6/6 waiting across processes (issue 10)...');
+  const ref = flag('baseline')?.[0] ?? BASELINE_REF;
+  const baseline = buildBaseline(ref, log);
+  const backends = flag('backend') ?? ['dynalite', ...(dynamoDbLocalAvailable() ? ['ddblocal'] : [])];
+  if (!backends.includes('ddblocal')) log('  waiting: DynamoDB Local not run (no Java, or not asked for)');
+  const standbyHoldS = flag('standby-hold')?.[0];
+  results.waiting = await runWaiting({
+    quick,
+    scenarios,
+    backends,
+    standbyHoldS: standbyHoldS === undefined ? undefined : Number(standbyHoldS),
+    libs: {
+      baseline: { label: `baseline ${baseline.sha.slice(0, 12)}`, index: baseline.index },
+      current: { label: 'this checkout (dist/)', index: new URL('../dist/index.js', import.meta.url).href },
+    },
+    log,
+  });
 }
 results.elapsedS = Math.round((performance.now() - started) / 100) / 10;
 results.targets = verdicts(results);

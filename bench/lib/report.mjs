@@ -1,4 +1,5 @@
 // The printed table and the target verdicts, from one results set.
+import { waitingTable } from './report-waiting.mjs';
 
 const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
@@ -120,6 +121,7 @@ export function table(r) {
       );
     }
   }
+  if (r.waiting) lines.push(...waitingTable(r.waiting));
   lines.push('', 'Targets');
   for (const v of verdicts(r)) lines.push(`  ${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.value}`);
   return lines.join('\n');
