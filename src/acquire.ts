@@ -11,6 +11,8 @@ import { clearAmbiguous } from './release.js';
 import { acquireRequest, tokenBase } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
 import { SlotSearch } from './slots.js';
+import { parseQueueView } from './wait-policy.js';
+import { Waiter } from './waiter.js';
 
 /** Attempts a non-blocking acquire makes through throttling and transient failures. */
 const MAX_TRY_ATTEMPTS = 3;
@@ -47,7 +49,9 @@ export async function acquireLease(
 ): Promise<Lease | undefined> {
   const { clock, o } = ctx;
   let code = newCode();
-  // Which slot each write goes to (a 'single' lock has one: slot 0); see slots.ts.
+  // A single-slot lock waits by the queue policy (wait-policy.ts, through a Waiter); a lock of
+  // several slots polls them by slots.ts. Either way the same loop sends, retries and cleans up.
+  const waiter = o.concurrency === 1 ? new Waiter(ctx, clock.now(), a.blocking) : undefined;
   const search = new SlotSearch(o.concurrency);
   let slot = search.plan().slot;
   // Slots whose write (under `code`) may have been applied unseen. Each is cleared before the
@@ -58,6 +62,8 @@ export async function acquireLease(
   let contended = 0;
   let failures = 0;
   let late = 0;
+  // Steps that ask to go again at once, in a row: bounded, so that no sequence of answers spins.
+  let immediate = 0;
   let cancelAttempt: (() => void) | undefined;
   try {
     for (;;) {
@@ -66,16 +72,19 @@ export async function acquireLease(
       attempts++;
       const now = clock.now();
       const sent = clock.monotonic();
+      // A ticket or a look at the queue informs; every other write may take the lock.
+      const acquiring = waiter?.acquires ?? true;
       let delay: number;
       // The timeout bounds the write in flight too: a hung request (a client without a request
-      // timeout) must not hold `acquire({ timeout })` past its deadline.
-      // One write may go unanswered for at most ATTEMPT_TIMEOUT_MS (a client without a request
-      // timeout, an endpoint that accepts connections and never answers): then it counts as a
-      // transient failure, so that even a non-blocking acquire always settles.
+      // timeout) must not hold `acquire({ timeout })` past its deadline. One write may go
+      // unanswered for at most ATTEMPT_TIMEOUT_MS (a client without a request timeout, an
+      // endpoint that accepts connections and never answers): then it counts as a transient
+      // failure, so that even a non-blocking acquire always settles.
       const attempt = deadlineSignal(clock, a.signal, Math.min(w.deadline, sent + ATTEMPT_TIMEOUT_MS));
       cancelAttempt = attempt.cancel;
       try {
-        const out = await ctx.send(
+        const request =
+          waiter?.request(code, now) ??
           acquireRequest({
             tableName: o.tableName,
             key: ctx.key(slot),
@@ -85,49 +94,69 @@ export async function acquireLease(
             skewMs: o.skewMs,
             retentionS: o.retentionS,
             ...ctx.holder,
-          }),
-          attempt.signal,
-        );
-        if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
-          ambiguous.delete(slot);
+          });
+        const out = await ctx.send(request, attempt.signal);
+        waiter?.observe(clock.monotonic() - sent);
+        if (!acquiring) {
+          // Decide again from what the item says. (Not an attempt: `attempts` counts the writes
+          // that could take the lock, and failed writes.)
+          attempts--;
+          waiter?.informed(out.Attributes);
+          delay = waiter?.next(clock.now()).delayMs ?? 0;
+        } else {
+          if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
+            ambiguous.delete(slot);
+            await clearSlots(ctx, ambiguous, code);
+            return newLease(ctx, { code, slot, now, sent, out, attempts }, w);
+          }
+          // The answer came so late that the lease is already inside its safety margin: a lease
+          // the caller could not use. Give it back and try again, under a fresh owner code (our
+          // own released marker is closed to the old one).
+          ambiguous.add(slot);
           await clearSlots(ctx, ambiguous, code);
-          return newLease(ctx, { code, slot, now, sent, out, attempts }, w);
+          code = newCode();
+          late++;
+          if (!a.blocking) return undefined;
+          if (late >= MAX_LATE_ANSWERS) throw tooShort(ctx, clock.monotonic() - sent);
+          delay = backoffDelay(THROTTLE_BACKOFF, late, clock.random);
+          ctx.log.warn(`acquire of '${ctx.resourceId}' was answered too late to use the lease; retrying`);
         }
-        // The answer came so late that the lease is already inside its safety margin: a lease
-        // the caller could not use. Give it back and try again, under a fresh owner code (our
-        // own released marker is closed to the old one).
-        ambiguous.add(slot);
-        await clearSlots(ctx, ambiguous, code);
-        code = newCode();
-        late++;
-        if (!a.blocking) return undefined;
-        if (late >= MAX_LATE_ANSWERS) throw tooShort(ctx, clock.monotonic() - sent);
-        delay = backoffDelay(THROTTLE_BACKOFF, late, clock.random);
-        ctx.log.warn(`acquire of '${ctx.resourceId}' was answered too late to use the lease; retrying`);
       } catch (error) {
         if (error instanceof LeaseTooShortError) throw error;
         if (a.signal?.aborted) {
-          ambiguous.add(slot);
+          if (acquiring) ambiguous.add(slot);
           throw abortError(a.signal);
         }
         if (attempt.timedOut() && clock.monotonic() >= w.deadline) {
           // Cut off at the deadline: the write may still have been applied.
-          ambiguous.add(slot);
+          if (acquiring) ambiguous.add(slot);
           return undefined;
         }
         const kind = attempt.timedOut() ? 'transient' : classify(error);
-        if (kind === 'conditional') {
+        if (kind === 'conditional' && !acquiring) {
+          // A ticket or a look refused: the item is gone, so the lock is free.
+          attempts--;
+          waiter?.missing();
+          delay = waiter?.next(clock.now()).delayMs ?? 0;
+        } else if (kind === 'conditional') {
+          waiter?.observe(clock.monotonic() - sent);
           const item = conditionItem(error);
           checkWellFormed(ctx, item, error);
           contended++;
           const holder = parseHolder(item);
-          search.refused(slot, holder?.expiresMs);
           const refusedSlot = slot;
-          const next = search.plan();
-          slot = next.slot;
-          // Not blocking: one sweep of the slots, then give up.
-          if (!a.blocking && !next.immediate) return undefined;
-          delay = next.immediate ? 0 : contentionDelay(ctx, next.holderExpiresMs, contended);
+          if (waiter !== undefined) {
+            if (!a.blocking) return undefined;
+            waiter.refused(item);
+            delay = waiter.next(clock.now()).delayMs;
+          } else {
+            search.refused(slot, holder?.expiresMs);
+            const next = search.plan();
+            slot = next.slot;
+            // Not blocking: one sweep of the slots, then give up.
+            if (!a.blocking && !next.immediate) return undefined;
+            delay = next.immediate ? 0 : contentionDelay(ctx, next.holderExpiresMs, contended);
+          }
           ctx.emit('contended', {
             resourceId: ctx.resourceId,
             slot: ctx.slotOf(refusedSlot),
@@ -137,7 +166,7 @@ export async function acquireLease(
           });
         } else if (kind === 'throttled' || kind === 'transient') {
           // The same slot is retried: a write applied unseen is then found with our own code.
-          if (kind === 'transient') ambiguous.add(slot);
+          if (kind === 'transient' && acquiring) ambiguous.add(slot);
           failures++;
           if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw ctx.wrap(error, 'acquire');
           delay = ctx.backoffAfterFailure(error, kind, 'acquire', failures, slot);
@@ -148,8 +177,11 @@ export async function acquireLease(
       attempt.cancel();
       const remaining = w.deadline - clock.monotonic();
       if (remaining <= 0) return undefined;
-      // The first sweep of the slots goes on at once; a signal aborted meanwhile is seen by the next write.
-      if (delay > 0) await clock.sleep(Math.min(delay, remaining), a.signal);
+      // The first sweep of the slots, and a queue step that follows at once, go on without a
+      // pause (a bounded number of them in a row); a signal aborted meanwhile is seen by the next write.
+      if (delay <= 0 && (waiter === undefined || ++immediate <= 4)) continue;
+      if (delay > 0) immediate = 0;
+      await clock.sleep(Math.min(Math.max(delay, 1), remaining), a.signal);
     }
   } finally {
     cancelAttempt?.();
@@ -210,7 +242,17 @@ function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
   // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
   // over", since needless recovery is safe and missed recovery is not.
   const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
-  const lease = new Lease(ctx, { code: r.code, slot: r.slot, fencingToken, tookOver, sentMono: r.sent, now: r.now });
+  // The average hold the item carried: the release records the next one from it.
+  const avgHoldMs = parseQueueView(r.out.Attributes)?.avgHoldMs;
+  const lease = new Lease(ctx, {
+    code: r.code,
+    slot: r.slot,
+    fencingToken,
+    tookOver,
+    sentMono: r.sent,
+    now: r.now,
+    avgHoldMs,
+  });
   const slot = ctx.slotOf(r.slot);
   if (tookOver)
     ctx.log.info(

@@ -13,6 +13,7 @@ import { type ItemKey, itemKey } from './item.js';
 import { type Logger, shieldLogger } from './logger.js';
 import type { ResolvedLockOptions } from './options.js';
 import { wrapSdkError } from './sdk-errors.js';
+import type { QueueView } from './wait-policy.js';
 
 /** The operations whose failures are retried and reported. */
 export type Operation = 'acquire' | 'extend' | 'release';
@@ -51,6 +52,11 @@ export interface LockContext {
    * (the `data` option, replaced by each successful `setData`).
    */
   readonly holder: { readonly owner: string; data: string | undefined };
+  /**
+   * What this lock's latest release saw of the item, and when (wall ms): an acquire soon after
+   * joins a pending queue at once instead of first spending a refused write to find it.
+   */
+  seen: { readonly view: QueueView; readonly at: number } | undefined;
   /** Calls one hook, shielded. */
   emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
 }
@@ -78,6 +84,7 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
     },
     wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
     holder: { owner: o.owner, data: o.data },
+    seen: undefined,
     emit: (name, event) => emit(o.hooks, name, event, log),
   };
   return ctx;

@@ -9,7 +9,11 @@ export interface AcquiredEvent {
   readonly slot?: number | undefined;
   /** Time from the call to `acquire()` until the lock was held, ms. */
   readonly waitMs: number;
-  /** Conditional writes sent, including the successful one. */
+  /**
+   * Attempts sent, including the successful one: writes that could take the lock, and writes
+   * that failed (throttled or transient). A queued waiter's ticket and looks at the queue are
+   * writes too, but not attempts.
+   */
   readonly attempts: number;
   /** The new acquisition's fencing token. */
   readonly fencingToken: number;

@@ -23,6 +23,16 @@ export const ATTR = {
   owner: 'owner',
   /** The holder's own payload (S): the `data` option or `setData`; absent when it set none. */
   data: 'data',
+  /** The last ticket handed out to a waiter (N); see `src/wait-policy.ts`. */
+  nextTicket: 'next_ticket',
+  /** The ticket of the latest holder that came through the queue (N): the queue is pending while `next_ticket` exceeds it. */
+  serving: 'serving',
+  /** Epoch milliseconds (N) of the latest acquisition, by the acquirer's clock. */
+  acquiredMs: 'acquired_ms',
+  /** Epoch milliseconds (N) of the latest release, by the releaser's clock; 0 while held. */
+  freedMs: 'freed_ms',
+  /** Running average (N) of hold times in milliseconds, recorded by each release. */
+  avgHoldMs: 'avg_hold_ms',
 } as const;
 
 /**

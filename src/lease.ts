@@ -6,6 +6,7 @@ import type { Turn } from './local-queue.js';
 import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { extendRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
+import { holdAverage } from './wait-policy.js';
 
 /**
  * The longest the expiry watch sleeps before looking at both clocks again. The monotonic clock
@@ -26,6 +27,8 @@ export interface LeaseStart {
   readonly sentMono: number;
   /** Wall-clock epoch ms the acquiring write was built with. */
   readonly now: number;
+  /** The running average of hold times the item carried when acquired, ms. */
+  readonly avgHoldMs?: number | undefined;
 }
 
 /** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
@@ -51,6 +54,8 @@ export class Lease {
   readonly fencingToken: number;
   readonly tookOver: boolean;
   readonly acquiredMono: number;
+  /** The item's average hold when acquired: this release records the next average from it. */
+  readonly #avgHoldMs: number | undefined;
   /** Aborts when the lease is lost (a {@link LockLostError}) or released (a {@link LockReleasedError}). */
   readonly controller = new AbortController();
   /** Lease end by our monotonic clock, measured from when the last successful write was sent. */
@@ -78,6 +83,7 @@ export class Lease {
     this.fencingToken = start.fencingToken;
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
+    this.#avgHoldMs = start.avgHoldMs;
     this.#endMono = start.sentMono + ctx.o.durationMs;
     this.#expiresAt = start.now + ctx.o.durationMs;
   }
@@ -311,7 +317,15 @@ export class Lease {
     // Sent after the lease's end by either clock: the work outlived its protection. (Retries
     // are sent only before the end by the monotonic clock.)
     const late = this.#remaining() + ctx.o.marginMs <= 0;
-    const outcome = await releaseLease(ctx, this.slot, this.code, () => ctx.clock.monotonic() < this.#endMono);
+    // The hold this release records in the item's running average, for waiters to time their polls by.
+    const avgHoldMs = holdAverage(this.#avgHoldMs, ctx.clock.monotonic() - this.acquiredMono);
+    const outcome = await releaseLease(
+      ctx,
+      this.slot,
+      this.code,
+      () => ctx.clock.monotonic() < this.#endMono,
+      avgHoldMs,
+    );
     if (outcome.taken) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.
       this.#lose('taken', undefined, false, outcome.owner);

@@ -122,6 +122,16 @@ export interface LockOptions {
    */
   readonly retention?: number;
   /**
+   * While waiting for a lock held in another process, the longest interval, in seconds, between
+   * the polls of the waiter at the head of the queue: it trades cost against hand-off delay.
+   * The head writes at most `60 / maxPollInterval` times a minute and notices a release within
+   * `maxPollInterval` (half that on average); waiters behind it write about once per 30 intervals.
+   * A queued waiter that crashed or gave up is skipped after `2 * maxPollInterval` plus
+   * `clockSkewAllowance` of the lock standing free.
+   * @default 2
+   */
+  readonly maxPollInterval?: number;
+  /**
    * Hooks for metrics and tracing; see {@link LockHooks}.
    * @default none
    */
@@ -164,6 +174,7 @@ export interface ResolvedLockOptions {
   readonly marginMs: number;
   readonly renewMs: number;
   readonly retentionS: number;
+  readonly maxPollMs: number;
   readonly hooks: LockHooks | undefined;
   readonly owner: string;
   readonly data: string | undefined;
@@ -181,6 +192,7 @@ export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'safetyMargin',
   'renewInterval',
   'retention',
+  'maxPollInterval',
   'hooks',
   'owner',
   'data',
@@ -192,6 +204,8 @@ export const ACQUIRE_OPTION_KEYS: ReadonlySet<string> = new Set(['blocking', 'ti
 export const DEFAULT_CLOCK_SKEW_ALLOWANCE = 1;
 /** @default retention, seconds */
 export const DEFAULT_RETENTION = 86_400;
+/** @default maxPollInterval, seconds */
+export const DEFAULT_MAX_POLL_INTERVAL = 2;
 
 /**
  * Validates lock options against the current `defaults`; `data` is measured together with
@@ -246,6 +260,10 @@ export function resolveLockOptions(input: unknown, where = 'lock options', resou
       `Expected \`retention\` to be at least \`clockSkewAllowance\` plus \`safetyMargin\` (${(skewMs + marginMs) / 1000} s), so that TTL never deletes a live lease, got ${retentionMs / 1000} s`,
     );
   }
+  const maxPollMs =
+    o.maxPollInterval === undefined
+      ? DEFAULT_MAX_POLL_INTERVAL * 1000
+      : checkSeconds(o.maxPollInterval, 'maxPollInterval', 3_600);
   let hooks: LockHooks | undefined;
   if (o.hooks !== undefined) {
     const h = checkObject(o.hooks, 'hooks');
@@ -267,6 +285,7 @@ export function resolveLockOptions(input: unknown, where = 'lock options', resou
     marginMs,
     renewMs,
     retentionS: Math.ceil(retentionMs / 1000),
+    maxPollMs,
     hooks,
     owner,
     data,

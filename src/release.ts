@@ -3,28 +3,37 @@ import type { LockContext } from './context.js';
 import { parseHolder } from './item.js';
 import { releaseRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
+import { parseQueueView } from './wait-policy.js';
 
 /** Attempts a release or a manual extend makes through throttling and transient failures. */
 export const MAX_RELEASE_ATTEMPTS = 5;
 /** How long one release write may go unanswered before it counts as a transient failure. */
 export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 
-/** One release write of `code` on `slot`, cut off if unanswered after {@link RELEASE_ATTEMPT_TIMEOUT_MS}. */
-async function releaseOnce(ctx: LockContext, slot: number, code: string): Promise<void> {
+/**
+ * One release write of `code` on `slot`, cut off if unanswered after
+ * {@link RELEASE_ATTEMPT_TIMEOUT_MS}. The item it leaves is kept as what this lock last saw: an
+ * acquire soon after learns from it whether a queue is pending, and the average hold.
+ */
+async function releaseOnce(ctx: LockContext, slot: number, code: string, avgHoldMs?: number): Promise<void> {
   const { clock, o } = ctx;
   // A release with no answer must not hang the caller's `finally` for ever.
   const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
   try {
-    await ctx.send(
+    const now = clock.now();
+    const out = await ctx.send(
       releaseRequest({
         tableName: o.tableName,
         key: ctx.key(slot),
         code,
-        now: clock.now(),
+        now,
         retentionS: o.retentionS,
+        avgHoldMs,
       }),
       cutoff.signal,
     );
+    const view = parseQueueView(out?.Attributes);
+    ctx.seen = view === undefined ? undefined : { view, at: now };
   } finally {
     cutoff.cancel();
   }
@@ -47,10 +56,11 @@ export async function releaseLease(
   slot: number,
   code: string,
   mayRetry: () => boolean,
+  avgHoldMs?: number,
 ): Promise<ReleaseOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await releaseOnce(ctx, slot, code);
+      await releaseOnce(ctx, slot, code, avgHoldMs);
       return { taken: false };
     } catch (error) {
       const kind = classify(error);

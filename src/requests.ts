@@ -76,6 +76,94 @@ export interface AcquireRequest extends RequestContext, HolderFields {
   readonly skewMs: number;
   /** Seconds past the lease end after which TTL may delete the item. */
   readonly retentionS: number;
+  /** The waiter's ticket in the item's queue; without one, the acquire admits no queue pending. */
+  readonly queue?: QueueClaim;
+  /**
+   * Without a ticket: also take a lock that has stood free for this long (ms) whatever the queue
+   * says, and clear the queue (its waiters died or gave up), so that dead tickets cannot shut
+   * out `blocking: false` for ever. The same grace after which queued waiters skip them.
+   */
+  readonly graceMs?: number;
+}
+
+/**
+ * How an acquire stands towards the queue kept in the item (`src/wait-policy.ts`): as the head
+ * (`serving` is the ticket before ours), or skipping waiters that did not take a lock left free
+ * for `graceMs` (`serving` is still what we saw). Either way the write sets `serving` to our ticket.
+ */
+export interface QueueClaim {
+  readonly ticket: number;
+  readonly skip?: { readonly seen: number; readonly graceMs: number };
+}
+
+/**
+ * The parts of the acquire condition that judge the holder and the queue. DynamoDB conditions
+ * have no arithmetic, so the constants (the ticket before ours, the grace cut-off) are computed
+ * here from what the waiter last saw.
+ */
+function admission(r: AcquireRequest, cutoff: number) {
+  const q = r.queue;
+  if (q === undefined) {
+    // No ticket: a free lock, and no queue pending (a missing counter compares false, so NOT
+    // admits an item without one: written by Python 1.x or before the queue existed).
+    const plain = {
+      expired: '#expms <= :cutms AND NOT #next > #serving',
+      python: '#exp <= :cuts AND NOT #next > #serving',
+      names: { '#next': ATTR.nextTicket, '#serving': ATTR.serving },
+      values: { ':cutms': { N: String(cutoff) }, ':cuts': { N: String(Math.floor(cutoff / 1000)) } },
+      stale: '',
+      set: '',
+    };
+    if (r.graceMs === undefined) return plain;
+    const leaseCut = cutoff - r.graceMs;
+    return {
+      ...plain,
+      stale:
+        ' OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts)',
+      set: ', #serving = if_not_exists(#next, :zero)',
+      values: {
+        ...plain.values,
+        ':gcutms': { N: String(leaseCut) },
+        ':gcutf': { N: String(r.now - r.graceMs) },
+        ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
+      },
+    };
+  }
+  const mine = { ':mine': { N: String(q.ticket) } };
+  const set = ', #serving = :mine';
+  if (q.skip === undefined) {
+    return {
+      stale: '',
+      set,
+      expired: '#expms <= :cutms AND #serving = :prev',
+      python: '#exp <= :cuts AND #serving = :prev',
+      names: { '#serving': ATTR.serving },
+      values: {
+        ':cutms': { N: String(cutoff) },
+        ':cuts': { N: String(Math.floor(cutoff / 1000)) },
+        ':prev': { N: String(q.ticket - 1) },
+        ...mine,
+      },
+    };
+  }
+  // Free for longer than the grace: since its release (`freed_ms`, missing on a marker from an
+  // older client: NOT admits it; the grace includes the skew allowance, as `freed_ms` is another
+  // writer's clock), or since its lease ran out (its end plus the skew; `freed_ms` is 0 while held).
+  const leaseCut = cutoff - q.skip.graceMs;
+  return {
+    stale: '',
+    set,
+    expired: '#expms <= :gcutms AND NOT #freed > :gcutf AND #serving = :seen',
+    python: '#exp <= :gcuts AND #serving = :seen',
+    names: { '#serving': ATTR.serving, '#freed': ATTR.freedMs },
+    values: {
+      ':gcutms': { N: String(leaseCut) },
+      ':gcutf': { N: String(r.now - q.skip.graceMs) },
+      ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
+      ':seen': { N: String(q.skip.seen) },
+      ...mine,
+    },
+  };
 }
 
 /**
@@ -95,30 +183,36 @@ export interface AcquireRequest extends RequestContext, HolderFields {
  * time the item was gone for.
  */
 export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
-  const cutoff = r.now - r.skewMs;
+  const a = admission(r, r.now - r.skewMs);
   const holder = holderClauses(r);
   return {
     TableName: r.tableName,
     Key: r.key,
-    UpdateExpression:
-      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one' +
-      holder.update,
+    // The queue's SET items come before the holder's clauses, which may end in a REMOVE.
+    UpdateExpression: `SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero${a.set}${holder.update}`,
     // Flat on purpose (NOT ... AND distributed over the two expiry tests): the same condition
     // nested three parentheses deep cost dynalite's parser 3.5x the time (bench/diagnose/condition-cost.mjs).
-    ConditionExpression:
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
-    ExpressionAttributeNames: { ...NAMES, ...holder.names },
+    // Our own live lease (a retry of a write applied unseen) is admitted whatever the queue says.
+    ConditionExpression: `attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND ${a.expired}) OR (NOT #code = :code AND attribute_not_exists(#expms) AND ${a.python})${a.stale}`,
+    ExpressionAttributeNames: {
+      ...NAMES,
+      '#acqms': ATTR.acquiredMs,
+      '#freed': ATTR.freedMs,
+      ...a.names,
+      ...holder.names,
+    },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ...leaseValues(r.now + r.durationMs, r.retentionS),
       ':base': { N: String(tokenBase(r.now)) },
       ':one': { N: '1' },
       ':zero': { N: '0' },
-      ':cutms': { N: String(cutoff) },
-      ':cuts': { N: String(Math.floor(cutoff / 1000)) },
+      ':now': { N: String(r.now) },
+      ...a.values,
       ...holder.values,
     },
-    ReturnValues: 'UPDATED_OLD',
+    // The whole old item: its token and holder, and what the queue and the hold times looked like.
+    ReturnValues: 'ALL_OLD',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
@@ -165,6 +259,8 @@ export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
 /** Inputs of a release. */
 export interface ReleaseRequest extends RequestContext {
   readonly retentionS: number;
+  /** The running average of hold times to record, ms (`holdAverage`); omitted when unknown. */
+  readonly avgHoldMs?: number | undefined;
 }
 
 /**
@@ -173,17 +269,28 @@ export interface ReleaseRequest extends RequestContext {
  * retried release (response lost) succeed again. TTL removes the marker after `retentionS`.
  */
 export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
+  const avg = r.avgHoldMs === undefined ? undefined : Math.max(0, Math.round(r.avgHoldMs));
   return {
     TableName: r.tableName,
     Key: r.key,
-    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #ttl = :ttl',
+    // When it was freed (queued waiters may skip one that never comes after a grace from then),
+    // and the running average hold (waiters time their polls by it).
+    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${avg === undefined ? '' : ', #avg = :avg'}`,
     ConditionExpression: '#code = :code',
-    ExpressionAttributeNames: HELD_NAMES,
+    ExpressionAttributeNames: {
+      ...HELD_NAMES,
+      '#freed': ATTR.freedMs,
+      ...(avg === undefined ? {} : { '#avg': ATTR.avgHoldMs }),
+    },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ':zero': { N: '0' },
       ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+      ':now': { N: String(r.now) },
+      ...(avg === undefined ? {} : { ':avg': { N: String(avg) } }),
     },
+    // The item as left: the releaser's next acquire learns whether a queue is pending.
+    ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }

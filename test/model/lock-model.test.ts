@@ -9,6 +9,7 @@ import {
   LockNotAcquiredError,
 } from '../../src/index.js';
 import { withClock } from '../../src/internals.js';
+import { graceMs, JOIN_AFTER_MS } from '../../src/wait-policy.js';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
 import { seeded, VirtualClock } from './virtual-clock.js';
 
@@ -27,6 +28,8 @@ const S = 200; // clock-skew allowance, ms
 const M = 400; // safety margin, ms (the default: a fifth of the lease)
 const INSTANCES = 3;
 const MAX_BACKOFF = 200; // the contention backoff's ceiling, ms
+const MAX_POLL = 100; // maxPollInterval, ms
+const G = graceMs({ maxPollMs: MAX_POLL, skewMs: S }); // after which dead tickets are skipped
 const RUNS = Number(process.env.DLM_MODEL_RUNS ?? 40);
 
 type Command =
@@ -60,6 +63,8 @@ interface ModelItem {
   token: number;
   /** Lease end, virtual epoch ms; 0 once released. */
   expires: number;
+  /** When it was released, virtual epoch ms. */
+  freedAt?: number;
 }
 
 /** What an instance believes. */
@@ -88,7 +93,13 @@ async function serverItem(resourceId: string) {
   );
   return Item === undefined
     ? undefined
-    : { token: Number(Item.fencing_token?.N), expires: Number(Item.expires_ms?.N), code: Item.release_code?.S };
+    : {
+        token: Number(Item.fencing_token?.N),
+        expires: Number(Item.expires_ms?.N),
+        code: Item.release_code?.S,
+        nextTicket: Item.next_ticket === undefined ? undefined : Number(Item.next_ticket.N),
+        serving: Item.serving === undefined ? undefined : Number(Item.serving.N),
+      };
 }
 
 async function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
@@ -114,6 +125,7 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
             tableName,
             duration: D / 1000,
             clockSkewAllowance: S / 1000,
+            maxPollInterval: MAX_POLL / 1000,
             logger: false,
             hooks: {
               acquired: () => {
@@ -132,6 +144,12 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
 
   /** When the lock becomes free for a contender, by the model (virtual epoch ms). */
   const freeAt = (): number => (item === undefined || item.expires === 0 ? clock.now() : item.expires + S);
+  /** Since when it has been free (released, or its lease run out), by the model. */
+  const freeSince = (): number =>
+    item === undefined ? Number.NEGATIVE_INFINITY : item.expires === 0 ? (item.freedAt ?? 0) : item.expires + S;
+
+  /** Whether a queue has ever formed on the item (its counters stay). */
+  const queueMet = async (): Promise<boolean> => (await serverItem(resourceId))?.nextTicket !== undefined;
 
   const won = (i: number, token: number | undefined, tookOver: boolean, at: number): void => {
     expect(token).toBeDefined();
@@ -151,21 +169,25 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
     free: number,
     limit: number,
     abort: boolean,
+    queue: boolean,
   ): void => {
     if (result.ok && result.value) {
       expect(acquiredAt).toBeGreaterThanOrEqual(free);
-      if (free <= start) expect(acquiredAt).toBe(start);
+      // A waiter that met a queue (or waited long enough to join one) is served in its turn,
+      // timed by the queue's rules; only a plain poller is bound to its backoff.
+      if (queue) expect(acquiredAt).toBeGreaterThanOrEqual(free);
+      else if (free <= start) expect(acquiredAt).toBe(start);
       else expect(acquiredAt).toBeLessThan(free + MAX_BACKOFF);
       expect(acquiredAt).toBeLessThanOrEqual(limit);
       won(i, locks[i]!.fencingToken, locks[i]!.tookOver, acquiredAt);
     } else if (result.ok) {
       // Timed out: only if the lock was still held at the deadline (the last try is at it).
       expect(abort).toBe(false);
-      expect(free).toBeGreaterThan(limit);
+      if (!queue) expect(free).toBeGreaterThan(limit);
     } else {
       expect(abort).toBe(true);
       expect(result.error).toBeInstanceOf(AbortedError);
-      expect(free).toBeGreaterThan(limit - MAX_BACKOFF);
+      if (!queue) expect(free).toBeGreaterThan(limit - MAX_BACKOFF);
     }
   };
 
@@ -180,20 +202,25 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
         if (lease !== undefined) {
           await expect(lock.acquire({ blocking: false })).rejects.toBeInstanceOf(AlreadyAcquiredError);
         } else if (c.kind === 'try') {
-          const expected = freeAt() <= start;
+          // Free, and no queue pending, or one whose waiters left it free for the grace.
+          const q = await serverItem(resourceId);
+          const pending = q?.nextTicket !== undefined && q.serving !== undefined && q.nextTicket > q.serving;
+          const expected = freeAt() <= start && (!pending || freeSince() <= start - G);
           expect(await lock.acquire({ blocking: false })).toBe(expected);
           if (expected) won(c.i, lock.fencingToken, lock.tookOver, start);
         } else if (c.kind === 'acquire') {
           const free = freeAt();
+          const queue = (await queueMet()) || free - start >= JOIN_AFTER_MS - MAX_BACKOFF;
           const result = await outcome(lock.acquire({ timeout: c.timeoutMs / 1000 }));
-          judgeWait(c.i, result, start, free, start + c.timeoutMs, false);
+          judgeWait(c.i, result, start, free, start + c.timeoutMs, false, queue);
         } else {
           const free = freeAt();
+          const queue = (await queueMet()) || free - start >= JOIN_AFTER_MS - MAX_BACKOFF;
           const controller = new AbortController();
           const cancel = clock.setTimer(c.afterMs, () => controller.abort());
           const result = await outcome(lock.acquire({ signal: controller.signal }));
           cancel();
-          judgeWait(c.i, result, start, free, start + c.afterMs, true);
+          judgeWait(c.i, result, start, free, start + c.afterMs, true, queue);
         }
       } else if (c.kind === 'release') {
         if (lease === undefined) {
@@ -204,6 +231,7 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
           if (item?.owner === c.i && item.token === lease.token) {
             // Still ours on the server: the release is written; it reports a lease that ran out.
             item.expires = 0;
+            item.freedAt = start;
             if (start >= lease.expires) expect(result).toMatchObject({ ok: false, error: { reason: 'expired' } });
             else expect(result.ok).toBe(true);
           } else {

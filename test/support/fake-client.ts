@@ -6,11 +6,13 @@ import {
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 
-/** Which of the lock's three writes a request is. */
-export type WriteKind = 'acquire' | 'extend' | 'release';
+/** Which of the lock's writes a request is: the three of a lease, and a queued waiter's two. */
+export type WriteKind = 'acquire' | 'extend' | 'release' | 'ticket' | 'refresh';
 
 export function kindOf(input: UpdateItemCommandInput): WriteKind {
-  if (input.ReturnValues === 'UPDATED_OLD') return 'acquire';
+  if (input.UpdateExpression?.includes('#token')) return 'acquire';
+  if (input.UpdateExpression?.includes('ADD #next')) return 'ticket';
+  if (input.UpdateExpression?.includes('if_not_exists(#next')) return 'refresh';
   if (input.ConditionExpression?.includes('> :zero')) return 'extend';
   return 'release';
 }
@@ -43,7 +45,7 @@ export const reset = (): Error => Object.assign(new Error('socket hang up'), { c
  */
 export class FakeClient {
   readonly calls: Call[] = [];
-  #scripts: Record<WriteKind, Reply[]> = { acquire: [], extend: [], release: [] };
+  #scripts: Record<WriteKind, Reply[]> = { acquire: [], extend: [], release: [], ticket: [], refresh: [] };
   #fallback: Partial<Record<WriteKind, (input: UpdateItemCommandInput) => Reply>> = {};
 
   constructor(private readonly monotonic: () => number) {}

@@ -206,7 +206,7 @@ describe('acquire', () => {
   });
 });
 
-describe('fencing token and takeover, from the old item (UPDATED_OLD)', () => {
+describe('fencing token and takeover, from the old item (ALL_OLD)', () => {
   test.each([
     ['no item', undefined, tokenBase(WALL) + 1, false],
     ['a released marker', { fencing_token: { N: '41' }, release_code: { S: 'o' }, expires_ms: { N: '0' } }, 42, false],

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { itemKey, parseHolder } from '../../src/item.js';
+import { refreshRequest, ticketRequest } from '../../src/queue-requests.js';
 import { acquireRequest, extendRequest, forceReleaseRequest, releaseRequest, tokenBase } from '../../src/requests.js';
 
 const base = {
@@ -13,17 +14,19 @@ const base = {
 describe('acquireRequest', () => {
   const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60 });
 
-  test('is one conditional UpdateItem on the resource key, returning the old values', () => {
+  test('is one conditional UpdateItem on the resource key, returning the whole old item', () => {
     expect(r.TableName).toBe('locks');
     expect(r.Key).toEqual({ resource_id: { S: 'res' } });
-    expect(r.ReturnValues).toBe('UPDATED_OLD');
+    expect(r.ReturnValues).toBe('ALL_OLD');
     expect(r.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
   });
 
-  test('sets owner, both expiries, ttl, and increments the token from a clock-based base', () => {
+  test('sets owner, both expiries, ttl, when it was acquired (and held: freed 0), and increments the token from a clock-based base', () => {
     expect(r.UpdateExpression).toBe(
-      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #owner = :owner REMOVE #data',
+      'SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero, #owner = :owner REMOVE #data',
     );
+    expect(r.ExpressionAttributeNames).toMatchObject({ '#acqms': 'acquired_ms', '#freed': 'freed_ms' });
+    expect(r.ExpressionAttributeValues?.[':now']).toEqual({ N: '1700000000250' });
     expect(r.ExpressionAttributeNames).toMatchObject({
       '#rid': 'resource_id',
       '#code': 'release_code',
@@ -46,10 +49,11 @@ describe('acquireRequest', () => {
     expect(v[':zero']).toEqual({ N: '0' });
   });
 
-  test('admits a missing item, our own live lease (never moved backwards), an expired lease (ms or Python seconds) judged with the skew, but not our own released marker', () => {
+  test('admits a missing item, our own live lease (never moved backwards), an expired lease (ms or Python seconds) judged with the skew, but not our own released marker, nor past a pending queue', () => {
     expect(r.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND NOT #next > #serving) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND NOT #next > #serving)',
     );
+    expect(r.ExpressionAttributeNames).toMatchObject({ '#next': 'next_ticket', '#serving': 'serving' });
     const v = r.ExpressionAttributeValues!;
     expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
     // floor((now - skew) / 1000): a Python item expiring at second s is free once s <= that.
@@ -119,6 +123,91 @@ describe('itemKey: the two key shapes', () => {
   });
 });
 
+describe('acquireRequest without a ticket, with the grace', () => {
+  const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, graceMs: 5_000 });
+
+  test('also takes a lock free for the grace past a queue whose waiters never came, and clears that queue', () => {
+    expect(r.ConditionExpression).toBe(
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND NOT #next > #serving) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND NOT #next > #serving) OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts)',
+    );
+    expect(r.UpdateExpression).toContain(', #serving = if_not_exists(#next, :zero), #owner = :owner REMOVE #data');
+    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+    );
+  });
+});
+
+describe('acquireRequest with a ticket', () => {
+  const head = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, queue: { ticket: 7 } });
+  const skip = acquireRequest({
+    ...base,
+    durationMs: 1_500,
+    skewMs: 1_000,
+    retentionS: 60,
+    queue: { ticket: 7, skip: { seen: 4, graceMs: 5_000 } },
+  });
+
+  test('as the head: a free lock while serving is the ticket before ours, and serving becomes ours', () => {
+    expect(head.ConditionExpression).toBe(
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND #serving = :prev) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND #serving = :prev)',
+    );
+    expect(head.UpdateExpression).toContain(', #freed = :zero, #serving = :mine, #owner = :owner REMOVE #data');
+    expect(head.ExpressionAttributeValues).toMatchObject({ ':prev': { N: '6' }, ':mine': { N: '7' } });
+  });
+
+  test('skipping: a lock free (released or expired) for the grace beyond the skew, while serving is what we saw', () => {
+    expect(skip.ConditionExpression).toBe(
+      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf AND #serving = :seen) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts AND #serving = :seen)',
+    );
+    expect(skip.ExpressionAttributeValues).toMatchObject({
+      ':gcutms': { N: String(1_700_000_000_250 - 1_000 - 5_000) },
+      ':gcutf': { N: String(1_700_000_000_250 - 5_000) },
+      ':gcuts': { N: '1699999994' },
+      ':seen': { N: '4' },
+      ':mine': { N: '7' },
+    });
+  });
+
+  test('placeholders match definitions in every form', () => {
+    for (const r of [head, skip]) {
+      const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+        new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+      );
+    }
+  });
+});
+
+describe('ticketRequest and refreshRequest', () => {
+  const target = { tableName: 'locks', key: itemKey('single', 'res', 0) };
+
+  test('a ticket adds one to next_ticket (serving starts at 0), only on an existing item, and returns the whole item', () => {
+    const r = ticketRequest(target);
+    expect(r.UpdateExpression).toBe('SET #serving = if_not_exists(#serving, :zero) ADD #next :one');
+    expect(r.ConditionExpression).toBe('attribute_exists(#rid)');
+    expect(r.ReturnValues).toBe('ALL_NEW');
+  });
+
+  test('a refresh changes nothing that exists, fills in wiped counters, and returns the whole item', () => {
+    const r = refreshRequest(target);
+    expect(r.UpdateExpression).toBe(
+      'SET #serving = if_not_exists(#serving, :zero), #next = if_not_exists(#next, :zero)',
+    );
+    expect(r.ConditionExpression).toBe('attribute_exists(#rid)');
+    expect(r.ReturnValues).toBe('ALL_NEW');
+  });
+
+  test('placeholders match definitions', () => {
+    for (const r of [ticketRequest(target), refreshRequest(target)]) {
+      const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+        new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+      );
+    }
+  });
+});
+
 describe('tokenBase', () => {
   test('is the writer clock in microseconds, an integer below 2^53 for centuries', () => {
     expect(tokenBase(1_700_000_000_250.7)).toBe(1_700_000_000_250_000);
@@ -163,23 +252,34 @@ describe('extendRequest', () => {
 
 describe('releaseRequest', () => {
   const r = releaseRequest({ ...base, retentionS: 86_400 });
+  const avg = releaseRequest({ ...base, retentionS: 86_400, avgHoldMs: 6_999.6 });
 
-  test('leaves a released marker (expires 0, code and token kept) that TTL removes later', () => {
-    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl');
+  test('leaves a released marker (expires 0, code and token kept, when freed) that TTL removes later', () => {
+    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now');
     expect(r.UpdateExpression).not.toMatch(/REMOVE|#token|#code =/);
     expect(r.ConditionExpression).toBe('#code = :code');
     expect(r.ExpressionAttributeValues).toEqual({
       ':code': { S: 'c0de' },
       ':zero': { N: '0' },
       ':ttl': { N: String(1_700_000_001 + 86_400) },
+      ':now': { N: '1700000000250' },
     });
+    expect(r.ReturnValues).toBe('ALL_NEW');
+  });
+
+  test('records the running average hold, in whole ms, when given', () => {
+    expect(avg.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now, #avg = :avg');
+    expect(avg.ExpressionAttributeNames?.['#avg']).toBe('avg_hold_ms');
+    expect(avg.ExpressionAttributeValues?.[':avg']).toEqual({ N: '7000' });
   });
 
   test('placeholders match definitions', () => {
-    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
-      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
-    );
+    for (const x of [r, avg]) {
+      const text = `${x.UpdateExpression} ${x.ConditionExpression}`;
+      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+        new Set([...Object.keys(x.ExpressionAttributeNames!), ...Object.keys(x.ExpressionAttributeValues!)]),
+      );
+    }
   });
 });
 

@@ -1,0 +1,324 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { backoffDelay, CONTENTION_BACKOFF } from './backoff.js';
+import { ATTR } from './item.js';
+
+/**
+ * How a blocked acquire waits for a lock held in another process: pure decisions from what the
+ * lock item last said, so that each rule is pinned by unit tests with an injected clock.
+ *
+ * A short wait polls as before (capped exponential backoff with full jitter): it is the cheapest
+ * way through short holds. A long wait joins a FIFO queue kept in the item itself: `next_ticket`
+ * hands out places, `serving` is the place of the latest holder that came through the queue.
+ * The head of the queue polls near the predicted release (the holder's `acquired_ms` plus the
+ * average hold the releases record), then at growing intervals up to `maxPollMs`; the others
+ * sleep until near their predicted turn. Waiters without a ticket may take a free lock only
+ * while no queue is pending, so `blocking: false` never barges past a queue. A queued waiter
+ * that crashed or gave up is skipped once the lock has stood free for `graceMs`.
+ */
+
+/** What a lock item says about its holder, its queue and its hold times. */
+export interface QueueView {
+  /** Lease end, epoch ms (0 once released); from `expires_ms`, else Python's `expires`. */
+  readonly expiresMs: number | undefined;
+  readonly nextTicket: number | undefined;
+  readonly serving: number | undefined;
+  readonly acquiredMs: number | undefined;
+  readonly freedMs: number | undefined;
+  readonly avgHoldMs: number | undefined;
+}
+
+function num(value: AttributeValue | undefined): number | undefined {
+  if (value === undefined || !('N' in value) || value.N === undefined) return undefined;
+  const n = Number(value.N);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Parses a returned item; `undefined` for none (the server did not return it). */
+export function parseQueueView(item: Record<string, AttributeValue> | undefined): QueueView | undefined {
+  if (item === undefined) return undefined;
+  const expiresMs = num(item[ATTR.expiresMs]);
+  const expires = num(item[ATTR.expires]);
+  return {
+    expiresMs: expiresMs ?? (expires === undefined ? undefined : expires * 1000),
+    nextTicket: num(item[ATTR.nextTicket]),
+    serving: num(item[ATTR.serving]),
+    acquiredMs: num(item[ATTR.acquiredMs]),
+    freedMs: num(item[ATTR.freedMs]),
+    avgHoldMs: num(item[ATTR.avgHoldMs]),
+  };
+}
+
+/** The settings a wait runs with. */
+export interface WaitSettings {
+  /** Longest interval between the head's polls, ms (the `maxPollInterval` option). */
+  readonly maxPollMs: number;
+  /** Allowance for other writers' clocks, ms (`clockSkewAllowance`). */
+  readonly skewMs: number;
+}
+
+/** A wait this long (ms), knowing nothing of the holds, looks at the item to decide whether to queue. */
+export const JOIN_AFTER_MS = 500;
+/** Holds this long on average (ms), or a holder that has held this long, make a waiter queue at once. */
+export const LONG_HOLD_MS = 1_000;
+/**
+ * Holds shorter than this on average (ms) are polled for and never queued for: a queue's
+ * hand-off waits on a sleeping head's timing, which scheduling noise of a few ms upsets when the
+ * hold itself is a few ms, while polling waiters catch a short hold's release quickly.
+ */
+export const SHORT_HOLD_MS = 100;
+/** The round trip assumed until this acquire has measured one, ms. */
+export const DEFAULT_RTT_MS = 20;
+/** Waiters behind the head sleep at most this many head intervals between polls. */
+export const BEHIND_CAP_FACTOR = 30;
+/** Weight of the latest hold in the running average the releases record. */
+export const HOLD_AVERAGE_WEIGHT = 0.25;
+/** Every this many blind refusals (no item returned), a queued waiter refreshes its view. */
+export const BLIND_REFRESH_EVERY = 15;
+
+/**
+ * How long a lock must stand free before a later ticket may take it past waiters that did not
+ * come, ms: two head intervals (a live head polls at least once per interval) plus the clock
+ * skew allowance (the release time was written by another machine's clock).
+ */
+export function graceMs(s: WaitSettings): number {
+  return 2 * s.maxPollMs + s.skewMs;
+}
+
+/** The longest a waiter behind the head sleeps between polls, ms. */
+export function behindCapMs(s: WaitSettings): number {
+  return BEHIND_CAP_FACTOR * s.maxPollMs;
+}
+
+/** The running average of hold times after a hold of `heldMs`. */
+export function holdAverage(previous: number | undefined, heldMs: number): number {
+  const held = Math.max(0, heldMs);
+  return previous === undefined ? held : previous + HOLD_AVERAGE_WEIGHT * (held - previous);
+}
+
+/** Whether tickets are out that the queue has not served yet. */
+export function queuePending(v: QueueView | undefined): boolean {
+  return v?.nextTicket !== undefined && v.serving !== undefined && v.nextTicket > v.serving;
+}
+
+/** Since when the lock has been free (epoch ms), or `undefined` while it is held at `now`. */
+export function freeSince(v: QueueView | undefined, now: number, skewMs: number): number | undefined {
+  if (v === undefined) return Number.NEGATIVE_INFINITY;
+  if (v.expiresMs === undefined) return undefined;
+  if (v.expiresMs === 0) return v.freedMs ?? Number.NEGATIVE_INFINITY;
+  const end = v.expiresMs + skewMs;
+  return end <= now ? end : undefined;
+}
+
+/** When the holder is expected to release (epoch ms): its start plus the average hold, never past its lease end. */
+export function predictedRelease(v: QueueView | undefined, skewMs: number): number | undefined {
+  if (v === undefined || v.expiresMs === undefined || v.expiresMs === 0) return undefined;
+  const end = v.expiresMs + skewMs;
+  if (v.acquiredMs === undefined || v.avgHoldMs === undefined) return undefined;
+  return Math.min(end, v.acquiredMs + v.avgHoldMs);
+}
+
+/** A ticket's place: at the head, behind `ahead` others, or void (skipped, or the queue was reset). */
+export type Place =
+  | { readonly kind: 'head' }
+  | { readonly kind: 'behind'; readonly ahead: number }
+  | { readonly kind: 'void' };
+
+/**
+ * Where `ticket` stands. A missing counter means a Python 1.x client's PutItem (or release)
+ * wiped the queue; a ticket at or below `serving` was skipped; one above `next_ticket` dates from
+ * before a reset. Each of those takes a fresh ticket.
+ */
+export function place(ticket: number, v: QueueView): Place {
+  if (v.serving === undefined || v.nextTicket === undefined) return { kind: 'void' };
+  if (ticket <= v.serving || ticket > v.nextTicket) return { kind: 'void' };
+  if (ticket === v.serving + 1) return { kind: 'head' };
+  return { kind: 'behind', ahead: ticket - v.serving - 1 };
+}
+
+/** The next write a waiter sends. */
+export type Action =
+  /** An acquire without a ticket (admitted only while no queue is pending). */
+  | 'try'
+  /** Join the queue. */
+  | 'ticket'
+  /** An acquire as the head of the queue. */
+  | 'head'
+  /** An acquire past queued waiters that left the lock free for the grace. */
+  | 'skip'
+  /** Learn where the queue stands (where refused writes do not return the item). */
+  | 'refresh';
+
+/** The next write and how long to wait before it, ms. */
+export interface Step {
+  readonly action: Action;
+  readonly delayMs: number;
+}
+
+/** What a waiter knows, kept by the acquire loop between writes. */
+export interface WaitState {
+  /** Epoch ms (wall clock) when this acquire started. */
+  readonly startedAt: number;
+  /** Our ticket, once queued. */
+  readonly ticket: number | undefined;
+  /** The item as last returned, and whether that was by the write just answered. */
+  readonly view: QueueView | undefined;
+  readonly viewFresh: boolean;
+  /** Whether the item is known not to exist (a ticket or refresh was refused). */
+  readonly itemMissing: boolean;
+  /** Ticketless refusals so far (drives the polling backoff). */
+  readonly refusals: number;
+  /** Refusals in the queue since the view was last fresh. */
+  readonly blind: number;
+  /** Whether the server returns the item on a refused write (learned from the first refusal). */
+  readonly returnsItem: boolean;
+  /** The average hold last seen recorded on the item (by this acquire, or this lock's latest release), ms. */
+  readonly knownAvgHoldMs: number | undefined;
+  /** Round trip of this acquire's writes (a running average), ms; undefined before the first answer. */
+  readonly rttMs: number | undefined;
+}
+
+/** Whether a holder's hold is long: by the recorded average, or by how long it has held now. */
+function longHold(v: QueueView | undefined, now: number): boolean {
+  if (v === undefined) return false;
+  if (v.avgHoldMs !== undefined && v.avgHoldMs >= LONG_HOLD_MS) return true;
+  return v.acquiredMs !== undefined && v.expiresMs !== 0 && now - v.acquiredMs >= LONG_HOLD_MS;
+}
+
+/**
+ * The first write of an acquire: a plain try, unless what this lock saw last (answered by its
+ * own release, at most `LONG_HOLD_MS` ago or so) says a queue is pending: then join it at once
+ * rather than spend a refused write finding that out.
+ */
+export function firstStep(remembered: QueueView | undefined): Step {
+  return { action: queuePending(remembered) && !shortHolds(remembered?.avgHoldMs) ? 'ticket' : 'try', delayMs: 0 };
+}
+
+function shortHolds(avgHoldMs: number | undefined): boolean {
+  return avgHoldMs !== undefined && avgHoldMs < SHORT_HOLD_MS;
+}
+
+/**
+ * The next step after a refused or informative write, at wall time `now`. `random` is in [0, 1).
+ */
+export function nextStep(s: WaitState, now: number, settings: WaitSettings, random: () => number): Step {
+  const v = s.view;
+  if (s.itemMissing) return { action: 'try', delayMs: 0 };
+  if (s.ticket === undefined) {
+    // Long holds are queued for (and a pending queue joined unless the holds are short); others
+    // are polled for: a queue's hand-off waits on a sleeping head's timing, which scheduling noise
+    // upsets when the holds are short, and its pending tickets block every poller meanwhile.
+    // Who holds it and whether a queue is pending, only from what the last write returned: an
+    // older view would make any holder look long-held.
+    const fresh = s.viewFresh ? v : undefined;
+    const avg = v?.avgHoldMs ?? s.knownAvgHoldMs;
+    if (longHold(fresh, now)) return { action: 'ticket', delayMs: 0 };
+    if (!shortHolds(avg) && queuePending(fresh)) return { action: 'ticket', delayMs: 0 };
+    if (avg === undefined && !s.viewFresh && !s.returnsItem && now - s.startedAt >= JOIN_AFTER_MS) {
+      // A long wait knowing nothing of the holds (refusals return nothing on dynalite): look.
+      return { action: 'refresh', delayMs: 0 };
+    }
+    let delay = backoffDelay(CONTENTION_BACKOFF, Math.max(1, s.refusals), random);
+    // Never sleep past the holder's lease end, where the server told us.
+    const free = v?.expiresMs;
+    if (free !== undefined && free > 0) delay = Math.min(delay, Math.max(1, free + settings.skewMs - now));
+    return { action: 'try', delayMs: delay };
+  }
+  if (v === undefined || (!s.viewFresh && s.blind >= BLIND_REFRESH_EVERY)) {
+    // Queued without knowing where the queue stands: ask.
+    return { action: 'refresh', delayMs: v === undefined ? 0 : jitter(settings.maxPollMs, random) };
+  }
+  const p = place(s.ticket, v);
+  const rtt = s.rttMs ?? DEFAULT_RTT_MS;
+  if (p.kind === 'void') return { action: queuePending(v) || longHold(v, now) ? 'ticket' : 'try', delayMs: 0 };
+  const since = freeSince(v, now, settings.skewMs);
+  if (p.kind === 'head') {
+    if (since !== undefined && s.viewFresh) return { action: 'head', delayMs: 0 };
+    return { action: 'head', delayMs: headDelay(v, now, settings, random, rtt) };
+  }
+  // Refused as the head without being told why (dynalite): look at once, the turn was due.
+  if (!s.viewFresh && !s.returnsItem) return { action: 'refresh', delayMs: rtt };
+  const wake = behindDelay(v, p.ahead, now, settings, random, rtt);
+  let delay = wake.delayMs;
+  // Woken at its turn, it tries as the head straight away: it probably is by then. Woken on the
+  // way (to correct the estimate), it only looks, where a refusal would not return the item.
+  let action: Action = wake.due || s.returnsItem ? 'head' : 'refresh';
+  if (since !== undefined) {
+    // Free, and not taken by the waiters ahead: skip them once the grace has passed.
+    const skipAt = since + graceMs(settings);
+    // Only on what the item says now: a skip refused unseen (someone took the lock) must look first.
+    if (skipAt <= now) return s.viewFresh ? { action: 'skip', delayMs: 0 } : { action: 'refresh', delayMs: 0 };
+    if (skipAt - now + rtt < delay) {
+      delay = skipAt - now + rtt;
+      action = 'head';
+    }
+  }
+  return { action, delayMs: delay };
+}
+
+/** Uniform in [(1 - spread) ms, ms): spreads waiters apart, never past `ms`. */
+function jitter(ms: number, random: () => number, spread = 0.25): number {
+  return ms * (1 - spread * random());
+}
+
+/**
+ * The head sleeps until the predicted release (plus half a round trip, so that its write lands
+ * just after the release's), then polls at intervals that grow with how overdue the release is
+ * (a quarter of it: a holder late by a minute is unlikely to let go in the next few ms), from one
+ * round trip up to `maxPollMs`. Without a recorded average, the hold so far stands in: the
+ * interval grows with how long the holder has held.
+ */
+export function headDelay(
+  v: QueueView,
+  now: number,
+  settings: WaitSettings,
+  random: () => number,
+  rttMs = DEFAULT_RTT_MS,
+): number {
+  // A short hold's predicted end is within scheduling noise of now: poll from the start instead.
+  const predicted = shortHolds(v.avgHoldMs) ? undefined : predictedRelease(v, settings.skewMs);
+  if (predicted !== undefined && predicted > now) {
+    return Math.min(predicted - now + rttMs / 2, behindCapMs(settings));
+  }
+  const since = predicted ?? v.acquiredMs ?? now;
+  let delay = jitter(Math.min(settings.maxPollMs, Math.max(rttMs, (now - since) / 4)), random, 0.1);
+  // A lease that runs out is free then, renewed or not: look again at its end.
+  const end = v.expiresMs !== undefined && v.expiresMs > 0 ? v.expiresMs + settings.skewMs : undefined;
+  if (end !== undefined && end > now) delay = Math.min(delay, end - now);
+  return Math.max(1, delay);
+}
+
+/**
+ * A waiter `ahead` places behind the head sleeps until its predicted turn: the holder's
+ * predicted release plus `ahead` cycles, a cycle being the average hold plus two round trips
+ * (a release and the next head's acquire); at least one round trip, at most `behindCapMs`.
+ * With no average recorded yet, the hold so far stands in for one, so the sleep grows with it.
+ */
+export function behindDelay(
+  v: QueueView,
+  ahead: number,
+  now: number,
+  settings: WaitSettings,
+  random: () => number,
+  rttMs = DEFAULT_RTT_MS,
+): { readonly delayMs: number; readonly due: boolean } {
+  const cap = behindCapMs(settings);
+  const predicted = predictedRelease(v, settings.skewMs);
+  if (v.avgHoldMs !== undefined && (predicted !== undefined || v.expiresMs === 0 || shortHolds(v.avgHoldMs))) {
+    const full = Math.max(rttMs, Math.max(predicted ?? now, now) + ahead * (v.avgHoldMs + 2 * rttMs) - now + rttMs / 2);
+    const delayMs = Math.min(cap, halfway(full, settings));
+    return { delayMs, due: delayMs >= full };
+  }
+  const held = v.acquiredMs === undefined || v.expiresMs === 0 ? 0 : Math.max(0, now - v.acquiredMs);
+  const turn = now + (ahead + 1) * Math.max(held, settings.maxPollMs);
+  return { delayMs: Math.min(cap, jitter(halfway(turn - now, settings), random, 0.1)), due: false };
+}
+
+/**
+ * A turn far off is only an estimate (the average lags behind a change of pace): sleep three
+ * quarters of the way and look again, so that the estimate is corrected a few times on the way
+ * instead of a waiter sleeping through its turn, at one write per look.
+ */
+function halfway(ms: number, settings: WaitSettings): number {
+  const near = 4 * settings.maxPollMs;
+  return ms <= near ? ms : Math.max(near, ms * 0.75);
+}

@@ -1,0 +1,150 @@
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { LockContext } from './context.js';
+import { refreshRequest, ticketRequest } from './queue-requests.js';
+import { acquireRequest } from './requests.js';
+import {
+  type Action,
+  firstStep,
+  graceMs,
+  JOIN_AFTER_MS,
+  nextStep,
+  parseQueueView,
+  type QueueView,
+  type Step,
+  type WaitSettings,
+  type WaitState,
+} from './wait-policy.js';
+
+/**
+ * One acquire's side of the queue: what it knows (its ticket, the item as last returned), the
+ * write its current step sends, and what each answer teaches it. The decisions are the pure
+ * functions of `wait-policy.ts`; this class only carries the state between writes. Internal to
+ * the acquire loop.
+ */
+export class Waiter {
+  readonly #ctx: LockContext;
+  readonly #settings: WaitSettings;
+  #s: WaitState;
+  #step: Step;
+
+  /**
+   * @param now - wall-clock epoch ms at the start of the acquire.
+   * @param blocking - false for a single try, which never queues.
+   */
+  constructor(ctx: LockContext, now: number, blocking: boolean) {
+    this.#ctx = ctx;
+    this.#settings = { maxPollMs: ctx.o.maxPollMs, skewMs: ctx.o.skewMs };
+    // What this lock's own release saw, if it was lately: a pending queue is joined at once.
+    const seen = ctx.seen !== undefined && now - ctx.seen.at < JOIN_AFTER_MS ? ctx.seen.view : undefined;
+    this.#s = {
+      startedAt: now,
+      ticket: undefined,
+      view: seen,
+      viewFresh: false,
+      itemMissing: false,
+      refusals: 0,
+      blind: 0,
+      returnsItem: false,
+      rttMs: undefined,
+      knownAvgHoldMs: ctx.seen?.view.avgHoldMs,
+    };
+    this.#step = blocking ? firstStep(seen) : { action: 'try', delayMs: 0 };
+  }
+
+  /** The write the current step sends. */
+  get action(): Action {
+    return this.#step.action;
+  }
+
+  /** Whether that write takes the lock when admitted (rather than only informing). */
+  get acquires(): boolean {
+    const a = this.#step.action;
+    return a === 'try' || a === 'head' || a === 'skip';
+  }
+
+  /** The current step's write, built for owner code `code` at wall time `now`. */
+  request(code: string, now: number): UpdateItemCommandInput {
+    const ctx = this.#ctx;
+    const o = ctx.o;
+    const target = { tableName: o.tableName, key: ctx.key(0) };
+    const acquire = {
+      ...target,
+      code,
+      now,
+      durationMs: o.durationMs,
+      skewMs: o.skewMs,
+      retentionS: o.retentionS,
+      ...ctx.holder,
+    };
+    const { ticket, view } = this.#s;
+    switch (this.#step.action) {
+      case 'ticket':
+        return ticketRequest(target);
+      case 'refresh':
+        return refreshRequest(target);
+      case 'try':
+        return acquireRequest({ ...acquire, graceMs: graceMs(this.#settings) });
+      case 'head':
+        return acquireRequest({ ...acquire, queue: { ticket: ticket as number } });
+      case 'skip':
+        return acquireRequest({
+          ...acquire,
+          queue: {
+            ticket: ticket as number,
+            skip: { seen: view?.serving as number, graceMs: graceMs(this.#settings) },
+          },
+        });
+    }
+  }
+
+  /** A ticket or refresh was answered with the whole item. */
+  informed(item: Record<string, AttributeValue> | undefined): void {
+    const view = parseQueueView(item);
+    const ticket = this.#step.action === 'ticket' ? view?.nextTicket : this.#s.ticket;
+    const knownAvgHoldMs = view?.avgHoldMs ?? this.#s.knownAvgHoldMs;
+    this.#s = { ...this.#s, ticket, view, viewFresh: view !== undefined, itemMissing: false, blind: 0, knownAvgHoldMs };
+  }
+
+  /** A ticket or refresh was refused: the item does not exist, so the lock is free and no queue is left. */
+  missing(): void {
+    this.#s = { ...this.#s, ticket: undefined, view: undefined, viewFresh: false, itemMissing: true };
+  }
+
+  /** An acquiring write was refused; `item` is the item where the server returned it. */
+  refused(item: Record<string, AttributeValue> | undefined): void {
+    const view = parseQueueView(item);
+    const s = this.#s;
+    this.#s = {
+      ...s,
+      view: view ?? s.view,
+      viewFresh: view !== undefined,
+      knownAvgHoldMs: view?.avgHoldMs ?? s.knownAvgHoldMs,
+      returnsItem: s.returnsItem || view !== undefined,
+      itemMissing: false,
+      refusals: s.ticket === undefined ? s.refusals + 1 : s.refusals,
+      blind: view === undefined && s.ticket !== undefined ? s.blind + 1 : 0,
+    };
+    // A void ticket is dropped when the policy says so (it asks for a fresh one, or a plain try).
+  }
+
+  /** A write of this acquire was answered after `ms`: the round trip its timing allows for. */
+  observe(ms: number): void {
+    const rtt = this.#s.rttMs;
+    this.#s = { ...this.#s, rttMs: rtt === undefined ? ms : rtt + 0.25 * (ms - rtt) };
+  }
+
+  /** Decides the next step at wall time `now`; returns it. */
+  next(now: number): Step {
+    const step = nextStep(this.#s, now, this.#settings, this.#ctx.clock.random);
+    if ((step.action === 'try' || step.action === 'ticket') && this.#s.ticket !== undefined) {
+      this.#s = { ...this.#s, ticket: undefined };
+    }
+    this.#step = step;
+    return step;
+  }
+
+  /** The item as last seen (for the `contended` event). */
+  get view(): QueueView | undefined {
+    return this.#s.view;
+  }
+}
