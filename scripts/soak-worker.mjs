@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../dist/index.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const { id, endpoint, control, tableName, resources, durationS, skewS, logFile, unsafe } = config;
+const { id, endpoint, control, tableName, resources, durationS, skewS, maxPollS, logFile, unsafe } = config;
 
 const client = new DynamoDBClient({
   endpoint,
@@ -45,6 +45,7 @@ for (;;) {
     tableName,
     duration: durationS,
     clockSkewAllowance: skewS,
+    maxPollInterval: maxPollS,
     // A negative control (--unsafe): no renewal and no check, so the soak must report violations.
     autoRenew: !unsafe,
     logger: false,

@@ -41,7 +41,10 @@ const WORKERS = Number(args.workers);
 const LEASE_MS = Number(args.lease) * 1000;
 const SKEW_MS = 200;
 // A waiter's backoff after throttling is capped at 2 s, and the machine is shared: margin.
-const RECOVERY_MARGIN_MS = 3_500;
+// A killed holder's lease can also wait behind queued waiters that were killed too: the queue
+// skips them once the lock has stood free for the grace, 2 x maxPollInterval + skew.
+const MAX_POLL_MS = 500;
+const RECOVERY_MARGIN_MS = 3_500 + 2 * MAX_POLL_MS + SKEW_MS;
 const RESOURCES = Array.from({ length: Number(args.resources) }, (_, i) => `soak-resource-${i}`);
 const TABLE = 'soak_locks';
 
@@ -207,6 +210,7 @@ function startWorker() {
     resources: RESOURCES,
     durationS: LEASE_MS / 1000,
     skewS: SKEW_MS / 1000,
+    maxPollS: MAX_POLL_MS / 1000,
     logFile,
     unsafe: args.unsafe,
   };
