@@ -1,5 +1,6 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey } from './item.js';
+import { admission, type QueueClaim } from './queue-requests.js';
 
 /**
  * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
@@ -84,86 +85,6 @@ export interface AcquireRequest extends RequestContext, HolderFields {
    * out `blocking: false` for ever. The same grace after which queued waiters skip them.
    */
   readonly graceMs?: number;
-}
-
-/**
- * How an acquire stands towards the queue kept in the item (`src/wait-policy.ts`): as the head
- * (`serving` is the ticket before ours), or skipping waiters that did not take a lock left free
- * for `graceMs` (`serving` is still what we saw). Either way the write sets `serving` to our ticket.
- */
-export interface QueueClaim {
-  readonly ticket: number;
-  readonly skip?: { readonly seen: number; readonly graceMs: number };
-}
-
-/**
- * The parts of the acquire condition that judge the holder and the queue. DynamoDB conditions
- * have no arithmetic, so the constants (the ticket before ours, the grace cut-off) are computed
- * here from what the waiter last saw.
- */
-function admission(r: AcquireRequest, cutoff: number) {
-  const q = r.queue;
-  if (q === undefined) {
-    // No ticket: a free lock, and no queue pending (a missing counter compares false, so NOT
-    // admits an item without one: written by Python 1.x or before the queue existed).
-    const plain = {
-      expired: '#expms <= :cutms AND NOT #next > #serving',
-      python: '#exp <= :cuts AND NOT #next > #serving',
-      names: { '#next': ATTR.nextTicket, '#serving': ATTR.serving },
-      values: { ':cutms': { N: String(cutoff) }, ':cuts': { N: String(Math.floor(cutoff / 1000)) } },
-      stale: '',
-      set: '',
-    };
-    if (r.graceMs === undefined) return plain;
-    const leaseCut = cutoff - r.graceMs;
-    return {
-      ...plain,
-      stale:
-        ' OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts)',
-      set: ', #serving = if_not_exists(#next, :zero)',
-      values: {
-        ...plain.values,
-        ':gcutms': { N: String(leaseCut) },
-        ':gcutf': { N: String(r.now - r.graceMs) },
-        ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
-      },
-    };
-  }
-  const mine = { ':mine': { N: String(q.ticket) } };
-  const set = ', #serving = :mine';
-  if (q.skip === undefined) {
-    return {
-      stale: '',
-      set,
-      expired: '#expms <= :cutms AND #serving = :prev',
-      python: '#exp <= :cuts AND #serving = :prev',
-      names: { '#serving': ATTR.serving },
-      values: {
-        ':cutms': { N: String(cutoff) },
-        ':cuts': { N: String(Math.floor(cutoff / 1000)) },
-        ':prev': { N: String(q.ticket - 1) },
-        ...mine,
-      },
-    };
-  }
-  // Free for longer than the grace: since its release (`freed_ms`, missing on a marker from an
-  // older client: NOT admits it; the grace includes the skew allowance, as `freed_ms` is another
-  // writer's clock), or since its lease ran out (its end plus the skew; `freed_ms` is 0 while held).
-  const leaseCut = cutoff - q.skip.graceMs;
-  return {
-    stale: '',
-    set,
-    expired: '#expms <= :gcutms AND NOT #freed > :gcutf AND #serving = :seen',
-    python: '#exp <= :gcuts AND #serving = :seen',
-    names: { '#serving': ATTR.serving, '#freed': ATTR.freedMs },
-    values: {
-      ':gcutms': { N: String(leaseCut) },
-      ':gcutf': { N: String(r.now - q.skip.graceMs) },
-      ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
-      ':seen': { N: String(q.skip.seen) },
-      ...mine,
-    },
-  };
 }
 
 /**
