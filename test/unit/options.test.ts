@@ -58,6 +58,11 @@ describe('resolveLockOptions', () => {
     expect(defaults.tableName).toBe('dynamo_dlm_locks');
   });
 
+  test('maxPollInterval: 2 s by default, in ms once resolved', () => {
+    expect(resolveLockOptions({}).maxPollMs).toBe(2_000);
+    expect(resolveLockOptions({ maxPollInterval: 0.25 }).maxPollMs).toBe(250);
+  });
+
   test('fractional seconds keep millisecond precision', () => {
     expect(resolveLockOptions({ duration: 1.2345 }).durationMs).toBe(1_235);
     expect(resolveLockOptions({ duration: 0.5, safetyMargin: 0.1, renewInterval: 0.2 })).toMatchObject({
@@ -129,6 +134,9 @@ describe('resolveLockOptions', () => {
     [{ safetyMargin: 5, duration: 5 }, /safetyMargin/],
     [{ renewInterval: 4, duration: 5 }, /renewInterval/],
     [{ retention: 0 }, /retention/],
+    [{ maxPollInterval: 0 }, /maxPollInterval/],
+    [{ maxPollInterval: 3_601 }, /maxPollInterval/],
+    [{ maxPollInterval: '2' }, /maxPollInterval/],
     [{ retention: 400 * 86_400 }, /retention/],
     [{ hooks: { acquired: 1 } }, /hooks\.acquired/],
     [{ hooks: { aquired() {} } }, /aquired/],
