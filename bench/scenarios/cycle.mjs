@@ -21,6 +21,8 @@ export async function runCycle(server, { quick }) {
     durationMs: 10_000,
     skewMs: 1_000,
     retentionS: 86_400,
+    // Every acquire writes its owner (the lock writes host:pid by default); a request without one is invalid.
+    owner: 'bench',
   };
   const arms = {
     library: async () => {
