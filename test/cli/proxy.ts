@@ -70,7 +70,8 @@ export async function startProxy(target: string): Promise<FlakyProxy> {
 
 /** Whether a request body is a release (the lock's own, not a forced one). */
 export function isRelease(body: string): boolean {
-  return body.includes('"UpdateExpression":"SET #exp = :zero, #expms = :zero, #ttl = :ttl"');
+  // A prefix: the release also records when it freed the lock and the average hold.
+  return body.includes('"UpdateExpression":"SET #exp = :zero, #expms = :zero, #ttl = :ttl');
 }
 
 /** Whether a request body is a renewal (an extend). */
