@@ -1,20 +1,15 @@
 import { deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
-import { LockLostError, LockReleasedError, type LostReason } from './errors.js';
+import { type LockLostError, LockReleasedError, type LostReason } from './errors.js';
 import { parseHolder } from './item.js';
+import { LeaseEnd } from './lease-end.js';
 import type { Turn } from './local-queue.js';
+import { lostError } from './loss.js';
 import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { extendRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
+import { CuttablePause, Serial } from './serial.js';
 import { holdAverage } from './wait-policy.js';
-
-/**
- * The longest the expiry watch sleeps before looking at both clocks again. The monotonic clock
- * (and so every Node timer) stands still while a VM is paused or a laptop sleeps; the wall clock
- * does not. Waking at least this often lets a resumed process see, from the wall clock, that its
- * lease ran out while it slept, and it keeps every timer far below what `setTimeout` can hold.
- */
-export const WATCH_MS = 1_000;
 
 /** What an acquiring write established. */
 export interface LeaseStart {
@@ -37,12 +32,6 @@ type LeaseState =
   | { readonly kind: 'lost'; readonly error: LockLostError }
   | { readonly kind: 'ended'; readonly error: LockLostError | undefined };
 
-const WHY: Record<LostReason, string> = {
-  taken: 'another owner holds it now',
-  expired: 'it ran out before it was renewed or released',
-  unreachable: 'DynamoDB could not be reached to renew it in time',
-};
-
 /**
  * One acquisition of the lock, from the successful write until release or loss. It owns its
  * timers (the expiry watch, renewal, and a renewal's retry pause) and runs extends and the
@@ -58,19 +47,15 @@ export class Lease {
   readonly #avgHoldMs: number | undefined;
   /** Aborts when the lease is lost (a {@link LockLostError}) or released (a {@link LockReleasedError}). */
   readonly controller = new AbortController();
-  /** Lease end by our monotonic clock, measured from when the last successful write was sent. */
-  #endMono: number;
-  /** Lease end as written to DynamoDB, epoch ms by our wall clock. */
-  #expiresAt: number;
+  readonly #end: LeaseEnd;
   #state: LeaseState = { kind: 'held' };
   #autoRenew = false;
   readonly #ctx: LockContext;
   #turn: Turn | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
-  #cancelExpiry: (() => void) | undefined;
+  readonly #serial = new Serial();
   #cancelRenew: (() => void) | undefined;
-  /** Cuts short a renewal's retry pause (release does, so it never waits one out). */
-  #cutPause: (() => void) | undefined;
+  /** A renewal's retry pause, which release cuts short rather than waiting it out. */
+  readonly #pause = new CuttablePause();
   /** The last renewal failure, so that a lease running out says "unreachable", not "expired". */
   #renewFailure: unknown;
   /** Monotonic time an extend awaiting its answer was sent. */
@@ -84,13 +69,12 @@ export class Lease {
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
     this.#avgHoldMs = start.avgHoldMs;
-    this.#endMono = start.sentMono + ctx.o.durationMs;
-    this.#expiresAt = start.now + ctx.o.durationMs;
+    this.#end = new LeaseEnd(ctx.clock, ctx.o.marginMs, start.sentMono, start.now, ctx.o.durationMs);
   }
 
   /** Lease end as written to DynamoDB, epoch ms by this process's wall clock. */
   get expiresAt(): number {
-    return this.#expiresAt;
+    return this.#end.expiresAt;
   }
 
   /** The loss, if the lease was lost (before or after it ended). */
@@ -108,13 +92,13 @@ export class Lease {
 
   /** Held, not lost, and not within the safety margin of its end by either clock. */
   valid(): boolean {
-    return this.#state.kind === 'held' && this.#remaining() > 0;
+    return this.#state.kind === 'held' && this.#end.remaining() > 0;
   }
 
   /** Pushes the lease end out; queued behind (and ahead of) any other extend or release. */
   extend(durationMs: number): Promise<void> {
     if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
-    return this.#serial(() => this.#extend(durationMs, false));
+    return this.#serial.run(() => this.#extend(durationMs, false));
   }
 
   /**
@@ -123,7 +107,7 @@ export class Lease {
    */
   setData(data: string): Promise<void> {
     if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
-    return this.#serial(() => this.#extend(this.#ctx.o.durationMs, false, data));
+    return this.#serial.run(() => this.#extend(this.#ctx.o.durationMs, false, data));
   }
 
   /**
@@ -133,8 +117,8 @@ export class Lease {
   release(): Promise<void> {
     this.#autoRenew = false;
     this.#cancelRenew?.();
-    this.#cutPause?.();
-    return this.#serial(() => this.#release()).finally(() => this.end());
+    this.#pause.cut();
+    return this.#serial.run(() => this.#release()).finally(() => this.end());
   }
 
   /** Stops every timer, hands the turn on and aborts the signal; idempotent. */
@@ -150,35 +134,24 @@ export class Lease {
     }
   }
 
-  /** Lease time left before the safety margin, ms: the smaller reading of the two clocks. */
-  #remaining(): number {
-    const { clock, o } = this.#ctx;
-    return Math.min(this.#endMono - clock.monotonic(), this.#expiresAt - clock.now()) - o.marginMs;
-  }
-
   #stopTimers(): void {
     this.#autoRenew = false;
     this.#cancelRenew?.();
-    this.#cancelExpiry?.();
-    this.#cutPause?.();
+    this.#end.stop();
+    this.#pause.cut();
     // This process's next waiter may try now: the lock is free, or someone else's.
     this.#turn?.leave();
   }
 
   /** The signal aborts `safetyMargin` before the lease ends, unless renewed first. */
   #watchExpiry(): void {
-    this.#cancelExpiry?.();
-    const left = this.#remaining();
-    if (left <= 0) {
-      this.#cancelExpiry = undefined;
+    this.#end.watch(() => {
       // A renewal still unanswered at this point (it is cut off at the same moment) means
       // DynamoDB did not answer in time: that is "unreachable", not a holder that forgot to renew.
-      const at = this.#endMono - this.#ctx.o.marginMs;
+      const at = this.#end.endMono - this.#ctx.o.marginMs;
       const unanswered = this.#renewFailure !== undefined || (this.#renewSent !== undefined && this.#renewSent < at);
       this.#lose(unanswered ? 'unreachable' : 'expired', this.#renewFailure);
-      return;
-    }
-    this.#cancelExpiry = this.#ctx.clock.setTimer(Math.min(left, WATCH_MS), () => this.#watchExpiry());
+    });
   }
 
   #scheduleRenew(atMono: number): void {
@@ -188,7 +161,7 @@ export class Lease {
       this.#cancelRenew = undefined;
       if (!this.#autoRenew || this.#state.kind !== 'held') return;
       // A failed renewal has already marked the lease lost and aborted the signal: drop its rejection.
-      this.#serial(() => this.#extend(this.#ctx.o.durationMs, true)).catch(() => undefined);
+      this.#serial.run(() => this.#extend(this.#ctx.o.durationMs, true)).catch(() => undefined);
     });
   }
 
@@ -206,8 +179,8 @@ export class Lease {
       const now = clock.now();
       const sent = clock.monotonic();
       // Never ask for an end earlier than the one held: the server refuses to move it backwards.
-      const extendMs = Math.max(durationMs, this.#expiresAt - now);
-      const left = this.#remaining();
+      const extendMs = Math.max(durationMs, this.#end.expiresAt - now);
+      const left = this.#end.remaining();
       if (left <= 0) {
         // Past the point where the signal aborts by either clock (the process was paused, the
         // machine slept, or the event loop blocked): lost by our clocks; a write now is noise.
@@ -232,8 +205,7 @@ export class Lease {
         );
         this.#renewFailure = undefined;
         if (data !== undefined) ctx.holder.data = data;
-        this.#endMono = Math.max(this.#endMono, sent + durationMs);
-        this.#expiresAt = now + extendMs;
+        this.#end.pushed(sent, now, durationMs, extendMs);
         if (this.#state.kind === 'held') {
           this.#watchExpiry();
           if (this.#autoRenew)
@@ -242,7 +214,7 @@ export class Lease {
         ctx.emit('extended', {
           resourceId: ctx.resourceId,
           slot: ctx.slotOf(this.slot),
-          expiresAt: new Date(this.#expiresAt),
+          expiresAt: new Date(this.#end.expiresAt),
           automatic,
         });
         return;
@@ -261,11 +233,11 @@ export class Lease {
         // (an automatic renewal's pause is unref'd, and nothing else would keep the process alive).
         if (automatic && !this.#autoRenew) return;
         const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt, this.slot);
-        if (delay >= this.#remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
+        if (delay >= this.#end.remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
           this.#lose('unreachable', error);
           throw this.lost;
         }
-        await this.#pause(delay, automatic);
+        await this.#waitRetry(delay, automatic);
       } finally {
         this.#renewSent = undefined;
         cutoff.cancel();
@@ -278,18 +250,8 @@ export class Lease {
    * awaited sleep; an automatic renewal's pause does not (nobody awaits it), and `release()` cuts
    * it short rather than waiting it out behind it.
    */
-  #pause(ms: number, automatic: boolean): Promise<void> {
-    const clock = this.#ctx.clock;
-    if (!automatic) return clock.sleep(ms);
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        cancel();
-        this.#cutPause = undefined;
-        resolve();
-      };
-      const cancel = clock.setTimer(ms, done);
-      this.#cutPause = done;
-    });
+  #waitRetry(ms: number, automatic: boolean): Promise<void> {
+    return automatic ? this.#pause.wait(this.#ctx.clock, ms) : this.#ctx.clock.sleep(ms);
   }
 
   /** `owner`: who took the lease, when the server returned the item that refused us. */
@@ -297,13 +259,14 @@ export class Lease {
     if (this.#state.kind !== 'held') return;
     const ctx = this.#ctx;
     const slot = ctx.slotOf(this.slot);
-    const why = owner === undefined ? WHY[reason] : `${WHY[reason]} (\`${owner}\`)`;
-    const error = new LockLostError(
-      ctx.resourceId,
+    const error = lostError({
+      resourceId: ctx.resourceId,
+      slot,
+      fencingToken: this.fencingToken,
       reason,
-      `The lease on \`${ctx.resourceId}\`${slot === undefined ? '' : ` (slot ${slot})`} (fencing token ${this.fencingToken}) was lost: ${why}`,
-      cause === undefined ? { slot, owner } : { cause, slot, owner },
-    );
+      cause,
+      owner,
+    });
     this.#state = { kind: 'lost', error };
     this.#stopTimers();
     // Abort first: whatever user code runs next (logger, hooks) cannot keep the work from hearing.
@@ -316,14 +279,14 @@ export class Lease {
     const ctx = this.#ctx;
     // Sent after the lease's end by either clock: the work outlived its protection. (Retries
     // are sent only before the end by the monotonic clock.)
-    const late = this.#remaining() + ctx.o.marginMs <= 0;
+    const late = this.#end.remaining() + ctx.o.marginMs <= 0;
     // The hold this release records in the item's running average, for waiters to time their polls by.
     const avgHoldMs = holdAverage(this.#avgHoldMs, ctx.clock.monotonic() - this.acquiredMono);
     const outcome = await releaseLease(
       ctx,
       this.slot,
       this.code,
-      () => ctx.clock.monotonic() < this.#endMono,
+      () => ctx.clock.monotonic() < this.#end.endMono,
       avgHoldMs,
     );
     if (outcome.taken) {
@@ -343,15 +306,5 @@ export class Lease {
     // the safety margin, with the release still in time, lost nothing.
     const lost = this.lost;
     if (lost !== undefined && late) throw lost;
-  }
-
-  /** Runs extends and the release one at a time, so a renewal never races the release. */
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(fn, fn);
-    this.#chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 }

@@ -7,7 +7,7 @@ import {
   LockNotAcquiredError,
   LockReleasedError,
 } from '../../src/errors.js';
-import { WATCH_MS } from '../../src/lease.js';
+import { WATCH_MS } from '../../src/lease-end.js';
 import { tokenBase } from '../../src/requests.js';
 import { MAX_TIMER_SECONDS } from '../../src/validate.js';
 import { conditionFailed, reset, throttled } from '../support/fake-client.js';
