@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AttributeValue, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { ResolvedAcquireOptions } from './acquire-options.js';
 import { backoffDelay, CONTENTION_BACKOFF, THROTTLE_BACKOFF } from './backoff.js';
 import { abortError, deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
 import { DynamoDbError, LeaseTooShortError } from './errors.js';
 import { malformation, parseHolder } from './item.js';
 import { Lease } from './lease.js';
-import type { ResolvedAcquireOptions } from './options.js';
 import { clearAmbiguous } from './release.js';
 import { acquireRequest, tokenBase } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';

@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { DeposedReason, LeaderElectionOptions, Leadership } from './election-options.js';
 import type { Logger } from './logger.js';
 
@@ -44,4 +45,19 @@ export function shield(fn: () => unknown, logger: Logger, what: string): void {
   } catch (error) {
     failed(error);
   }
+}
+
+/**
+ * Waits for a term's work (what `onElected` returned) for at most `limitMs`, so that work that
+ * never settles cannot keep the lease from being handed over. Resolves `true` if it was late.
+ */
+export async function settleWithin(clock: Clock, work: Promise<void>, limitMs: number): Promise<boolean> {
+  const timeout = new AbortController();
+  const timedOut = clock.sleep(limitMs, timeout.signal).then(
+    () => true,
+    () => false,
+  );
+  const late = await Promise.race([work.then(() => false), timedOut]);
+  timeout.abort();
+  return late;
 }

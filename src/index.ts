@@ -3,6 +3,8 @@
  *
  * @packageDocumentation
  */
+
+export type { AcquireOptions } from './acquire-options.js';
 export { DEFAULT_DURATION, DEFAULT_TABLE_NAME, type Defaults, defaults, resetDefaults } from './defaults.js';
 export {
   AbortedError,
@@ -40,7 +42,7 @@ export {
 } from './leader-election.js';
 export { DynamoDbLock } from './lock.js';
 export type { Logger } from './logger.js';
-export type { AcquireOptions, LockOptions } from './options.js';
+export type { LockOptions } from './options.js';
 export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
 export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
 export { type WithLockOptions, withLock } from './with-lock.js';

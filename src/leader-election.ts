@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { type Deferred, deferred } from './deferred.js';
-import { callElected, shield } from './election-callbacks.js';
+import { callElected, settleWithin, shield } from './election-callbacks.js';
 import { type ElectionLock, electionLockOf } from './election-internals.js';
 import {
   type DeposedInfo,
@@ -289,14 +289,7 @@ export class LeaderElection implements AsyncDisposable {
   /** Waits for the term's work, at most `settleTimeout`. */
   async #settle(work: Promise<void>): Promise<void> {
     const limitMs = this.#o.settleTimeoutMs ?? this.#durationMs;
-    const timeout = new AbortController();
-    const timedOut = this.#clock.sleep(limitMs, timeout.signal).then(
-      () => true,
-      () => false,
-    );
-    const late = await Promise.race([work.then(() => false), timedOut]);
-    timeout.abort();
-    if (late) {
+    if (await settleWithin(this.#clock, work, limitMs)) {
       this.#logger.warn(
         `onElected of '${this.name}' has not settled ${limitMs / 1000} s after its term ended; going on`,
       );

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, acquireLease } from './acquire.js';
+import { type AcquireOptions, resolveAcquireOptions } from './acquire-options.js';
 import { endpointOf } from './client.js';
 import { abortError } from './clock.js';
 import { createContext, type LockContext } from './context.js';
@@ -8,7 +9,7 @@ import { clockOf } from './internals.js';
 import type { TableLayout } from './item.js';
 import type { Lease } from './lease.js';
 import { type Turn, waitTurn } from './local-queue.js';
-import { type AcquireOptions, type LockOptions, resolveAcquireOptions, resolveLockOptions } from './options.js';
+import { type LockOptions, resolveLockOptions } from './options.js';
 import { checkData, checkResourceId, checkSeconds } from './validate.js';
 
 /**

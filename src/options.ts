@@ -17,7 +17,6 @@ import {
   checkObject,
   checkOwner,
   checkSeconds,
-  checkSignal,
   checkTableLayout,
   checkTableName,
   MAX_RETENTION_SECONDS,
@@ -138,29 +137,6 @@ export interface LockOptions {
   readonly hooks?: LockHooks;
 }
 
-/** Options of one `acquire()` call. */
-export interface AcquireOptions {
-  /**
-   * Wait until the lock is free. With `false`, make one attempt and resolve `false` if the
-   * lock is held elsewhere.
-   * @default true
-   */
-  readonly blocking?: boolean;
-  /**
-   * Give up waiting after this many seconds and resolve `false`. At most 2147483.647 (about
-   * 24.8 days), the longest delay a Node timer holds.
-   * @default no limit
-   */
-  readonly timeout?: number;
-  /** Abort the wait: `acquire()` rejects with an `AbortedError` and nothing is left held. */
-  readonly signal?: AbortSignal;
-  /**
-   * Renew this lease in the background (overrides the lock's `autoRenew`).
-   * @default the lock's `autoRenew`
-   */
-  readonly autoRenew?: boolean;
-}
-
 /** Everything a lock resolved from defaults and options, validated once. */
 export interface ResolvedLockOptions {
   readonly durationMs: number;
@@ -197,8 +173,6 @@ export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'owner',
   'data',
 ]);
-
-export const ACQUIRE_OPTION_KEYS: ReadonlySet<string> = new Set(['blocking', 'timeout', 'signal', 'autoRenew']);
 
 /** @default clock-skew allowance, seconds */
 export const DEFAULT_CLOCK_SKEW_ALLOWANCE = 1;
@@ -289,24 +263,5 @@ export function resolveLockOptions(input: unknown, where = 'lock options', resou
     hooks,
     owner,
     data,
-  };
-}
-
-/** Validated acquire options. */
-export interface ResolvedAcquireOptions {
-  readonly blocking: boolean;
-  readonly timeoutMs: number | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly autoRenew: boolean | undefined;
-}
-
-export function resolveAcquireOptions(input: unknown, where = 'acquire options'): ResolvedAcquireOptions {
-  const o = input === undefined ? {} : checkObject(input, where);
-  checkKeys(o, ACQUIRE_OPTION_KEYS, where);
-  return {
-    blocking: o.blocking === undefined ? true : checkBoolean(o.blocking, 'blocking'),
-    timeoutMs: o.timeout === undefined ? undefined : checkSeconds(o.timeout, 'timeout'),
-    signal: o.signal === undefined ? undefined : checkSignal(o.signal),
-    autoRenew: o.autoRenew === undefined ? undefined : checkBoolean(o.autoRenew, 'autoRenew'),
   };
 }

@@ -1,8 +1,9 @@
+import type { AcquireOptions } from './acquire-options.js';
 import { LockUnavailableError } from './errors.js';
 import { clockOf, withClock } from './internals.js';
 import { DynamoDbLock } from './lock.js';
 import { resolveLogger, shieldLogger } from './logger.js';
-import type { AcquireOptions, LockOptions } from './options.js';
+import type { LockOptions } from './options.js';
 import { checkFunction, checkObject } from './validate.js';
 
 /** Options of {@link withLock}: the lock's and `acquire()`'s together. */

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { resolveAcquireOptions } from '../../src/acquire-options.js';
 import { defaults, resetDefaults } from '../../src/defaults.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { DynamoDbLock } from '../../src/lock.js';
 import { consoleWarnings, resolveLogger, silentLogger } from '../../src/logger.js';
-import { resolveAcquireOptions, resolveLockOptions } from '../../src/options.js';
+import { resolveLockOptions } from '../../src/options.js';
 import { MAX_TIMER_SECONDS } from '../../src/validate.js';
 
 const DAYS_30 = 30 * 86_400;
