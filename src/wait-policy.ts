@@ -35,8 +35,14 @@ export interface WaitSettings {
 
 /** A wait this long (ms), knowing nothing of the holds, looks at the item to decide whether to queue. */
 export const JOIN_AFTER_MS = 500;
-/** Holds this long on average (ms), or a holder that has held this long, make a waiter queue at once. */
-export const LONG_HOLD_MS = 1_000;
+/**
+ * Holds this long on average (ms), or a holder that has held this long, make a waiter queue at
+ * once. 300 ms, not 1 s: with 7 s holds on a fresh table (no average yet) a waiter polled for
+ * the holder's first second, and 1 s cost 31.6 / 23.6 waiting writes per waiter-minute on
+ * dynalite / DynamoDB Local against 23.6 / 20.5 at 300 ms, measured side by side
+ * (`npm run bench -- --scenario=long --baseline=...`); the 5 ms rows did not change.
+ */
+export const LONG_HOLD_MS = 300;
 /**
  * Holds shorter than this on average (ms) are polled for and never queued for: a queue's
  * hand-off waits on a sleeping head's timing, which scheduling noise of a few ms upsets when the

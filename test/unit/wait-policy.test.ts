@@ -147,7 +147,7 @@ describe('without a ticket', () => {
   });
 
   test('polls on through a long wait while the holds are not long, and only from a fresh view judges the holder', () => {
-    const mid = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 100, avgHoldMs: 300 });
+    const mid = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 100, avgHoldMs: 200 });
     const waited = { startedAt: NOW - 2 * JOIN_AFTER_MS };
     expect(nextStep(state({ ...waited, view: mid, viewFresh: true }), NOW, settings, half).action).toBe('try');
     // The same view, not returned by the latest write: its holder's age says nothing now.
