@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { fencedWrite, readStore } from '../fixtures/fenced-store.mjs';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
-import { ensureBuilt, fixture, root } from '../support/processes.js';
+import { startWorker } from '../support/child-workers.js';
+import { ensureBuilt } from '../support/processes.js';
 import { delay } from './helpers.js';
 
 interface Run {
@@ -35,54 +35,13 @@ describe('multiple processes on dynalite', () => {
 
   function start(script: string, args: string[]): Worker {
     const started = performance.now();
-    const child = spawn(process.execPath, [fixture(script), ...args], {
-      cwd: root,
-      env: { ...process.env, DLM_ENDPOINT: backend.endpoint, DLM_TABLE: tableName, NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = startWorker(script, args, { DLM_ENDPOINT: backend.endpoint, DLM_TABLE: tableName });
+    children.add(worker.pid);
+    const done = worker.done.then((exit): Run => {
+      children.delete(worker.pid);
+      return { ...exit, events: worker.events, ms: performance.now() - started };
     });
-    children.add(child.pid!);
-    const events: Record<string, unknown>[] = [];
-    const waiters = new Set<() => void>();
-    let buffer = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line !== '') events.push(JSON.parse(line));
-        newline = buffer.indexOf('\n');
-      }
-      for (const wake of waiters) wake();
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const done = new Promise<Run>((resolve) => {
-      child.on('exit', (code, signal) => {
-        children.delete(child.pid!);
-        resolve({ code, signal, events, stderr, ms: performance.now() - started });
-      });
-    });
-    const next = (match: (event: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no matching event from ${script}; saw ${JSON.stringify(events)}; stderr: ${stderr}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          const found = events.find(match);
-          if (found !== undefined) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(found);
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    return { pid: child.pid!, events, done, next };
+    return { pid: worker.pid, events: worker.events, done, next: worker.next };
   }
 
   beforeAll(async () => {
