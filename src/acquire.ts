@@ -83,18 +83,7 @@ export async function acquireLease(
       const attempt = deadlineSignal(clock, a.signal, Math.min(w.deadline, sent + ATTEMPT_TIMEOUT_MS));
       cancelAttempt = attempt.cancel;
       try {
-        const request =
-          waiter?.request(code, now) ??
-          acquireRequest({
-            tableName: o.tableName,
-            key: ctx.key(slot),
-            code,
-            now,
-            durationMs: o.durationMs,
-            skewMs: o.skewMs,
-            retentionS: o.retentionS,
-            ...ctx.holder,
-          });
+        const request = waiter?.request(code, now) ?? acquireRequest(ctx.acquireInput(slot, code, now));
         const out = await ctx.send(request, attempt.signal);
         waiter?.observe(clock.monotonic() - sent);
         if (!acquiring) {

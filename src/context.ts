@@ -12,6 +12,7 @@ import { emit, type LockHooks } from './events.js';
 import { type ItemKey, itemKey } from './item.js';
 import { type Logger, shieldLogger } from './logger.js';
 import type { ResolvedLockOptions } from './options.js';
+import type { AcquireRequest } from './requests.js';
 import { wrapSdkError } from './sdk-errors.js';
 import type { QueueView } from './wait-policy.js';
 
@@ -29,6 +30,8 @@ export interface LockContext {
   readonly clock: Clock;
   /** The key of the lock item of `slot` (a `'single'` table has one item: slot 0). */
   key(slot: number): ItemKey;
+  /** The inputs of a plain acquire of `slot` under owner `code` at wall time `now`. */
+  acquireInput(slot: number, code: string, now: number): AcquireRequest;
   /** The slot as callers see it (`lock.slot`, events): the number on a `'slots'` table, else undefined. */
   slotOf(slot: number): number | undefined;
   /** The user's logger, shielded: a logger that throws or rejects never breaks the lock. */
@@ -70,6 +73,16 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
     o,
     clock,
     key: (slot) => itemKey(o.tableLayout, resourceId, slot),
+    acquireInput: (slot, code, now) => ({
+      tableName: o.tableName,
+      key: ctx.key(slot),
+      code,
+      now,
+      durationMs: o.durationMs,
+      skewMs: o.skewMs,
+      retentionS: o.retentionS,
+      ...ctx.holder,
+    }),
     slotOf: (slot) => (o.tableLayout === 'slots' ? slot : undefined),
     log,
     client,

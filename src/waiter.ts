@@ -67,15 +67,7 @@ export class Waiter {
     const ctx = this.#ctx;
     const o = ctx.o;
     const target = { tableName: o.tableName, key: ctx.key(0) };
-    const acquire = {
-      ...target,
-      code,
-      now,
-      durationMs: o.durationMs,
-      skewMs: o.skewMs,
-      retentionS: o.retentionS,
-      ...ctx.holder,
-    };
+    const acquire = ctx.acquireInput(0, code, now);
     const { ticket, view } = this.#s;
     switch (this.#step.action) {
       case 'ticket':
