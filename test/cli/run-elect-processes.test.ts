@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { clientFor, dynalite, freshTable, readItem } from '../support/backends.js';
 import { alive, type CliProcess, startCli, waitFor } from './cli-process.js';
 import { commands, overlaps, recorder, spans } from './command-recorder.js';
 import { startProxy } from './proxy.js';
@@ -33,12 +32,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function item(resource: string) {
-  const out = await client.send(
-    new GetItemCommand({ TableName: table, Key: { resource_id: { S: resource } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const item = (resource: string) => readItem(client, table, resource);
 
 function elect(resource: string, log: string, extra: string[] = [], detached = true): CliProcess {
   const p = startCli(

@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
-import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { clientFor, dynalite, freshTable, readItem } from '../support/backends.js';
 import { alive, waitFor } from './cli-process.js';
 import { commands, overlaps, recorder, spans } from './command-recorder.js';
 import { fakeIo, runMain } from './fake-io.js';
@@ -26,12 +25,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function item(resource: string) {
-  const out = await client.send(
-    new GetItemCommand({ TableName: table, Key: { resource_id: { S: resource } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const item = (resource: string) => readItem(client, table, resource);
 
 describe('dynamo-dlm run --elect, in-process', () => {
   test('a command that exits by itself while leading: run resigns and exits with its code; the standby then leads', async () => {

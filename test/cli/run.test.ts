@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
-import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { clientFor, dynalite, freshTable, readItem } from '../support/backends.js';
 import { alive, cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
 import { runMain } from './fake-io.js';
 import { isRelease, isRenewal, startProxy } from './proxy.js';
@@ -25,12 +24,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function item(resource: string) {
-  const out = await client.send(
-    new GetItemCommand({ TableName: table, Key: { resource_id: { S: resource } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const item = (resource: string) => readItem(client, table, resource);
 
 /** A child that records its pid, then runs until killed; with `ignoreTerm` it survives SIGTERM. */
 function sleeper(pidFile: string, termFile: string, ignoreTerm: boolean): string[] {

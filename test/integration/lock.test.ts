@@ -1,4 +1,3 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   AbortedError,
@@ -10,19 +9,14 @@ import {
   type LockOptions,
   resetDefaults,
 } from '../../src/index.js';
-import { backends, clientFor, freshTable } from '../support/backends.js';
+import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
 import { delay, recordingLogger } from './helpers.js';
 
 let ids = 0;
 const fresh = (what: string) => `${what}-${++ids}`;
 
-async function item(client: DynamoDBClient, tableName: string, resourceId: string) {
-  const out = await client.send(
-    new GetItemCommand({ TableName: tableName, Key: { resource_id: { S: resourceId } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const item = readItem;
 
 describe.each(backends())('DynamoDbLock on $name', (backend) => {
   const faults = new FaultInjector();

@@ -1,15 +1,9 @@
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock, type LockOptions } from '../../src/index.js';
 import { ticketRequest } from '../../src/queue-requests.js';
 import { graceMs } from '../../src/wait-policy.js';
-import { backends, clientFor, freshTable } from '../support/backends.js';
+import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
 import { delay } from './helpers.js';
 
 /**
@@ -29,12 +23,7 @@ describe.each(backends())('waiting across processes on $name', (backend) => {
     clients.push(client);
     return new DynamoDbLock(id, { client, tableName, logger: false, duration: 10, ...FAST, ...options });
   };
-  const item = async (id: string) =>
-    (
-      await admin.send(
-        new GetItemCommand({ TableName: tableName, Key: { resource_id: { S: id } }, ConsistentRead: true }),
-      )
-    ).Item;
+  const item = (id: string) => readItem(admin, tableName, id);
   /** Resolves once the item shows `n` tickets taken. */
   const tickets = async (id: string, n: number) => {
     for (let i = 0; i < 200; i++) {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   AbortedError,
@@ -16,7 +16,7 @@ import {
   withLock,
 } from '../../src/index.js';
 import { startLocalDynamo } from '../../src/testing.js';
-import { backends, clientFor, dynalite, freshTable } from '../support/backends.js';
+import { backends, clientFor, dynalite, freshTable, readItem } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';
 
 /**
@@ -357,12 +357,7 @@ describe.each(backends())('bad tables and items on $name', (backend) => {
     expect(updates() - before).toBe(1);
   });
 
-  async function item(resourceId: string) {
-    const { Item } = await c.send(
-      new GetItemCommand({ TableName: table, Key: { resource_id: { S: resourceId } }, ConsistentRead: true }),
-    );
-    return Item;
-  }
+  const item = (resourceId: string) => readItem(c, table, resourceId);
 
   test('an item whose expiry is not a number: never a silent hang, item untouched', async () => {
     const bad = { resource_id: { S: 'malformed' }, release_code: { S: 'someone' }, expires: { S: 'soon' } };

@@ -1,4 +1,9 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { createLockTable } from '../../src/table.js';
 
@@ -48,4 +53,16 @@ export async function freshTable(
   const tableName = `${prefix}_${process.pid}_${++counter}_${Date.now().toString(36)}`;
   await createLockTable({ client, tableName, tableLayout });
   return tableName;
+}
+
+/** The lock item of `resourceId` on a 'single' table as the server holds it now (a consistent read). */
+export async function readItem(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { resource_id: { S: resourceId } }, ConsistentRead: true }),
+  );
+  return out.Item;
 }
