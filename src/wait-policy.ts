@@ -33,8 +33,11 @@ export interface WaitSettings {
   readonly skewMs: number;
 }
 
-/** A wait this long (ms), knowing nothing of the holds, looks at the item to decide whether to queue. */
-export const JOIN_AFTER_MS = 500;
+/**
+ * A wait this long (ms), knowing nothing of the holds, looks at the item to decide whether to
+ * queue: as long as a hold must last to be queued for, since a wait that short tells nothing yet.
+ */
+export const JOIN_AFTER_MS = 300;
 /**
  * Holds this long on average (ms), or a holder that has held this long, make a waiter queue at
  * once. 300 ms, not 1 s: with 7 s holds on a fresh table (no average yet) a waiter polled for
@@ -51,12 +54,37 @@ export const LONG_HOLD_MS = 300;
 export const SHORT_HOLD_MS = 100;
 /** The round trip assumed until this acquire has measured one, ms. */
 export const DEFAULT_RTT_MS = 20;
-/** Waiters behind the head sleep at most this many head intervals between polls. */
-export const BEHIND_CAP_FACTOR = 30;
+/**
+ * Waiters behind the head sleep at most this many head intervals between polls (2 min by
+ * default). With 30 (1 min), a standby shape (3 waiters, one 10-minute hold) spent about
+ * 2 of its 12 writes per waiter-minute on the two waiters behind the head; they can learn
+ * nothing useful meanwhile but that their turn is still far.
+ */
+export const BEHIND_CAP_FACTOR = 60;
 /** Weight of the latest hold in the running average the releases record. */
 export const HOLD_AVERAGE_WEIGHT = 0.25;
-/** Every this many blind refusals (no item returned), a queued waiter refreshes its view. */
-export const BLIND_REFRESH_EVERY = 15;
+/**
+ * Every this many blind refusals (no item returned), a queued waiter refreshes its view: about
+ * once a minute for a head polling at the cap, to find out whether its ticket was voided.
+ */
+export const BLIND_REFRESH_EVERY = 30;
+/**
+ * The head's interval while the holder is overdue is this fraction of how overdue it is (a
+ * holder late by a minute is unlikely to let go in the next few ms).
+ */
+export const OVERDUE_FRACTION = 0.25;
+/**
+ * With no average hold recorded yet, the head's interval is this fraction of the hold so far:
+ * half, not a quarter, since nothing predicts the release; a quarter cost a 7 s first hold 15
+ * polls against 8 (\`ln(7 s / 0.3 s) / ln(1 + f)\`), the hand-off of that one hold a little more.
+ */
+export const UNKNOWN_HOLD_FRACTION = 0.5;
+/**
+ * The head's intervals at the cap are between these fractions of \`maxPollMs\` (jitter keeps
+ * heads of many locks apart). The hand-off after a release it cannot predict is half an
+ * interval at the median, so a mean of 90% keeps that median under half of \`maxPollMs\`.
+ */
+export const HEAD_CAP_SPREAD = { low: 0.85, high: 0.95 } as const;
 
 /**
  * How long a lock must stand free before a later ticket may take it past waiters that did not
@@ -185,8 +213,14 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   // Woken at its turn, it tries as the head straight away: it probably is by then. Woken on the
   // way (to correct the estimate), it only looks, where a refusal would not return the item.
   let action: Action = wake.due || s.returnsItem ? 'head' : 'refresh';
-  if (since !== undefined) {
-    // Free, and not taken by the waiters ahead: skip them once the grace has passed.
+  // Free, and not taken by the waiters ahead: skip them once the grace has passed. Only the
+  // waiter right behind the head keeps that watch while the head's turn is fresh (the lock freed
+  // less than one head interval ago): further back, a live head will have taken the lock long
+  // before the grace, and a waiter that had just released and queued again paid one write a
+  // cycle for that look (measured on 4 processes with 7 s holds). If the head did die, the
+  // waiter behind it skips it; one further back, at its own turn.
+  const watch = since !== undefined && (p.ahead === 1 || now - since >= settings.maxPollMs);
+  if (since !== undefined && watch) {
     const skipAt = since + graceMs(settings);
     // Only on what the item says now: a skip refused unseen (someone took the lock) must look first.
     if (skipAt <= now) return s.viewFresh ? { action: 'skip', delayMs: 0 } : { action: 'refresh', delayMs: 0 };
@@ -206,9 +240,9 @@ function jitter(ms: number, random: () => number, spread = 0.25): number {
 /**
  * The head sleeps until the predicted release (plus half a round trip, so that its write lands
  * just after the release's), then polls at intervals that grow with how overdue the release is
- * (a quarter of it: a holder late by a minute is unlikely to let go in the next few ms), from one
- * round trip up to `maxPollMs`. Without a recorded average, the hold so far stands in: the
- * interval grows with how long the holder has held.
+ * (`OVERDUE_FRACTION` of it), from one round trip up to `maxPollMs` (at the cap, between
+ * `HEAD_CAP_SPREAD`'s fractions of it). Without a recorded average, the hold so far stands in: the
+ * interval is `UNKNOWN_HOLD_FRACTION` of how long the holder has held.
  */
 export function headDelay(
   v: QueueView,
@@ -223,7 +257,12 @@ export function headDelay(
     return Math.min(predicted - now + rttMs / 2, behindCapMs(settings));
   }
   const since = predicted ?? v.acquiredMs ?? now;
-  let delay = jitter(Math.min(settings.maxPollMs, Math.max(rttMs, (now - since) / 4)), random, 0.1);
+  const fraction = predicted === undefined ? UNKNOWN_HOLD_FRACTION : OVERDUE_FRACTION;
+  const grown = Math.max(rttMs, (now - since) * fraction);
+  let delay =
+    grown >= settings.maxPollMs * HEAD_CAP_SPREAD.high
+      ? settings.maxPollMs * (HEAD_CAP_SPREAD.high - (HEAD_CAP_SPREAD.high - HEAD_CAP_SPREAD.low) * random())
+      : jitter(grown, random, 0.1);
   // A lease that runs out is free then, renewed or not: look again at its end.
   const end = v.expiresMs !== undefined && v.expiresMs > 0 ? v.expiresMs + settings.skewMs : undefined;
   if (end !== undefined && end > now) delay = Math.min(delay, end - now);

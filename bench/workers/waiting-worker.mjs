@@ -34,6 +34,10 @@ const hooks = {
   },
   throttled: () => counts.throttled++,
 };
+// DLM_BENCH_TRACE=1: every write to stderr (pid, ms since the row's start, kind, answer).
+const trace = process.env.DLM_BENCH_TRACE === '1';
+let traceFrom = nowMs();
+let traceOn = false;
 /** Writes this process sent, by what they were (from their shape), for the report. */
 const byKind = {};
 function kindOf(input) {
@@ -50,6 +54,19 @@ function counted(client) {
     if (command.input?.UpdateExpression !== undefined) {
       const k = kindOf(command.input);
       byKind[k] = (byKind[k] ?? 0) + 1;
+      if (trace && traceOn) {
+        const at = Math.round(nowMs() - traceFrom);
+        return send(command, options).then(
+          (r) => {
+            process.stderr.write(`${process.pid} ${at} ${k} ok\n`);
+            return r;
+          },
+          (e) => {
+            process.stderr.write(`${process.pid} ${at} ${k} ${e.name}\n`);
+            throw e;
+          },
+        );
+      }
     }
     return send(command, options);
   };
@@ -112,6 +129,8 @@ async function run(lock, index, endAt) {
 process.once('message', async ({ startAt, endAt }) => {
   for (const k of Object.keys(byKind)) delete byKind[k];
   await sleep(Math.max(0, startAt - nowMs()));
+  traceFrom = nowMs();
+  traceOn = true;
   const n = p.role === 'holder' ? 1 : locks.length;
   await Promise.all(locks.slice(0, n).map((lock, i) => run(lock, i, endAt)));
   for (const c of clients) c.destroy();

@@ -114,9 +114,9 @@ describe('place in the queue', () => {
 });
 
 describe('settings', () => {
-  test('grace is two head intervals plus the skew allowance; waiters behind sleep at most 30 intervals', () => {
+  test('grace is two head intervals plus the skew allowance; waiters behind sleep at most 60 intervals', () => {
     expect(graceMs(settings)).toBe(5_000);
-    expect(behindCapMs(settings)).toBe(60_000);
+    expect(behindCapMs(settings)).toBe(120_000);
   });
 });
 
@@ -200,12 +200,25 @@ describe('the head of the queue', () => {
     const delays = [5_020, 5_100, 6_000, 20_000].map(
       (t) => nextStep(state({ ticket: 2, view: predicted, viewFresh: true }), NOW + t, settings, () => 0).delayMs,
     );
-    // Overdue by 20 ms, 100 ms, 1 s, 15 s: a quarter of it, at least 20 ms, at most 2 s (jitter 0.9-1x).
-    expect(delays.map(Math.round)).toEqual([20, 25, 250, 2_000]);
+    // Overdue by 20 ms, 100 ms, 1 s, 15 s: a quarter of it (jitter 0.9-1x), at least 20 ms; at the
+    // cap, 85-95% of maxPollInterval.
+    expect(delays.map(Math.round)).toEqual([20, 25, 250, 1_900]);
+    const far = state({ ticket: 2, view: predicted, viewFresh: true });
+    expect(nextStep(far, NOW + 20_000, settings, () => 0.999_999).delayMs).toBeCloseTo(1_700, 0);
   });
 
-  test('with no average recorded, the hold so far stands in', () => {
-    const v = view({ ...held, expiresMs: NOW + 60_000, acquiredMs: NOW - 4_000 });
+  test('at the cap its intervals average 90% of maxPollInterval, so the median hand-off after an unpredicted release is under half of it', () => {
+    const v = view({ ...held, expiresMs: NOW + 3_600_000, acquiredMs: NOW - 600_000 });
+    let sum = 0;
+    const n = 1_000;
+    for (let i = 0; i < n; i++) {
+      sum += nextStep(state({ ticket: 2, view: v, viewFresh: true }), NOW, settings, () => (i + 0.5) / n).delayMs;
+    }
+    expect(sum / n).toBeCloseTo(1_800, 0);
+  });
+
+  test('with no average recorded, half the hold so far stands in', () => {
+    const v = view({ ...held, expiresMs: NOW + 60_000, acquiredMs: NOW - 2_000 });
     expect(nextStep(state({ ticket: 2, view: v, viewFresh: true }), NOW, settings, () => 0).delayMs).toBe(1_000);
   });
 
@@ -261,7 +274,7 @@ describe('waiters behind the head', () => {
     // Held for 10 s, one waiter ahead: two holds of 10 s, three quarters of the way (jitter 0.9-1x).
     expect(nextStep(state({ ticket: 3, view: held, viewFresh: true }), NOW, settings, half).delayMs).toBe(14_250);
     const old = view({ ...held, acquiredMs: NOW - 600_000 });
-    expect(nextStep(state({ ticket: 3, view: old, viewFresh: true }), NOW, settings, half).delayMs).toBe(60_000);
+    expect(nextStep(state({ ticket: 3, view: old, viewFresh: true }), NOW, settings, half).delayMs).toBe(120_000);
   });
 
   test('a skip refused without the item being returned looks again before skipping again', () => {
@@ -284,6 +297,23 @@ describe('waiters behind the head', () => {
     });
   });
 
+  test('further back, a lock freed moments ago is left to the head: sleep to the turn, no look at the grace', () => {
+    // Ticket 4, two ahead (the head, ticket 2, and ticket 3): the lock was freed 10 ms ago.
+    const fresh = view({ ...held, expiresMs: 0, freedMs: NOW - 10, avgHoldMs: 7_000, nextTicket: 4 });
+    const step = nextStep(state({ ticket: 4, view: fresh, viewFresh: true, returnsItem: true }), NOW, settings, half);
+    // Two cycles of 7 s + two round trips, three quarters of the way: not the grace's 4,990 + 20 ms.
+    expect(step).toEqual({ action: 'head', delayMs: 10_567.5 });
+    // The waiter right behind the head keeps the watch.
+    const behindHead = nextStep(state({ ticket: 3, view: fresh, viewFresh: true }), NOW, settings, half);
+    expect(behindHead).toEqual({ action: 'head', delayMs: 5_010 });
+    // Free for a head interval already: the head is not coming; every waiter watches.
+    const stale = view({ ...fresh, freedMs: NOW - 2_000 });
+    expect(nextStep(state({ ticket: 4, view: stale, viewFresh: true }), NOW, settings, half)).toEqual({
+      action: 'head',
+      delayMs: 3_020,
+    });
+  });
+
   test('a void ticket (skipped, or the queue was reset) queues again, or tries when no queue is left', () => {
     const reset = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 10_000 });
     expect(nextStep(state({ ticket: 3, view: reset, viewFresh: true }), NOW, settings, half).action).toBe('ticket');
@@ -293,11 +323,13 @@ describe('waiters behind the head', () => {
 });
 
 describe('cost bound at default settings', () => {
-  test('over a 10-minute hold with no average, the head polls at most 34 times a minute and a waiter behind it at most 2', () => {
-    const v = view({ expiresMs: NOW + 3_600_000, acquiredMs: NOW, nextTicket: 3, serving: 0 });
+  test('over a 10-minute hold with no average, the head polls at most 35 times a minute and each waiter behind it about once', () => {
+    const v = view({ expiresMs: NOW + 3_600_000, acquiredMs: NOW, nextTicket: 4, serving: 0 });
+    // The head: 33.3 a minute at the cap, plus its first polls while the hold is young.
     for (const [ticket, most] of [
-      [1, 34],
-      [2, 2],
+      [1, 35],
+      [2, 1.2],
+      [3, 1],
     ] as const) {
       let t = NOW;
       let polls = 0;
