@@ -66,6 +66,13 @@ export async function acquireLease(
   let immediate = 0;
   let cancelAttempt: (() => void) | undefined;
   try {
+    // Right after its own release, a crowded lock first waits its turn to poll (firstStep).
+    const first = waiter?.firstDelayMs ?? 0;
+    if (first > 0) {
+      const remaining = w.deadline - clock.monotonic();
+      if (remaining <= 0) return undefined;
+      await clock.sleep(Math.min(first, remaining), a.signal);
+    }
     for (;;) {
       // Between the writes of a sweep nothing sleeps, so nothing else would notice an abort.
       if (a.signal?.aborted) throw abortError(a.signal);
@@ -94,6 +101,7 @@ export async function acquireLease(
           delay = waiter?.next(clock.now()).delayMs ?? 0;
         } else {
           if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
+            waiter?.won(clock.now());
             ambiguous.delete(slot);
             await clearSlots(ctx, ambiguous, code);
             return newLease(ctx, { code, slot, now, sent, out, attempts }, w);

@@ -60,6 +60,11 @@ export interface LockContext {
    * joins a pending queue at once instead of first spending a refused write to find it.
    */
   seen: { readonly view: QueueView; readonly at: number } | undefined;
+  /**
+   * The running average of this lock's waits that polled (ms; an acquire that was not refused
+   * counts as no wait): long ones time the polls (`pollDelay` in `wait-policy.ts`).
+   */
+  pollWaitMs: number | undefined;
   /** Calls one hook, shielded. */
   emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
 }
@@ -98,6 +103,7 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
     wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
     holder: { owner: o.owner, data: o.data },
     seen: undefined,
+    pollWaitMs: undefined,
     emit: (name, event) => emit(o.hooks, name, event, log),
   };
   return ctx;

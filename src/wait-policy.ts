@@ -52,6 +52,8 @@ export const LONG_HOLD_MS = 300;
  * hold itself is a few ms, while polling waiters catch a short hold's release quickly.
  */
 export const SHORT_HOLD_MS = 100;
+/** After its own release, a lock takes a ticket this fraction of `maxPollMs` later (`firstStep`). */
+export const TICKET_AFTER_RELEASE = 0.125;
 /** The round trip assumed until this acquire has measured one, ms. */
 export const DEFAULT_RTT_MS = 20;
 /**
@@ -106,6 +108,41 @@ export function holdAverage(previous: number | undefined, heldMs: number): numbe
   return previous === undefined ? held : previous + HOLD_AVERAGE_WEIGHT * (held - previous);
 }
 
+/**
+ * Polls a polling waiter spends on an average wait, once waits are long enough to be timed
+ * (`POLL_SCALE_FROM_MS`): it then polls at uniform random intervals of a third of the average
+ * wait (half to one and a half times that). With N waiters each waiting about N cycles, the item
+ * sees about three polls a cycle, so the refused writes per acquisition no longer grow with N,
+ * and the hand-off after a release waits about a third of a cycle for the next poll. The backoff
+ * instead restarts at 50 ms for each acquire and levels at 200 ms: 32 processes with 5 ms holds
+ * paid 5-12 refused writes per acquisition with it, and its fresh waiters, polling fastest, won
+ * most hand-offs.
+ */
+export const POLLS_PER_WAIT = 3;
+/** A lock's average polling wait (ms) from which its polls are timed by it rather than by the backoff. */
+export const POLL_SCALE_FROM_MS = 200;
+
+/** The running average of a lock's waits that were polled through (refused at least once). */
+export function pollWaitAverage(previous: number | undefined, waitedMs: number): number {
+  return holdAverage(previous, waitedMs);
+}
+
+/**
+ * How long a polling waiter sleeps after a refusal: a share of this lock's average polling wait
+ * when that is long (`POLLS_PER_WAIT`), else the contention backoff. At most `maxPollMs`.
+ */
+export function pollDelay(
+  refusals: number,
+  avgPollWaitMs: number | undefined,
+  settings: WaitSettings,
+  random: () => number,
+): number {
+  if (avgPollWaitMs === undefined || avgPollWaitMs < POLL_SCALE_FROM_MS) {
+    return backoffDelay(CONTENTION_BACKOFF, Math.max(1, refusals), random);
+  }
+  return Math.min(settings.maxPollMs, (avgPollWaitMs / POLLS_PER_WAIT) * (0.5 + random()));
+}
+
 /** The next write a waiter sends. */
 export type Action =
   /** An acquire without a ticket (admitted only while no queue is pending). */
@@ -146,6 +183,8 @@ export interface WaitState {
   readonly knownAvgHoldMs: number | undefined;
   /** Round trip of this acquire's writes (a running average), ms; undefined before the first answer. */
   readonly rttMs: number | undefined;
+  /** This lock's running average of its waits that were polled through, ms (`pollWaitAverage`). */
+  readonly avgPollWaitMs: number | undefined;
 }
 
 /** Whether a holder's hold is long: by the recorded average, or by how long it has held now. */
@@ -157,11 +196,30 @@ function longHold(v: QueueView | undefined, now: number): boolean {
 
 /**
  * The first write of an acquire: a plain try, unless what this lock saw last (answered by its
- * own release, at most `LONG_HOLD_MS` ago or so) says a queue is pending: then join it at once
- * rather than spend a refused write finding that out.
+ * own release, at most `JOIN_AFTER_MS` ago) says a queue is pending: then join it rather than
+ * spend a refused write finding that out, `TICKET_AFTER_RELEASE` of `maxPollMs` after the call,
+ * by when a live head has taken the lock, so that the ticket's answer shows it held. Taken at
+ * once, it showed the lock just freed, and a waiter that sees a free lock must look again at the
+ * grace, in case the head is dead: one write a cycle (two on dynalite) on 4 processes with 7 s
+ * holds. Its place in the queue is the same either way. Right after its own release, a lock whose
+ * polled waits are long (many waiters) first sleeps one poll interval, as every waiter does
+ * after a refusal: a try at once would be refused (a waiter takes the freed lock) and would win
+ * only by barging ahead of waiters that have waited for many cycles.
  */
-export function firstStep(remembered: QueueView | undefined): Step {
-  return { action: queuePending(remembered) && !shortHolds(remembered?.avgHoldMs) ? 'ticket' : 'try', delayMs: 0 };
+export function firstStep(
+  remembered: QueueView | undefined,
+  avgPollWaitMs?: number,
+  settings?: WaitSettings,
+  random?: () => number,
+): Step {
+  if (queuePending(remembered) && !shortHolds(remembered?.avgHoldMs)) {
+    return { action: 'ticket', delayMs: settings === undefined ? 0 : settings.maxPollMs * TICKET_AFTER_RELEASE };
+  }
+  const crowded = avgPollWaitMs !== undefined && avgPollWaitMs >= POLL_SCALE_FROM_MS;
+  if (remembered === undefined || !crowded || settings === undefined || random === undefined) {
+    return { action: 'try', delayMs: 0 };
+  }
+  return { action: 'try', delayMs: pollDelay(1, avgPollWaitMs, settings, random) };
 }
 
 function shortHolds(avgHoldMs: number | undefined): boolean {
@@ -188,7 +246,7 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
       // A long wait knowing nothing of the holds (refusals return nothing on dynalite): look.
       return { action: 'refresh', delayMs: 0 };
     }
-    let delay = backoffDelay(CONTENTION_BACKOFF, Math.max(1, s.refusals), random);
+    let delay = pollDelay(s.refusals, s.avgPollWaitMs, settings, random);
     // Never sleep past the holder's lease end, where the server told us.
     const free = v?.expiresMs;
     if (free !== undefined && free > 0) delay = Math.min(delay, Math.max(1, free + settings.skewMs - now));
@@ -213,20 +271,15 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   // Woken at its turn, it tries as the head straight away: it probably is by then. Woken on the
   // way (to correct the estimate), it only looks, where a refusal would not return the item.
   let action: Action = wake.due || s.returnsItem ? 'head' : 'refresh';
-  // Free, and not taken by the waiters ahead: skip them once the grace has passed. Only the
-  // waiter right behind the head keeps that watch while the head's turn is fresh (the lock freed
-  // less than one head interval ago): further back, a live head will have taken the lock long
-  // before the grace, and a waiter that had just released and queued again paid one write a
-  // cycle for that look (measured on 4 processes with 7 s holds). If the head did die, the
-  // waiter behind it skips it; one further back, at its own turn.
-  const watch = since !== undefined && (p.ahead === 1 || now - since >= settings.maxPollMs);
-  if (since !== undefined && watch) {
+  if (since !== undefined) {
+    // Free, and not taken by the waiters ahead: skip them once the grace has passed.
     const skipAt = since + graceMs(settings);
     // Only on what the item says now: a skip refused unseen (someone took the lock) must look first.
     if (skipAt <= now) return s.viewFresh ? { action: 'skip', delayMs: 0 } : { action: 'refresh', delayMs: 0 };
     if (skipAt - now + rtt < delay) {
       delay = skipAt - now + rtt;
-      action = 'head';
+      // By then it may be the head; where a refusal says nothing, a look costs one write, not two.
+      action = s.returnsItem ? 'head' : 'refresh';
     }
   }
   return { action, delayMs: delay };

@@ -9,6 +9,7 @@ import {
   JOIN_AFTER_MS,
   nextStep,
   parseQueueView,
+  pollWaitAverage,
   type QueueView,
   type Step,
   type WaitSettings,
@@ -47,8 +48,27 @@ export class Waiter {
       returnsItem: false,
       rttMs: undefined,
       knownAvgHoldMs: ctx.seen?.view.avgHoldMs,
+      avgPollWaitMs: ctx.pollWaitMs,
     };
-    this.#step = blocking ? firstStep(seen) : { action: 'try', delayMs: 0 };
+    this.#step = blocking
+      ? firstStep(seen, ctx.pollWaitMs, this.#settings, ctx.clock.random)
+      : { action: 'try', delayMs: 0 };
+  }
+
+  /** How long to wait before the first write, ms. */
+  get firstDelayMs(): number {
+    return this.#step.delayMs;
+  }
+
+  /**
+   * The acquire took the lock at wall time `now`: a wait that polled (no ticket) feeds the lock's
+   * average polling wait, one that was never refused as a wait of zero.
+   */
+  won(now: number): void {
+    const s = this.#s;
+    if (s.ticket !== undefined) return;
+    const waited = s.refusals > 0 ? Math.max(0, now - s.startedAt) : 0;
+    this.#ctx.pollWaitMs = pollWaitAverage(this.#ctx.pollWaitMs, waited);
   }
 
   /** The write the current step sends. */

@@ -28,7 +28,10 @@ export function waitingTable(w) {
     for (const [name, builds] of Object.entries(s.rows)) {
       for (const [build, x] of Object.entries(builds)) {
         const other = [];
-        if (x.standbyHandoffMs !== undefined) other.push(`after the long hold ${f(x.standbyHandoffMs, 0)} ms`);
+        if (x.standbyHandoffMs !== undefined) {
+          const h = x.standbyHandoffMs;
+          other.push(`after the long hold p50 ${f(h.median, 0)} ms of ${h.n} (p10 ${f(h.p10, 0)}, p90 ${f(h.p90, 0)})`);
+        }
         if (x.waiters !== undefined) other.push(`${x.waitersAcquired}/${x.waiters} waiters acquired`);
         if (x.writes.throttled > 0)
           other.push(

@@ -206,6 +206,62 @@ describe('acquire', () => {
   });
 });
 
+describe('polling a crowded lock', () => {
+  /** A released marker, as a release returns it (ALL_NEW). */
+  const freed = { Attributes: { release_code: { S: 'x' }, expires_ms: { N: '0' }, freed_ms: { N: String(WALL) } } };
+  /** Refused by a holder whose holds are short (5 ms on average): a waiter polls, never queues. */
+  const busy = () =>
+    conditionFailed({
+      release_code: { S: 'y' },
+      expires_ms: { N: String(WALL + 600_000) },
+      acquired_ms: { N: String(WALL) },
+      avg_hold_ms: { N: '5' },
+    });
+
+  test('once its polled waits average long, it polls at a third of that average, and waits that long after its own release', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    // Ten refusals with the backoff (random 0.5: 25, 50, then 100 ms): taken 875 ms after the call.
+    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
+    const first = lock.acquire();
+    await clock.advance(1_000);
+    expect(await first).toBe(true);
+    fake.script('release', freed);
+    await lock.release();
+    const t1 = clock.monotonic();
+    fake.script('acquire', busy(), busy(), {});
+    const second = lock.acquire();
+    await clock.advance(2_000);
+    expect(await second).toBe(true);
+    // Average polled wait 875 ms: every poll a third of it apart (jitter 0.5-1.5x, here 1x),
+    // the first too, instead of at once, then 25 and 50 ms.
+    const at = fake
+      .of('acquire')
+      .slice(11)
+      .map((c) => Math.round(c.at - t1));
+    expect(at).toEqual([292, 583, 875]);
+  });
+
+  test('acquires that were never refused count as no wait, so the lock returns to trying at once', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
+    const first = lock.acquire();
+    await clock.advance(1_000);
+    await first;
+    // 875 ms, then six uncontended acquires: 875 x 0.75^6 = 154 ms, under the 200 ms that times polls.
+    const starts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      fake.script('release', freed);
+      await lock.release();
+      const t = clock.monotonic();
+      const pending = lock.acquire();
+      await clock.advance(1_000);
+      await pending;
+      starts.push(Math.round((fake.of('acquire').at(-1)?.at ?? 0) - t));
+    }
+    expect(starts).toEqual([292, 219, 164, 123, 92, 69, 0]);
+  });
+});
+
 describe('fencing token and takeover, from the old item (ALL_OLD)', () => {
   test.each([
     ['no item', undefined, tokenBase(WALL) + 1, false],

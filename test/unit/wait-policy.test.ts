@@ -10,6 +10,7 @@ import {
   nextStep,
   parseQueueView,
   place,
+  pollDelay,
   predictedRelease,
   type QueueView,
   queuePending,
@@ -44,6 +45,7 @@ function state(s: Partial<WaitState>): WaitState {
     returnsItem: false,
     rttMs: 20,
     knownAvgHoldMs: undefined,
+    avgPollWaitMs: undefined,
     ...s,
   };
 }
@@ -125,11 +127,31 @@ describe('without a ticket', () => {
     expect(firstStep(undefined)).toEqual({ action: 'try', delayMs: 0 });
     expect(firstStep(view({ nextTicket: 2, serving: 2 }))).toEqual({ action: 'try', delayMs: 0 });
     expect(firstStep(view({ nextTicket: 3, serving: 2 }))).toEqual({ action: 'ticket', delayMs: 0 });
+    // With settings: an eighth of maxPollInterval later, when a live head has taken the lock.
+    expect(firstStep(view({ nextTicket: 3, serving: 2 }), undefined, settings, half)).toEqual({
+      action: 'ticket',
+      delayMs: 250,
+    });
   });
 
   test('a short wait with nothing known polls with the contention backoff (full jitter, 50 ms then doubling)', () => {
     expect(nextStep(state({ refusals: 1 }), NOW + 10, settings, half)).toEqual({ action: 'try', delayMs: 25 });
     expect(nextStep(state({ refusals: 3 }), NOW + 10, settings, half)).toEqual({ action: 'try', delayMs: 100 });
+  });
+
+  test('once this lock’s polled waits average 200 ms or more, polls are a third of that average apart (0.5-1.5x), at most maxPollInterval', () => {
+    expect(pollDelay(1, 199, settings, () => 0.5)).toBe(25);
+    expect(pollDelay(3, 199, settings, () => 0.5)).toBe(100);
+    expect(pollDelay(1, 600, settings, () => 0)).toBe(100);
+    expect(pollDelay(9, 600, settings, () => 0.999)).toBeCloseTo(299.8, 1);
+    expect(pollDelay(1, 60_000, settings, () => 0.5)).toBe(2_000);
+    const held = view({ expiresMs: NOW + 60_000, acquiredMs: NOW - 2, avgHoldMs: 5 });
+    expect(nextStep(state({ view: held, viewFresh: true, avgPollWaitMs: 600 }), NOW, settings, half).delayMs).toBe(200);
+    // The first write: after this lock's own release, a crowded lock waits one such interval.
+    const released = view({ expiresMs: 0, freedMs: NOW });
+    expect(firstStep(released, 600, settings, half)).toEqual({ action: 'try', delayMs: 200 });
+    expect(firstStep(released, 150, settings, half)).toEqual({ action: 'try', delayMs: 0 });
+    expect(firstStep(undefined, 600, settings, half)).toEqual({ action: 'try', delayMs: 0 });
   });
 
   test('never sleeps past the lease end the server returned', () => {
@@ -287,30 +309,17 @@ describe('waiters behind the head', () => {
 
   test('skip waiters that left the lock free for the grace, and wake for that moment otherwise', () => {
     const free = view({ ...held, expiresMs: 0, freedMs: NOW - 1_000, avgHoldMs: 60_000 });
+    // By then it may be the head: it tries as one where a refusal returns the item, else looks.
+    expect(nextStep(state({ ticket: 3, view: free, viewFresh: true, returnsItem: true }), NOW, settings, half)).toEqual(
+      { action: 'head', delayMs: 4_020 },
+    );
     expect(nextStep(state({ ticket: 3, view: free, viewFresh: true }), NOW, settings, half)).toEqual({
-      action: 'head',
+      action: 'refresh',
       delayMs: 4_020,
     });
     expect(nextStep(state({ ticket: 3, view: free, viewFresh: true }), NOW + 4_000, settings, half)).toEqual({
       action: 'skip',
       delayMs: 0,
-    });
-  });
-
-  test('further back, a lock freed moments ago is left to the head: sleep to the turn, no look at the grace', () => {
-    // Ticket 4, two ahead (the head, ticket 2, and ticket 3): the lock was freed 10 ms ago.
-    const fresh = view({ ...held, expiresMs: 0, freedMs: NOW - 10, avgHoldMs: 7_000, nextTicket: 4 });
-    const step = nextStep(state({ ticket: 4, view: fresh, viewFresh: true, returnsItem: true }), NOW, settings, half);
-    // Two cycles of 7 s + two round trips, three quarters of the way: not the grace's 4,990 + 20 ms.
-    expect(step).toEqual({ action: 'head', delayMs: 10_567.5 });
-    // The waiter right behind the head keeps the watch.
-    const behindHead = nextStep(state({ ticket: 3, view: fresh, viewFresh: true }), NOW, settings, half);
-    expect(behindHead).toEqual({ action: 'head', delayMs: 5_010 });
-    // Free for a head interval already: the head is not coming; every waiter watches.
-    const stale = view({ ...fresh, freedMs: NOW - 2_000 });
-    expect(nextStep(state({ ticket: 4, view: stale, viewFresh: true }), NOW, settings, half)).toEqual({
-      action: 'head',
-      delayMs: 3_020,
     });
   });
 
