@@ -101,10 +101,10 @@ export async function acquireLease(
           delay = waiter?.next(clock.now()).delayMs ?? 0;
         } else {
           if (clock.monotonic() < sent + o.durationMs - o.marginMs) {
-            waiter?.won(clock.now());
+            const polledWaitMs = waiter?.won(clock.now());
             ambiguous.delete(slot);
             await clearSlots(ctx, ambiguous, code);
-            return newLease(ctx, { code, slot, now, sent, out, attempts }, w);
+            return newLease(ctx, { code, slot, now, sent, out, attempts, polledWaitMs }, w);
           }
           // The answer came so late that the lease is already inside its safety margin: a lease
           // the caller could not use. Give it back and try again, under a fresh owner code (our
@@ -230,6 +230,8 @@ interface Answer {
   readonly sent: number;
   readonly out: UpdateItemCommandOutput;
   readonly attempts: number;
+  /** This acquisition's polled wait (`Waiter.won`), for its release to record. */
+  readonly polledWaitMs: number | undefined;
 }
 
 function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
@@ -239,8 +241,9 @@ function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
   // earlier attempt of ours was applied unseen, and what it replaced is unknown: say "took
   // over", since needless recovery is safe and missed recovery is not.
   const tookOver = old !== undefined && !old.released && old.releaseCode !== undefined;
-  // The average hold the item carried: the release records the next one from it.
-  const avgHoldMs = parseQueueView(r.out.Attributes)?.avgHoldMs;
+  // The averages the item carried: the release records the next ones from them.
+  const view = parseQueueView(r.out.Attributes);
+  if (view?.avgWaitMs !== undefined) ctx.pollWaitMs = view.avgWaitMs;
   const lease = new Lease(ctx, {
     code: r.code,
     slot: r.slot,
@@ -248,7 +251,9 @@ function newLease(ctx: LockContext, r: Answer, w: AcquireWindow): Lease {
     tookOver,
     sentMono: r.sent,
     now: r.now,
-    avgHoldMs,
+    avgHoldMs: view?.avgHoldMs,
+    avgWaitMs: view?.avgWaitMs,
+    polledWaitMs: r.polledWaitMs,
   });
   const slot = ctx.slotOf(r.slot);
   if (tookOver)

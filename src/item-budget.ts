@@ -13,11 +13,11 @@ export const WRITE_UNIT_BYTES = 1024;
 
 /**
  * Bytes set aside for the lock's own attributes: every attribute name (`resource_id`, `owner`
- * and `data` included) and every value but those three. Today they need at most 216 bytes (five
- * numbers of at most 21 bytes, `concurrency_id` on a 'slots' table among them, a 32-character
- * owner code, 79 bytes of names); the rest leaves
- * room for attributes a later version adds, so that data accepted today is not refused after
- * an upgrade. A unit test checks the reserve against the attributes the lock writes.
+ * and `data` included) and every value but those three. Every number the lock writes is a safe
+ * integer, at most 9 bytes stored (16 digits); with the queue's and the averages' attributes,
+ * `concurrency_id` on a 'slots' table and a 32-character owner code they need under 300 bytes;
+ * the rest leaves room for attributes a later version adds, so that data accepted today is not
+ * refused after an upgrade. A unit test checks the reserve against the attributes the lock writes.
  */
 export const OWN_ATTRIBUTES_BYTES = 384;
 

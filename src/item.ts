@@ -33,6 +33,11 @@ export const ATTR = {
   freedMs: 'freed_ms',
   /** Running average (N) of hold times in milliseconds, recorded by each release. */
   avgHoldMs: 'avg_hold_ms',
+  /**
+   * Running average (N) of the waits, in milliseconds, of acquisitions that polled (one that was
+   * never refused counts as 0), recorded by each such acquisition's release.
+   */
+  avgWaitMs: 'avg_wait_ms',
 } as const;
 
 /**

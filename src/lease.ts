@@ -9,7 +9,7 @@ import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { extendRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
 import { CuttablePause, Serial } from './serial.js';
-import { holdAverage } from './wait-policy.js';
+import { holdAverage, waitAverage } from './wait-policy.js';
 
 /** What an acquiring write established. */
 export interface LeaseStart {
@@ -24,6 +24,10 @@ export interface LeaseStart {
   readonly now: number;
   /** The running average of hold times the item carried when acquired, ms. */
   readonly avgHoldMs?: number | undefined;
+  /** The running average of polled waits the item carried when acquired, ms. */
+  readonly avgWaitMs?: number | undefined;
+  /** This acquisition's polled wait, ms; `undefined` when it came through the queue. */
+  readonly polledWaitMs?: number | undefined;
 }
 
 /** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
@@ -43,8 +47,8 @@ export class Lease {
   readonly fencingToken: number;
   readonly tookOver: boolean;
   readonly acquiredMono: number;
-  /** The item's average hold when acquired: this release records the next average from it. */
-  readonly #avgHoldMs: number | undefined;
+  /** The item's averages when acquired, and this acquisition's polled wait: the release records the next averages. */
+  readonly #start: LeaseStart;
   /** Aborts when the lease is lost (a {@link LockLostError}) or released (a {@link LockReleasedError}). */
   readonly controller = new AbortController();
   readonly #end: LeaseEnd;
@@ -68,7 +72,7 @@ export class Lease {
     this.fencingToken = start.fencingToken;
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
-    this.#avgHoldMs = start.avgHoldMs;
+    this.#start = start;
     this.#end = new LeaseEnd(ctx.clock, ctx.o.marginMs, start.sentMono, start.now, ctx.o.durationMs);
   }
 
@@ -280,14 +284,19 @@ export class Lease {
     // Sent after the lease's end by either clock: the work outlived its protection. (Retries
     // are sent only before the end by the monotonic clock.)
     const late = this.#end.remaining() + ctx.o.marginMs <= 0;
-    // The hold this release records in the item's running average, for waiters to time their polls by.
-    const avgHoldMs = holdAverage(this.#avgHoldMs, ctx.clock.monotonic() - this.acquiredMono);
+    // The hold (and the polled wait) this release records in the item's running averages, for
+    // waiters to time their polls by.
+    const s = this.#start;
+    const averages = {
+      avgHoldMs: holdAverage(s.avgHoldMs, ctx.clock.monotonic() - this.acquiredMono),
+      avgWaitMs: s.polledWaitMs === undefined ? undefined : waitAverage(s.avgWaitMs, s.polledWaitMs),
+    };
     const outcome = await releaseLease(
       ctx,
       this.slot,
       this.code,
       () => ctx.clock.monotonic() < this.#end.endMono,
-      avgHoldMs,
+      averages,
     );
     if (outcome.taken) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.

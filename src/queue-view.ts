@@ -15,6 +15,7 @@ export interface QueueView {
   readonly acquiredMs: number | undefined;
   readonly freedMs: number | undefined;
   readonly avgHoldMs: number | undefined;
+  readonly avgWaitMs: number | undefined;
 }
 
 function num(value: AttributeValue | undefined): number | undefined {
@@ -35,6 +36,7 @@ export function parseQueueView(item: Record<string, AttributeValue> | undefined)
     acquiredMs: num(item[ATTR.acquiredMs]),
     freedMs: num(item[ATTR.freedMs]),
     avgHoldMs: num(item[ATTR.avgHoldMs]),
+    avgWaitMs: num(item[ATTR.avgWaitMs]),
   };
 }
 

@@ -1,7 +1,7 @@
 import { deadlineSignal } from './clock.js';
 import type { LockContext } from './context.js';
 import { parseHolder } from './item.js';
-import { releaseRequest } from './requests.js';
+import { type Averages, releaseRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
 import { parseQueueView } from './wait-policy.js';
 
@@ -15,7 +15,7 @@ export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
  * {@link RELEASE_ATTEMPT_TIMEOUT_MS}. The item it leaves is kept as what this lock last saw: an
  * acquire soon after learns from it whether a queue is pending, and the average hold.
  */
-async function releaseOnce(ctx: LockContext, slot: number, code: string, avgHoldMs?: number): Promise<void> {
+async function releaseOnce(ctx: LockContext, slot: number, code: string, averages: Averages): Promise<void> {
   const { clock, o } = ctx;
   // A release with no answer must not hang the caller's `finally` for ever.
   const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
@@ -28,12 +28,13 @@ async function releaseOnce(ctx: LockContext, slot: number, code: string, avgHold
         code,
         now,
         retentionS: o.retentionS,
-        avgHoldMs,
+        ...averages,
       }),
       cutoff.signal,
     );
     const view = parseQueueView(out?.Attributes);
     ctx.seen = view === undefined ? undefined : { view, at: now };
+    if (view?.avgWaitMs !== undefined) ctx.pollWaitMs = view.avgWaitMs;
   } finally {
     cutoff.cancel();
   }
@@ -56,11 +57,11 @@ export async function releaseLease(
   slot: number,
   code: string,
   mayRetry: () => boolean,
-  avgHoldMs?: number,
+  averages: Averages = {},
 ): Promise<ReleaseOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await releaseOnce(ctx, slot, code, avgHoldMs);
+      await releaseOnce(ctx, slot, code, averages);
       return { taken: false };
     } catch (error) {
       const kind = classify(error);
@@ -77,7 +78,7 @@ export async function releaseLease(
 /** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
 export async function clearAmbiguous(ctx: LockContext, slot: number, code: string): Promise<void> {
   try {
-    await releaseOnce(ctx, slot, code);
+    await releaseOnce(ctx, slot, code, {});
   } catch (error) {
     if (classify(error) !== 'conditional') {
       ctx.log.warn(

@@ -177,11 +177,17 @@ export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
   };
 }
 
-/** Inputs of a release. */
-export interface ReleaseRequest extends RequestContext {
-  readonly retentionS: number;
-  /** The running average of hold times to record, ms (`holdAverage`); omitted when unknown. */
+/** The running averages a release records for waiters (`src/wait-policy.ts`); each omitted when unknown. */
+export interface Averages {
+  /** Of hold times, ms (`holdAverage`). */
   readonly avgHoldMs?: number | undefined;
+  /** Of polled waits, ms (`waitAverage`). */
+  readonly avgWaitMs?: number | undefined;
+}
+
+/** Inputs of a release. */
+export interface ReleaseRequest extends RequestContext, Averages {
+  readonly retentionS: number;
 }
 
 /**
@@ -191,17 +197,19 @@ export interface ReleaseRequest extends RequestContext {
  */
 export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
   const avg = r.avgHoldMs === undefined ? undefined : Math.max(0, Math.round(r.avgHoldMs));
+  const wait = r.avgWaitMs === undefined ? undefined : Math.max(0, Math.round(r.avgWaitMs));
   return {
     TableName: r.tableName,
     Key: r.key,
     // When it was freed (queued waiters may skip one that never comes after a grace from then),
-    // and the running average hold (waiters time their polls by it).
-    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${avg === undefined ? '' : ', #avg = :avg'}`,
+    // and the running averages of holds and polled waits (waiters time their polls by them).
+    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${avg === undefined ? '' : ', #avg = :avg'}${wait === undefined ? '' : ', #avgw = :avgw'}`,
     ConditionExpression: '#code = :code',
     ExpressionAttributeNames: {
       ...HELD_NAMES,
       '#freed': ATTR.freedMs,
       ...(avg === undefined ? {} : { '#avg': ATTR.avgHoldMs }),
+      ...(wait === undefined ? {} : { '#avgw': ATTR.avgWaitMs }),
     },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
@@ -209,6 +217,7 @@ export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
       ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
       ':now': { N: String(r.now) },
       ...(avg === undefined ? {} : { ':avg': { N: String(avg) } }),
+      ...(wait === undefined ? {} : { ':avgw': { N: String(wait) } }),
     },
     // The item as left: the releaser's next acquire learns whether a queue is pending.
     ReturnValues: 'ALL_NEW',

@@ -9,7 +9,6 @@ import {
   JOIN_AFTER_MS,
   nextStep,
   parseQueueView,
-  pollWaitAverage,
   type QueueView,
   type Step,
   type WaitSettings,
@@ -61,14 +60,19 @@ export class Waiter {
   }
 
   /**
-   * The acquire took the lock at wall time `now`: a wait that polled (no ticket) feeds the lock's
-   * average polling wait, one that was never refused as a wait of zero.
+   * The acquire took the lock at wall time `now`: the polled wait its release is to record in
+   * the item's average (0 if never refused), or `undefined` when it came through the queue.
    */
-  won(now: number): void {
+  won(now: number): number | undefined {
     const s = this.#s;
-    if (s.ticket !== undefined) return;
-    const waited = s.refusals > 0 ? Math.max(0, now - s.startedAt) : 0;
-    this.#ctx.pollWaitMs = pollWaitAverage(this.#ctx.pollWaitMs, waited);
+    if (s.ticket !== undefined) return undefined;
+    return s.refusals > 0 ? Math.max(0, now - s.startedAt) : 0;
+  }
+
+  /** Keeps the item's average polled wait where a view carried it, for this and later acquires. */
+  #learnWait(view: QueueView | undefined): number | undefined {
+    if (view?.avgWaitMs !== undefined) this.#ctx.pollWaitMs = view.avgWaitMs;
+    return view?.avgWaitMs ?? this.#s.avgPollWaitMs;
   }
 
   /** The write the current step sends. */
@@ -114,7 +118,17 @@ export class Waiter {
     const view = parseQueueView(item);
     const ticket = this.#step.action === 'ticket' ? view?.nextTicket : this.#s.ticket;
     const knownAvgHoldMs = view?.avgHoldMs ?? this.#s.knownAvgHoldMs;
-    this.#s = { ...this.#s, ticket, view, viewFresh: view !== undefined, itemMissing: false, blind: 0, knownAvgHoldMs };
+    const avgPollWaitMs = this.#learnWait(view);
+    this.#s = {
+      ...this.#s,
+      ticket,
+      view,
+      viewFresh: view !== undefined,
+      itemMissing: false,
+      blind: 0,
+      knownAvgHoldMs,
+      avgPollWaitMs,
+    };
   }
 
   /** A ticket or refresh was refused: the item does not exist, so the lock is free and no queue is left. */
@@ -131,6 +145,7 @@ export class Waiter {
       view: view ?? s.view,
       viewFresh: view !== undefined,
       knownAvgHoldMs: view?.avgHoldMs ?? s.knownAvgHoldMs,
+      avgPollWaitMs: this.#learnWait(view),
       returnsItem: s.returnsItem || view !== undefined,
       itemMissing: false,
       refusals: s.ticket === undefined ? s.refusals + 1 : s.refusals,

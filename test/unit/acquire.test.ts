@@ -207,8 +207,15 @@ describe('acquire', () => {
 });
 
 describe('polling a crowded lock', () => {
-  /** A released marker, as a release returns it (ALL_NEW). */
-  const freed = { Attributes: { release_code: { S: 'x' }, expires_ms: { N: '0' }, freed_ms: { N: String(WALL) } } };
+  /** A released marker, as a release returns it (ALL_NEW), carrying the average polled wait. */
+  const freed = (avgWaitMs: number) => ({
+    Attributes: {
+      release_code: { S: 'x' },
+      expires_ms: { N: '0' },
+      freed_ms: { N: String(WALL) },
+      avg_wait_ms: { N: String(avgWaitMs) },
+    },
+  });
   /** Refused by a holder whose holds are short (5 ms on average): a waiter polls, never queues. */
   const busy = () =>
     conditionFailed({
@@ -217,16 +224,18 @@ describe('polling a crowded lock', () => {
       acquired_ms: { N: String(WALL) },
       avg_hold_ms: { N: '5' },
     });
+  const avgWaitOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':avgw']?.N;
 
-  test('once its polled waits average long, it polls at a third of that average, and waits that long after its own release', async () => {
+  test('the release records the polled wait; a lock that sees a long average polls a third of it apart, and waits that long after its own release', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
     // Ten refusals with the backoff (random 0.5: 25, 50, then 100 ms): taken 875 ms after the call.
     fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
     const first = lock.acquire();
     await clock.advance(1_000);
     expect(await first).toBe(true);
-    fake.script('release', freed);
+    fake.script('release', freed(875));
     await lock.release();
+    expect(avgWaitOf(fake.of('release')[0])).toBe('875');
     const t1 = clock.monotonic();
     fake.script('acquire', busy(), busy(), {});
     const second = lock.acquire();
@@ -241,24 +250,13 @@ describe('polling a crowded lock', () => {
     expect(at).toEqual([292, 583, 875]);
   });
 
-  test('acquires that were never refused count as no wait, so the lock returns to trying at once', async () => {
+  test('an acquire never refused records a wait of 0, a tenth of the way from the average it found', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
-    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
-    const first = lock.acquire();
-    await clock.advance(1_000);
-    await first;
-    // 875 ms, then six uncontended acquires: 875 x 0.75^6 = 154 ms, under the 200 ms that times polls.
-    const starts: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      fake.script('release', freed);
-      await lock.release();
-      const t = clock.monotonic();
-      const pending = lock.acquire();
-      await clock.advance(1_000);
-      await pending;
-      starts.push(Math.round((fake.of('acquire').at(-1)?.at ?? 0) - t));
-    }
-    expect(starts).toEqual([292, 219, 164, 123, 92, 69, 0]);
+    fake.script('acquire', { Attributes: freed(1_000).Attributes });
+    await lock.acquire();
+    await clock.advance(10);
+    await lock.release();
+    expect(avgWaitOf(fake.of('release')[0])).toBe('900');
   });
 });
 

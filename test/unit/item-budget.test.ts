@@ -11,8 +11,12 @@ import {
 } from '../../src/item-budget.js';
 import { checkData, checkOwner } from '../../src/validate.js';
 
-/** DynamoDB's largest number: 38 significant digits take 21 bytes. */
-const MAX_NUMBER_BYTES = 21;
+/**
+ * The largest number the lock writes: every one is a safe integer (epoch ms, tickets, tokens,
+ * averages rounded to ms), at most 16 significant digits, which DynamoDB stores in 1 + 16 / 2
+ * bytes. (Its largest number of all, 38 digits, takes 21.)
+ */
+const MAX_NUMBER_BYTES = 9;
 /** The longest owner code written: 32 hex characters (a forced release writes 31). */
 const MAX_CODE_BYTES = 32;
 
