@@ -123,8 +123,10 @@ export interface LockOptions {
   /**
    * While waiting for a lock held in another process, the longest interval, in seconds, between
    * the polls of the waiter at the head of the queue: it trades cost against hand-off delay.
-   * The head writes at most `60 / maxPollInterval` times a minute and notices a release within
-   * `maxPollInterval` (half that on average); waiters behind it write about once per 30 intervals.
+   * The head polls every 85-95% of `maxPollInterval` once a release is overdue or unpredictable:
+   * about `60 / (0.9 * maxPollInterval)` writes a minute, noticing a release within
+   * `0.95 * maxPollInterval` (0.45 at the median); waiters behind it write about once per 30
+   * intervals. Polling waiters (short holds) never wait longer than it between polls either.
    * A queued waiter that crashed or gave up is skipped after `2 * maxPollInterval` plus
    * `clockSkewAllowance` of the lock standing free.
    * @default 2

@@ -21,10 +21,10 @@ export function rows({ quick, standbyHoldS }) {
       windowMs: quick ? 16_000 : 60_000,
     },
     standby: {
-      title: `1 holder for ${standbyHoldS ?? (quick ? 20 : 600)} s, 3 waiters (each then holds 200 ms once); ${quick ? 4 : 6} such locks at once`,
+      title: `1 holder for ${standbyHoldS ?? (quick ? 20 : 600)} s, 3 waiters (each then holds 200 ms once); ${quick ? 4 : 10} such locks at once`,
       // Independent copies on their own items, so that one run gives several hand-offs to take
       // the median of (one lock gives one: the holder's release).
-      lanes: quick ? 4 : 6,
+      lanes: quick ? 4 : 10,
       groups: [
         {
           role: 'holder',
