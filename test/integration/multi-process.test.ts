@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { fencedWrite, readStore } from '../fixtures/fenced-store.mjs';
-import { clientFor, dynalite, freshTable } from '../support/backends.js';
+import { clientFor, dynalite, freshTable, readItem } from '../support/backends.js';
 import { startWorker } from '../support/child-workers.js';
 import { ensureBuilt } from '../support/processes.js';
 import { delay } from './helpers.js';
@@ -80,6 +81,34 @@ describe('multiple processes on dynalite', () => {
       expect(intervals[i]!.token).toBeGreaterThan(intervals[i - 1]!.token);
     }
   }, 60_000);
+
+  test("mutual exclusion with polls timed by the item's average wait: 6 processes x 8 increments, none lost, none overlapping", async () => {
+    // An item that says polled waits are long (900 ms): the waiters poll a third of that apart
+    // at first, and the average comes down as their own (shorter) waits are recorded.
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { resource_id: { S: 'counter-timed' } },
+        UpdateExpression: 'SET avg_wait_ms = :w, avg_hold_ms = :h, expires = :z, expires_ms = :z, release_code = :c',
+        ExpressionAttributeValues: { ':w': { N: '900' }, ':h': { N: '10' }, ':z': { N: '0' }, ':c': { S: 'seed' } },
+      }),
+    );
+    const counter = join(dir, 'counter-timed');
+    writeFileSync(counter, '0');
+    const workers = Array.from({ length: 6 }, () => start('counter-worker.mjs', ['counter-timed', counter, '8']));
+    const runs = await Promise.all(workers.map((w) => w.done));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(48);
+    const intervals = runs
+      .flatMap((r) => r.events as { start: number; end: number; token: number }[])
+      .sort((a, b) => a.start - b.start);
+    expect(intervals).toHaveLength(48);
+    for (let i = 1; i < intervals.length; i++) {
+      expect(intervals[i]!.start).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
+    }
+    const left = await readItem(client, tableName, 'counter-timed');
+    expect(Number(left?.avg_wait_ms?.N)).toBeLessThan(900);
+  }, 90_000);
 
   test('fencing: tokens strictly increase over many acquisitions from several processes, with expiry takeovers', async () => {
     const modes = ['abandon', 'release', 'abandon', 'release'];

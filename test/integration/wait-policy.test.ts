@@ -64,6 +64,50 @@ describe.each(backends())('waiting across processes on $name', (backend) => {
     expect(order).toEqual(['b', 'c', 'd']);
   }, 40_000);
 
+  test('a polled wait is recorded on the item, and waiters timed by a long average still exclude each other and all acquire', async () => {
+    const id = 'timed-polls';
+    // A short hold first (so that waiters poll, never queue), waited for by one poller.
+    const first = make(id);
+    await first.acquire();
+    const poller = make(id);
+    const polled = poller.acquire({ timeout: 10 });
+    await delay(150);
+    await first.release();
+    // The first acquisition was never refused: it recorded a wait of 0.
+    expect((await item(id))?.avg_wait_ms?.N).toBe('0');
+    expect(await polled).toBe(true);
+    await poller.release();
+    // The poller waited 150 ms or more: a tenth of the way from 0.
+    expect(Number((await item(id))?.avg_wait_ms?.N)).toBeGreaterThanOrEqual(15);
+    // Now the item says waits are long (many waiters): polls are a third of 900 ms apart.
+    await admin.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { resource_id: { S: id } },
+        UpdateExpression: 'SET avg_wait_ms = :w, avg_hold_ms = :h',
+        ExpressionAttributeValues: { ':w': { N: '900' }, ':h': { N: '20' } },
+      }),
+    );
+    let inside = 0;
+    let most = 0;
+    const locks = Array.from({ length: 4 }, () => make(id));
+    await Promise.all(
+      locks.map(async (lock) => {
+        for (let round = 0; round < 3; round++) {
+          expect(await lock.acquire({ timeout: 30 })).toBe(true);
+          inside++;
+          most = Math.max(most, inside);
+          await delay(20);
+          inside--;
+          await lock.release();
+        }
+      }),
+    );
+    expect(most).toBe(1);
+    // Twelve polled acquisitions moved the average towards their own waits, and it is still there.
+    expect(Number((await item(id))?.avg_wait_ms?.N)).toBeGreaterThan(0);
+  }, 60_000);
+
   test('blocking: false never takes a free lock past a pending queue', async () => {
     const id = 'no-barging';
     const holder = make(id);
