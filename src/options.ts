@@ -123,9 +123,9 @@ export interface LockOptions {
   /**
    * While waiting for a lock held in another process, the longest interval, in seconds, between
    * the polls of the waiter at the head of the queue: it trades cost against hand-off delay.
-   * The head polls every 85-95% of `maxPollInterval` once a release is overdue or unpredictable:
-   * about `60 / (0.9 * maxPollInterval)` writes a minute, noticing a release within
-   * `0.95 * maxPollInterval` (0.45 at the median); waiters behind it write about once per 30
+   * The head polls every 87.5-97.5% of `maxPollInterval` once a release is overdue or unpredictable:
+   * about `60 / (0.925 * maxPollInterval)` writes a minute, noticing a release within
+   * `0.975 * maxPollInterval` (0.46 at the median); waiters behind it write about once per 30
    * intervals. Polling waiters (short holds) never wait longer than it between polls either.
    * A queued waiter that crashed or gave up is skipped after `2 * maxPollInterval` plus
    * `clockSkewAllowance` of the lock standing free.

@@ -196,9 +196,9 @@ function figures(row, workers, outs, writes, elapsedMs, ideal) {
     out.standbyHandoffSamplesMs = standbyHandoff.map((ms) => round(ms, 1));
   }
   if (row.groups.some((g) => g.role === 'once')) {
-    const waiters = row.groups
-      .filter((g) => g.role === 'once')
-      .reduce((a, g) => a + g.processes * (g.instances ?? 1), 0);
+    const waiters =
+      (row.lanes ?? 1) *
+      row.groups.filter((g) => g.role === 'once').reduce((a, g) => a + g.processes * (g.instances ?? 1), 0);
     out.waitersAcquired = acq.filter((a) => a.role === 'once').length;
     out.waiters = waiters;
   }
