@@ -66,13 +66,10 @@ export async function acquireLease(
   let immediate = 0;
   let cancelAttempt: (() => void) | undefined;
   try {
-    // Right after its own release, a crowded lock first waits its turn to poll (firstStep).
+    // Right after its own release, a lock first waits its turn to poll or to queue (firstStep),
+    // unless its timeout would end first: then it tries at once, as it always did.
     const first = waiter?.firstDelayMs ?? 0;
-    if (first > 0) {
-      const remaining = w.deadline - clock.monotonic();
-      if (remaining <= 0) return undefined;
-      await clock.sleep(Math.min(first, remaining), a.signal);
-    }
+    if (first > 0 && first < w.deadline - clock.monotonic()) await clock.sleep(first, a.signal);
     for (;;) {
       // Between the writes of a sweep nothing sleeps, so nothing else would notice an abort.
       if (a.signal?.aborted) throw abortError(a.signal);

@@ -250,6 +250,20 @@ describe('polling a crowded lock', () => {
     expect(at).toEqual([292, 583, 875]);
   });
 
+  test('a timeout shorter than that first wait tries at once instead', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
+    const first = lock.acquire();
+    await clock.advance(1_000);
+    await first;
+    fake.script('release', freed(875));
+    await lock.release();
+    const t1 = clock.monotonic();
+    fake.script('acquire', {});
+    expect(await lock.acquire({ timeout: 0.1 })).toBe(true);
+    expect(fake.of('acquire').at(-1)?.at).toBe(t1);
+  });
+
   test('an acquire never refused records a wait of 0, a tenth of the way from the average it found', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
     fake.script('acquire', { Attributes: freed(1_000).Attributes });
