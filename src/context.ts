@@ -61,8 +61,8 @@ export interface LockContext {
    */
   seen: { readonly view: QueueView; readonly at: number } | undefined;
   /**
-   * The running average of this lock's waits that polled (ms; an acquire that was not refused
-   * counts as no wait): long ones time the polls (`pollDelay` in `wait-policy.ts`).
+   * The item's running average of polled waits (`avg_wait_ms`), as this lock last saw it, ms: a
+   * long one times the polls (`pollDelay` in `wait-policy.ts`).
    */
   pollWaitMs: number | undefined;
   /** Calls one hook, shielded. */
