@@ -4,6 +4,7 @@
 // the item on a refused write), with this checkout's library and a baseline build of an earlier
 // commit alternating in the same run.
 import { fork } from 'node:child_process';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createLockTable } from '../../dist/index.js';
 import { startDynalite, startDynamoDbLocal } from '../lib/backends.mjs';
 import { startProxy, writeCounts } from '../lib/proxy.mjs';
@@ -21,15 +22,19 @@ export function rows({ quick, standbyHoldS }) {
       windowMs: quick ? 16_000 : 60_000,
     },
     standby: {
-      title: `1 holder for ${standbyHoldS ?? (quick ? 20 : 600)} s, 3 waiters (each then holds 200 ms once); ${quick ? 4 : 10} such locks at once`,
+      title: `1 holder for ${standbyHoldS ?? (quick ? 20 : 600)} s, 3 waiters (each then holds 200 ms once); ${quick ? 4 : 12} such locks at once`,
       // Independent copies on their own items, so that one run gives several hand-offs to take
       // the median of (one lock gives one: the holder's release).
-      lanes: quick ? 4 : 10,
+      lanes: quick ? 4 : 12,
       groups: [
         {
           role: 'holder',
           processes: 1,
           holdMs: (standbyHoldS ?? (quick ? 20 : 600)) * 1000,
+          // Each lane's holder holds up to 5 s longer, at random: the lanes' heads start
+          // together and poll on one schedule, so equal holds would release at one phase of it
+          // in every lane, and the lanes' hand-offs would be one sample, not many.
+          holdSpreadMs: 5_000,
           lockOptions: { autoRenew: true },
         },
         { role: 'once', processes: 3, holdMs: 200, delayMs: 500 },
@@ -105,7 +110,7 @@ export async function runRow(proxy, row, lib, ideal) {
           role: g.role,
           instances: g.instances ?? 1,
           ownClients: g.ownClients ?? false,
-          holdMs: g.holdMs,
+          holdMs: g.holdMs + Math.random() * (g.holdSpreadMs ?? 0),
           lockOptions: g.lockOptions ?? {},
         };
         workers.push({ ...spawnWorker(arg), group: g, lane });
@@ -124,7 +129,19 @@ export async function runRow(proxy, row, lib, ideal) {
   await Promise.all(workers.map((w) => w.exited));
   const writes = writeCounts(before, proxy.counts());
   proxy.setWriteLimit(undefined);
-  return figures(row, workers, outs, writes, Math.min(finishedAt, endAt) - startAt, ideal);
+  const out = figures(row, workers, outs, writes, Math.min(finishedAt, endAt) - startAt, ideal);
+  // What the item's averages came to (the first lane's), for the report.
+  const reader = makeClient(proxy.endpoint);
+  try {
+    const key = { resource_id: { S: 'waited-for-0' } };
+    const { Item: item } = await reader.send(
+      new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    );
+    out.itemAverages = { avgHoldMs: Number(item?.avg_hold_ms?.N), avgWaitMs: Number(item?.avg_wait_ms?.N) };
+  } finally {
+    reader.destroy();
+  }
+  return out;
 }
 
 function figures(row, workers, outs, writes, elapsedMs, ideal) {
