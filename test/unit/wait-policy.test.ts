@@ -140,7 +140,7 @@ describe('without a ticket', () => {
     expect(nextStep(state({ refusals: 3 }), NOW + 10, settings, half)).toEqual({ action: 'try', delayMs: 100 });
   });
 
-  test('once this lock’s polled waits average 200 ms or more, polls are a third of that average apart (0.5-1.5x), at most maxPollInterval', () => {
+  test('once the item’s polled waits average 300 ms or more, polls are a third of that average apart (0.5-1.5x), at most maxPollInterval', () => {
     expect(pollDelay(1, 199, settings, () => 0.5)).toBe(25);
     expect(pollDelay(3, 199, settings, () => 0.5)).toBe(100);
     expect(pollDelay(1, 600, settings, () => 0)).toBe(100);
