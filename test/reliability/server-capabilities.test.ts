@@ -34,8 +34,9 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     const holder = new DynamoDbLock('held-long', withClock(options, clock));
     expect(await holder.acquire()).toBe(true);
     const expiresAt = holder.expiresAt!.getTime();
-    // 400 ms to go (with the skew): room for three refusals at the contention backoff (50, 100, 200 ms).
-    clock.advance(650);
+    // 750 ms to go (with the skew): room for three refusals or more, by the contention backoff
+    // (50, 100, 200 ms) or, once the hold is seen to be long, as the head of the queue.
+    clock.advance(300);
 
     const events: (ContendedEvent & { at: number })[] = [];
     let acquiredAt = 0;
@@ -70,9 +71,11 @@ describe.each(backends())('server capabilities on $name', (backend) => {
       expect(acquiredAt).toBeGreaterThanOrEqual(freeAt);
       expect(acquiredAt).toBeLessThanOrEqual(freeAt + 1);
     } else {
-      // dynalite ignores ALL_OLD: the waiter only has its backoff and overshoots the expiry.
+      // dynalite ignores ALL_OLD: refusals say nothing of the holder. After 300 ms of that the
+      // waiter looks (a refresh returns the item), and from then on sleeps to the lease end.
       for (const e of events) expect(e.holderExpiresAt).toBeUndefined();
-      expect(acquiredAt).toBeGreaterThan(freeAt + 1);
+      expect(acquiredAt).toBeGreaterThanOrEqual(freeAt);
+      expect(acquiredAt).toBeLessThanOrEqual(freeAt + 1);
     }
     expect(waiter.tookOver).toBe(true);
     expect(waiter.fencingToken).toBe(holder.fencingToken! + 1);
