@@ -5,11 +5,11 @@ import { parseHolder } from './item.js';
 import { LeaseEnd } from './lease-end.js';
 import type { Turn } from './local-queue.js';
 import { lostError } from './loss.js';
+import { holdAverage, waitAverage } from './poll-timing.js';
 import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { extendRequest } from './requests.js';
 import { classify, conditionItem } from './sdk-errors.js';
 import { CuttablePause, Serial } from './serial.js';
-import { holdAverage, waitAverage } from './wait-policy.js';
 
 /** What an acquiring write established. */
 export interface LeaseStart {

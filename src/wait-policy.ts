@@ -1,4 +1,4 @@
-import { backoffDelay, CONTENTION_BACKOFF } from './backoff.js';
+import { pollDelay, timedPolls } from './poll-timing.js';
 import { freeSince, place, predictedRelease, type QueueView, queuePending } from './queue-view.js';
 
 export {
@@ -58,15 +58,11 @@ export const TICKET_AFTER_RELEASE = 0.125;
 export const DEFAULT_RTT_MS = 20;
 /**
  * Waiters behind the head sleep at most this many head intervals between polls (1 min by
- * default). A waiter that became the head while asleep notices at its next wake, so this also
- * bounds how long a lock stands free after a short hold behind a long one: with 60 intervals,
- * in the standby shape (3 waiters, one 10-minute hold, then 200 ms holds, 6 locks on each
- * server), 15 of the 24 waiters behind the heads had not taken the lock a minute after the long
- * hold ended.
+ * default). It also bounds how long a lock stands free behind a waiter that became the head while
+ * asleep: at 60, in the standby shape, 15 of 24 waiters behind the heads were not served within a
+ * minute of the long hold's end.
  */
 export const BEHIND_CAP_FACTOR = 30;
-/** Weight of the latest hold in the running average the releases record. */
-export const HOLD_AVERAGE_WEIGHT = 0.25;
 /**
  * Every this many blind refusals (no item returned), a queued waiter refreshes its view: about
  * once a minute for a head polling at the cap, to find out whether its ticket was voided.
@@ -106,60 +102,6 @@ export function graceMs(s: WaitSettings): number {
 /** The longest a waiter behind the head sleeps between polls, ms. */
 export function behindCapMs(s: WaitSettings): number {
   return BEHIND_CAP_FACTOR * s.maxPollMs;
-}
-
-/** The running average of hold times after a hold of `heldMs`. */
-export function holdAverage(previous: number | undefined, heldMs: number): number {
-  const held = Math.max(0, heldMs);
-  return previous === undefined ? held : previous + HOLD_AVERAGE_WEIGHT * (held - previous);
-}
-
-/**
- * Polls a polling waiter spends on an average wait, once waits are long enough to be timed
- * (`POLL_SCALE_FROM_MS`): it then polls at uniform random intervals of a third of the average
- * wait (half to one and a half times that). With N waiters each waiting about N cycles, the item
- * sees about three polls a cycle, so the refused writes per acquisition no longer grow with N,
- * and the hand-off after a release waits about a third of a cycle for the next poll. The backoff
- * instead restarts at 50 ms for each acquire and levels at 200 ms: 32 processes with 5 ms holds
- * paid 5-12 refused writes per acquisition with it, and its fresh waiters, polling fastest, won
- * most hand-offs.
- */
-export const POLLS_PER_WAIT = 3;
-/**
- * The average polled wait (ms) from which polls are timed by it rather than by the backoff.
- * 8 processes with 5 ms holds settle at 50-200 ms, 32 at 460-580 ms. At 200 ms the 8 crossed it
- * now and then and ran 3-15% slower than with the backoff alone (six side-by-side runs).
- */
-export const POLL_SCALE_FROM_MS = 300;
-
-/**
- * Weight of the latest polled wait in the item's running average. Small, because every waiter
- * times its polls by the average and its own latest wait is in it: with each lock keeping its
- * own average of its own waits (weight 0.25), the locks that had been lucky polled faster and
- * won more (Jain's index 0.61-0.74 over 8 and 32 processes, against 0.93-0.99 with the backoff).
- */
-export const WAIT_AVERAGE_WEIGHT = 0.1;
-
-/** The item's running average of polled waits after an acquisition that waited `waitedMs` polling. */
-export function waitAverage(previous: number | undefined, waitedMs: number): number {
-  const waited = Math.max(0, waitedMs);
-  return previous === undefined ? waited : previous + WAIT_AVERAGE_WEIGHT * (waited - previous);
-}
-
-/**
- * How long a polling waiter sleeps after a refusal: a share of the item's average polled wait
- * when that is long (`POLLS_PER_WAIT`), else the contention backoff. At most `maxPollMs`.
- */
-export function pollDelay(
-  refusals: number,
-  avgPollWaitMs: number | undefined,
-  settings: WaitSettings,
-  random: () => number,
-): number {
-  if (avgPollWaitMs === undefined || avgPollWaitMs < POLL_SCALE_FROM_MS) {
-    return backoffDelay(CONTENTION_BACKOFF, Math.max(1, refusals), random);
-  }
-  return Math.min(settings.maxPollMs, (avgPollWaitMs / POLLS_PER_WAIT) * (0.5 + random()));
 }
 
 /** The next write a waiter sends. */
@@ -234,11 +176,10 @@ export function firstStep(
   if (queuePending(remembered) && !shortHolds(remembered?.avgHoldMs)) {
     return { action: 'ticket', delayMs: settings === undefined ? 0 : settings.maxPollMs * TICKET_AFTER_RELEASE };
   }
-  const crowded = avgPollWaitMs !== undefined && avgPollWaitMs >= POLL_SCALE_FROM_MS;
-  if (remembered === undefined || !crowded || settings === undefined || random === undefined) {
+  if (remembered === undefined || !timedPolls(avgPollWaitMs) || settings === undefined || random === undefined) {
     return { action: 'try', delayMs: 0 };
   }
-  return { action: 'try', delayMs: pollDelay(1, avgPollWaitMs, settings, random) };
+  return { action: 'try', delayMs: pollDelay(1, avgPollWaitMs, settings.maxPollMs, random) };
 }
 
 function shortHolds(avgHoldMs: number | undefined): boolean {
@@ -265,7 +206,7 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
       // A long wait knowing nothing of the holds (refusals return nothing on dynalite): look.
       return { action: 'refresh', delayMs: 0 };
     }
-    let delay = pollDelay(s.refusals, s.avgPollWaitMs, settings, random);
+    let delay = pollDelay(s.refusals, s.avgPollWaitMs, settings.maxPollMs, random);
     // Never sleep past the holder's lease end, where the server told us.
     const free = v?.expiresMs;
     if (free !== undefined && free > 0) delay = Math.min(delay, Math.max(1, free + settings.skewMs - now));
