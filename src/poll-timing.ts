@@ -50,15 +50,15 @@ export function waitAverage(previous: number | undefined, waitedMs: number): num
   return runningAverage(previous, waitedMs, WAIT_AVERAGE_WEIGHT);
 }
 
-/**
- * How long a polling waiter sleeps after a refusal: a share of the item's average polled wait
- * when that is long (`POLLS_PER_WAIT`), else the contention backoff. At most `maxPollMs`.
- */
 /** Whether polls are timed by an average polled wait of `avgPollWaitMs` (else by the backoff). */
 export function timedPolls(avgPollWaitMs: number | undefined): avgPollWaitMs is number {
   return avgPollWaitMs !== undefined && avgPollWaitMs >= POLL_SCALE_FROM_MS;
 }
 
+/**
+ * How long a polling waiter sleeps after a refusal: a share of the item's average polled wait
+ * when that is long (`POLLS_PER_WAIT`), else the contention backoff. At most `maxPollMs`.
+ */
 export function pollDelay(
   refusals: number,
   avgPollWaitMs: number | undefined,
