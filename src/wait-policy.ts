@@ -169,16 +169,14 @@ function longHold(v: QueueView | undefined, now: number): boolean {
  */
 export function firstStep(
   remembered: QueueView | undefined,
-  avgPollWaitMs?: number,
-  settings?: WaitSettings,
-  random?: () => number,
+  avgPollWaitMs: number | undefined,
+  settings: WaitSettings,
+  random: () => number,
 ): Step {
   if (queuePending(remembered) && !shortHolds(remembered?.avgHoldMs)) {
-    return { action: 'ticket', delayMs: settings === undefined ? 0 : settings.maxPollMs * TICKET_AFTER_RELEASE };
+    return { action: 'ticket', delayMs: settings.maxPollMs * TICKET_AFTER_RELEASE };
   }
-  if (remembered === undefined || !timedPolls(avgPollWaitMs) || settings === undefined || random === undefined) {
-    return { action: 'try', delayMs: 0 };
-  }
+  if (remembered === undefined || !timedPolls(avgPollWaitMs)) return { action: 'try', delayMs: 0 };
   return { action: 'try', delayMs: pollDelay(1, avgPollWaitMs, settings.maxPollMs, random) };
 }
 

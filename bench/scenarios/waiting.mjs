@@ -147,16 +147,8 @@ export async function runRow(proxy, row, lib, ideal) {
 function figures(row, workers, outs, writes, elapsedMs, ideal) {
   const acq = [];
   const perProcess = [];
-  const c = {
-    waitedMs: 0,
-    acquired: 0,
-    released: 0,
-    extended: 0,
-    lost: 0,
-    contended: 0,
-    throttled: 0,
-    plannedWaitMs: 0,
-  };
+  // The hooks' counts, summed over the workers (bench/workers/waiting-worker.mjs names them).
+  const c = Object.fromEntries(Object.keys(outs[0]?.counts ?? {}).map((k) => [k, 0]));
   let failures = 0;
   const writesByKind = {};
   for (const [p, o] of outs.entries()) {

@@ -118,10 +118,12 @@ describe('settings', () => {
 
 describe('without a ticket', () => {
   test('the first write is a plain try, unless this lock last saw a queue pending', () => {
-    expect(firstStep(undefined)).toEqual({ action: 'try', delayMs: 0 });
-    expect(firstStep(view({ nextTicket: 2, serving: 2 }))).toEqual({ action: 'try', delayMs: 0 });
-    expect(firstStep(view({ nextTicket: 3, serving: 2 }))).toEqual({ action: 'ticket', delayMs: 0 });
-    // With settings: an eighth of maxPollInterval later, when a live head has taken the lock.
+    expect(firstStep(undefined, undefined, settings, half)).toEqual({ action: 'try', delayMs: 0 });
+    expect(firstStep(view({ nextTicket: 2, serving: 2 }), undefined, settings, half)).toEqual({
+      action: 'try',
+      delayMs: 0,
+    });
+    // An eighth of maxPollInterval later, when a live head has taken the lock.
     expect(firstStep(view({ nextTicket: 3, serving: 2 }), undefined, settings, half)).toEqual({
       action: 'ticket',
       delayMs: 250,
@@ -178,7 +180,7 @@ describe('without a ticket', () => {
       'ticket',
     );
     expect(nextStep(state({ knownAvgHoldMs: 5 }), NOW + 5_000, settings, half).action).toBe('try');
-    expect(firstStep(short)).toEqual({ action: 'try', delayMs: 0 });
+    expect(firstStep(short, undefined, settings, half)).toEqual({ action: 'try', delayMs: 0 });
   });
 
   test('an item found missing is free: try at once', () => {
