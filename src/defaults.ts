@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
-import type { TableLayout } from './item.js';
-import { checkConcurrency, checkSeconds, checkTableLayout, checkTableName } from './validate.js';
+import type { TableLayout } from './item/attributes.js';
+import { checkConcurrency, checkSeconds, checkTableLayout, checkTableName } from './options/validate.js';
 
 /** The built-in lease length, seconds (as in Python dynamo-dlm). */
 export const DEFAULT_DURATION = 10;

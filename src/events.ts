@@ -1,5 +1,5 @@
 import type { LostReason } from './errors.js';
-import { ignoreRejection, type Logger } from './logger.js';
+import { ignoreRejection, type Logger } from './runtime/logger.js';
 
 /** Emitted when an acquire succeeds. */
 export interface AcquiredEvent {

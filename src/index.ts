@@ -4,7 +4,6 @@
  * @packageDocumentation
  */
 
-export type { AcquireOptions } from './acquire-options.js';
 export { DEFAULT_DURATION, DEFAULT_TABLE_NAME, type Defaults, defaults, resetDefaults } from './defaults.js';
 export {
   AbortedError,
@@ -31,7 +30,7 @@ export type {
   ReleasedEvent,
   ThrottledEvent,
 } from './events.js';
-export type { TableLayout } from './item.js';
+export type { TableLayout } from './item/attributes.js';
 export {
   type DeposedInfo,
   type DeposedReason,
@@ -41,8 +40,9 @@ export {
   type Leadership,
 } from './leader-election.js';
 export { DynamoDbLock } from './lock.js';
-export type { Logger } from './logger.js';
-export type { LockOptions } from './options.js';
+export type { AcquireOptions } from './options/acquire-options.js';
+export type { LockOptions } from './options/lock-options.js';
 export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
+export type { Logger } from './runtime/logger.js';
 export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
 export { type WithLockOptions, withLock } from './with-lock.js';

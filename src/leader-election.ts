@@ -1,7 +1,5 @@
-import type { Clock } from './clock.js';
-import { type Deferred, deferred } from './deferred.js';
-import { callElected, settleWithin, shield } from './election-callbacks.js';
-import { type ElectionLock, electionLockOf } from './election-internals.js';
+import { callElected, settleWithin, shield } from './election/callbacks.js';
+import { EventStream } from './election/event-stream.js';
 import {
   type DeposedInfo,
   type DeposedReason,
@@ -10,12 +8,14 @@ import {
   type Leadership,
   type ResolvedElectionOptions,
   resolveElectionOptions,
-} from './election-options.js';
+} from './election/options.js';
+import { type ElectionLock, electionLockOf } from './election/test-seam.js';
 import { AbortedError, LockLostError, TableNotFoundError } from './errors.js';
-import { EventStream } from './event-stream.js';
-import { clockOf, withClock } from './internals.js';
 import { DynamoDbLock } from './lock.js';
-import { type Logger, resolveLogger, shieldLogger } from './logger.js';
+import type { Clock } from './runtime/clock.js';
+import { type Deferred, deferred } from './runtime/deferred.js';
+import { type Logger, resolveLogger, shieldLogger } from './runtime/logger.js';
+import { clockOf, withClock } from './runtime/test-seam.js';
 
 export type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership };
 

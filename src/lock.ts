@@ -1,16 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type AcquireWindow, acquireLease } from './acquire.js';
-import { type AcquireOptions, resolveAcquireOptions } from './acquire-options.js';
-import { endpointOf } from './client.js';
-import { abortError } from './clock.js';
-import { createContext, type LockContext } from './context.js';
+import { type AcquireWindow, acquireLease } from './acquire/acquire-loop.js';
+import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
-import { clockOf } from './internals.js';
-import type { TableLayout } from './item.js';
-import type { Lease } from './lease.js';
-import { type Turn, waitTurn } from './local-queue.js';
-import { type LockOptions, resolveLockOptions } from './options.js';
-import { checkData, checkResourceId, checkSeconds } from './validate.js';
+import type { TableLayout } from './item/attributes.js';
+import type { Lease } from './lease/lease.js';
+import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
+import { type LockOptions, resolveLockOptions } from './options/lock-options.js';
+import { checkData, checkResourceId, checkSeconds } from './options/validate.js';
+import { endpointOf } from './runtime/client.js';
+import { abortError } from './runtime/clock.js';
+import { createContext, type LockContext } from './runtime/context.js';
+import { clockOf } from './runtime/test-seam.js';
 
 /**
  * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`

@@ -1,11 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { defaultClient } from './client.js';
-import { abortError, type Clock, deadlineSignal, systemClock } from './clock.js';
 import { defaults } from './defaults.js';
 import { DynamoDbError, InvalidArgumentError } from './errors.js';
-import { clockOf } from './internals.js';
-import { type ItemKey, itemKey, malformation, parseHolder, type TableLayout } from './item.js';
-import { wrapSdkError } from './sdk-errors.js';
+import { type ItemKey, itemKey, malformation, parseHolder, type TableLayout } from './item/attributes.js';
 import {
   checkClient,
   checkKeys,
@@ -15,7 +11,11 @@ import {
   checkSlot,
   checkTableLayout,
   checkTableName,
-} from './validate.js';
+} from './options/validate.js';
+import { defaultClient } from './runtime/client.js';
+import { abortError, type Clock, deadlineSignal, systemClock } from './runtime/clock.js';
+import { wrapSdkError } from './runtime/sdk-errors.js';
+import { clockOf } from './runtime/test-seam.js';
 
 /** Options of {@link readLock}. */
 export interface ReadLockOptions {

@@ -5,12 +5,12 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { defaultClient } from './client.js';
 import { defaults } from './defaults.js';
 import { DynamoDbError, DynamoDlmError, TableNotFoundError } from './errors.js';
-import { ATTR, type TableLayout } from './item.js';
-import { classify } from './sdk-errors.js';
-import { checkClient, checkKeys, checkObject, checkTableLayout, checkTableName } from './validate.js';
+import { ATTR, type TableLayout } from './item/attributes.js';
+import { checkClient, checkKeys, checkObject, checkTableLayout, checkTableName } from './options/validate.js';
+import { defaultClient } from './runtime/client.js';
+import { classify } from './runtime/sdk-errors.js';
 
 /** Options of {@link createLockTable}. */
 export interface CreateLockTableOptions {

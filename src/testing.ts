@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
 import { DynamoDbError, DynamoDlmError, InvalidArgumentError } from './errors.js';
+import { checkKeys, checkObject, checkTableName } from './options/validate.js';
 import { createLockTable } from './table.js';
-import { checkKeys, checkObject, checkTableName } from './validate.js';
 
 /** Options of {@link startLocalDynamo}. */
 export interface StartLocalDynamoOptions {

@@ -1,10 +1,10 @@
-import type { AcquireOptions } from './acquire-options.js';
 import { LockUnavailableError } from './errors.js';
-import { clockOf, withClock } from './internals.js';
 import { DynamoDbLock } from './lock.js';
-import { resolveLogger, shieldLogger } from './logger.js';
-import type { LockOptions } from './options.js';
-import { checkFunction, checkObject } from './validate.js';
+import type { AcquireOptions } from './options/acquire-options.js';
+import type { LockOptions } from './options/lock-options.js';
+import { checkFunction, checkObject } from './options/validate.js';
+import { resolveLogger, shieldLogger } from './runtime/logger.js';
+import { clockOf, withClock } from './runtime/test-seam.js';
 
 /** Options of {@link withLock}: the lock's and `acquire()`'s together. */
 export interface WithLockOptions extends LockOptions, AcquireOptions {

@@ -3,7 +3,7 @@
 // "current" is the shipped constant; the others overwrite it in each worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { CONTENTION_BACKOFF } from '../../dist/backoff.js';
+import { CONTENTION_BACKOFF } from '../../dist/runtime/backoff.js';
 import { freshTable, makeClient, startServer } from '../lib/server.mjs';
 import { round } from '../lib/stats.mjs';
 import { runOnce } from '../scenarios/contention.mjs';

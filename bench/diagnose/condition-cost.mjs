@@ -4,8 +4,8 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { itemKey } from '../../dist/item.js';
-import { acquireRequest } from '../../dist/requests.js';
+import { itemKey } from '../../dist/item/attributes.js';
+import { acquireRequest } from '../../dist/item/requests.js';
 import { freshTable, makeClient, startServer } from '../lib/server.mjs';
 import { quantile, round } from '../lib/stats.mjs';
 

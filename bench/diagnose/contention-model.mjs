@@ -3,7 +3,7 @@
 // one FIFO queue (dynalite is single-threaded), each write costs `serverMs` there and `netMs`
 // each way; the holder re-acquires at once after its release, as the bench workers do.
 //   npm run build && node bench/diagnose/contention-model.mjs [netMs] [serverMs] [base,cap ...]
-import { backoffDelay, CONTENTION_BACKOFF } from '../../dist/backoff.js';
+import { backoffDelay, CONTENTION_BACKOFF } from '../../dist/runtime/backoff.js';
 import { jain } from '../lib/stats.mjs';
 
 function rng(seed) {

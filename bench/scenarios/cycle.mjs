@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../dist/index.js';
-import { itemKey } from '../../dist/item.js';
-import { acquireRequest, releaseRequest } from '../../dist/requests.js';
+import { itemKey } from '../../dist/item/attributes.js';
+import { acquireRequest, releaseRequest } from '../../dist/item/requests.js';
 import { rawPair } from '../lib/raw.mjs';
 import { freshTable, makeClient, writesBetween } from '../lib/server.mjs';
 import { quantile, round, summary } from '../lib/stats.mjs';

@@ -2,8 +2,8 @@
 // one lock instance (or `instances` of them, each its own loop, for waiters in one process).
 // Timestamps are on the system-wide monotonic clock so the parent can line processes up.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTENTION_BACKOFF } from '../../dist/backoff.js';
 import { DynamoDbLock } from '../../dist/index.js';
+import { CONTENTION_BACKOFF } from '../../dist/runtime/backoff.js';
 import { makeClient } from '../lib/server.mjs';
 import { nowMs } from '../lib/stats.mjs';
 

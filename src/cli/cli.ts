@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDlmError } from '../errors.js';
-import { UsageError } from './args.js';
-import type { Command } from './command.js';
 import { createTableCommand } from './commands/create-table.js';
 import { listCommand, statusCommand } from './commands/inspect.js';
 import { localCommand } from './commands/local.js';
@@ -9,8 +7,10 @@ import { releaseCommand } from './commands/release.js';
 import { runCommand } from './commands/run.js';
 import { demoCommand } from './demo/demo.js';
 import { demoWorkerCommand } from './demo/worker.js';
-import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.js';
-import { type Io, PREFIX } from './io.js';
+import { UsageError } from './framework/args.js';
+import type { Command } from './framework/command.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './framework/exit-codes.js';
+import { type Io, PREFIX } from './framework/io.js';
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map(
   [

@@ -3,7 +3,7 @@
  * The `dynamo-dlm` command. The only module of the package that calls `process.exit`.
  */
 import { main } from './cli.js';
-import { processIo, quietSdkNodeVersionWarning } from './io.js';
+import { processIo, quietSdkNodeVersionWarning } from './framework/io.js';
 
 quietSdkNodeVersionWarning();
 const code = await main(process.argv.slice(2), processIo());

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { cliLogger } from '../../src/cli/cli-logger.js';
+import { cliLogger } from '../../src/cli/framework/cli-logger.js';
 import { fakeIo } from './fake-io.js';
 
 describe('cliLogger', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/args.js';
 import { describeError } from '../../src/cli/cli.js';
+import { UsageError } from '../../src/cli/framework/args.js';
 import { DynamoDbError, TableNotFoundError } from '../../src/index.js';
 
 describe('describeError', () => {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test, vi } from 'vitest';
-import { parseInteger, parseSeconds, UsageError } from '../../src/cli/args.js';
 import { mainHelp } from '../../src/cli/cli.js';
-import { defineCommand } from '../../src/cli/command.js';
-import { MAX_TIMER_MS } from '../../src/validate.js';
+import { parseInteger, parseSeconds, UsageError } from '../../src/cli/framework/args.js';
+import { defineCommand } from '../../src/cli/framework/command.js';
+import { MAX_TIMER_MS } from '../../src/options/validate.js';
 import { fakeIo } from './fake-io.js';
 
 /** A command that reports what it was given. */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { createClient, resolveConfig, resolveTableName } from '../../src/cli/config.js';
-import { clientConfig } from '../../src/client.js';
+import { createClient, resolveConfig, resolveTableName } from '../../src/cli/framework/config.js';
 import { resetDefaults } from '../../src/defaults.js';
 import { defaults } from '../../src/index.js';
+import { clientConfig } from '../../src/runtime/client.js';
 
 describe('resolveConfig: flags, then environment, then defaults', () => {
   test('defaults with an empty environment', () => {

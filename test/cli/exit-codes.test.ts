@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/framework/args.js';
 import {
   EXIT,
   exitCodeForChild,
   exitCodeForError,
   exitCodeForSignal,
   exitCodeForSpawnError,
-} from '../../src/cli/exit-codes.js';
+} from '../../src/cli/framework/exit-codes.js';
 import { DynamoDbError, InvalidArgumentError, LockLostError, LockUnavailableError } from '../../src/index.js';
 
 describe('exit codes', () => {

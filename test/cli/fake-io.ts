@@ -1,5 +1,5 @@
 import { main } from '../../src/cli/cli.js';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/cli/framework/io.js';
 
 /**
  * An in-memory {@link Io} for calling `main()` in-process. `ask` answers from `answers`, each

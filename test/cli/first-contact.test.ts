@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FirstContactGuard } from '../../src/cli/first-contact.js';
+import { FirstContactGuard } from '../../src/cli/run/first-contact.js';
 
 describe('FirstContactGuard', () => {
   const network = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });

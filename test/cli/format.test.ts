@@ -9,8 +9,8 @@ import {
   LIST_DATA_CHARS,
   lockRows,
   lockToJson,
-} from '../../src/cli/format.js';
-import { viewLock } from '../../src/cli/lock-view.js';
+} from '../../src/cli/view/format.js';
+import { viewLock } from '../../src/cli/view/lock-view.js';
 
 const NOW = Date.UTC(2030, 0, 2, 3, 4, 5);
 const CODE = '0123456789abcdef0123456789abcdef';

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { isNodeVersionSupportWarning, processIo, quietSdkNodeVersionWarning } from '../../src/cli/io.js';
+import { isNodeVersionSupportWarning, processIo, quietSdkNodeVersionWarning } from '../../src/cli/framework/io.js';
 
 describe('the SDK warning filter', () => {
   test('recognises only the NodeVersionSupportWarning', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { childEnv, killTimeline, planRun } from '../../src/cli/run-plan.js';
+import { childEnv, killTimeline, planRun } from '../../src/cli/run/run-plan.js';
 
 const flags = {
   duration: undefined,

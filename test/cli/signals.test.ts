@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { shouldForward } from '../../src/cli/signals.js';
+import { shouldForward } from '../../src/cli/framework/signals.js';
 
 describe('signals', () => {
   test('SIGINT is left to the terminal when there is one; other signals are always passed on', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { createWaitDisplay, waitMode } from '../../src/cli/wait-display.js';
+import { createWaitDisplay, waitMode } from '../../src/cli/run/wait-display.js';
 import { fakeIo } from './fake-io.js';
 
 describe('the wait display', () => {

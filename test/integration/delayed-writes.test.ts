@@ -1,7 +1,7 @@
 import { GetItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { itemKey } from '../../src/item.js';
-import { acquireRequest, extendRequest, releaseRequest } from '../../src/requests.js';
+import { itemKey } from '../../src/item/attributes.js';
+import { acquireRequest, extendRequest, releaseRequest } from '../../src/item/requests.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 
 /**

@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock, LeaderElection, LockLostError, type LockOptions, readLock } from '../../src/index.js';
-import { itemKey } from '../../src/item.js';
-import { HOLDER_BYTES } from '../../src/item-budget.js';
-import { acquireRequest, forceReleaseRequest } from '../../src/requests.js';
+import { itemKey } from '../../src/item/attributes.js';
+import { HOLDER_BYTES } from '../../src/item/budget.js';
+import { acquireRequest, forceReleaseRequest } from '../../src/item/requests.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { delay } from './helpers.js';
 

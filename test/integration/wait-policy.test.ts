@@ -1,8 +1,8 @@
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { graceMs } from '../../src/acquire/wait-policy.js';
 import { DynamoDbLock, type LockOptions } from '../../src/index.js';
-import { ticketRequest } from '../../src/queue-requests.js';
-import { graceMs } from '../../src/wait-policy.js';
+import { ticketRequest } from '../../src/item/queue-requests.js';
 import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
 import { delay } from './helpers.js';
 

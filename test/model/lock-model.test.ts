@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { graceMs, JOIN_AFTER_MS } from '../../src/acquire/wait-policy.js';
 import {
   AbortedError,
   AlreadyAcquiredError,
@@ -8,8 +9,7 @@ import {
   LockLostError,
   LockNotAcquiredError,
 } from '../../src/index.js';
-import { withClock } from '../../src/internals.js';
-import { graceMs, JOIN_AFTER_MS } from '../../src/wait-policy.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { clientFor, dynalite, freshTable } from '../support/backends.js';
 import { seeded, VirtualClock } from './virtual-clock.js';
 

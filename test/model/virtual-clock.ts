@@ -1,4 +1,4 @@
-import { abortError, type Clock } from '../../src/clock.js';
+import { abortError, type Clock } from '../../src/runtime/clock.js';
 
 /**
  * A {@link Clock} for tests against a real server, where each step is awaited to the end

@@ -1,7 +1,7 @@
 import { DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ContendedEvent, createLockTable, DynamoDbLock, InvalidArgumentError } from '../../src/index.js';
-import { withClock } from '../../src/internals.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { VirtualClock } from '../model/virtual-clock.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
 import { FaultInjector } from '../support/faults.js';

@@ -1,4 +1,4 @@
-import { abortError, type Clock } from '../../src/clock.js';
+import { abortError, type Clock } from '../../src/runtime/clock.js';
 
 interface Timer {
   readonly id: number;

@@ -1,7 +1,7 @@
-import { abortError } from '../../src/clock.js';
-import type { ElectionLock } from '../../src/election-internals.js';
+import type { ElectionLock } from '../../src/election/test-seam.js';
 import { AlreadyAcquiredError, LockLostError, LockNotAcquiredError, type LostReason } from '../../src/errors.js';
 import type { AcquireOptions } from '../../src/index.js';
+import { abortError } from '../../src/runtime/clock.js';
 
 /** An `acquire()` call the fake has not answered yet. */
 export interface PendingAcquire {

@@ -1,7 +1,7 @@
 import type { LockHooks } from '../../src/events.js';
-import { withClock } from '../../src/internals.js';
 import { DynamoDbLock } from '../../src/lock.js';
-import type { LockOptions } from '../../src/options.js';
+import type { LockOptions } from '../../src/options/lock-options.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClient } from './fake-client.js';
 import { FakeClock } from './fake-clock.js';

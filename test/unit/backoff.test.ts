@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { backoffDelay, CONTENTION_BACKOFF, THROTTLE_BACKOFF } from '../../src/backoff.js';
+import { backoffDelay, CONTENTION_BACKOFF, THROTTLE_BACKOFF } from '../../src/runtime/backoff.js';
 
 describe('backoffDelay', () => {
   test('ceilings double from base and stop at the cap (random = just under 1)', () => {

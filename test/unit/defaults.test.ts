@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, resetDefaults } from '../../src/defaults.js';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { MAX_TIMER_SECONDS } from '../../src/validate.js';
+import { MAX_TIMER_SECONDS } from '../../src/options/validate.js';
 
 afterEach(() => resetDefaults());
 

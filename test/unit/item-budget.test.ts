@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, test } from 'vitest';
-import { ATTR } from '../../src/item.js';
+import { ATTR } from '../../src/item/attributes.js';
 import {
   dataBudget,
   defaultOwner,
@@ -8,8 +8,8 @@ import {
   MAX_OWNER_BYTES,
   OWN_ATTRIBUTES_BYTES,
   WRITE_UNIT_BYTES,
-} from '../../src/item-budget.js';
-import { checkData, checkOwner } from '../../src/validate.js';
+} from '../../src/item/budget.js';
+import { checkData, checkOwner } from '../../src/options/validate.js';
 
 /**
  * The largest number the lock writes: every one is a safe integer (epoch ms, tickets, tokens,

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { withElectionLock } from '../../src/election-internals.js';
-import { resolveElectionOptions } from '../../src/election-options.js';
+import { resolveElectionOptions } from '../../src/election/options.js';
+import { withElectionLock } from '../../src/election/test-seam.js';
 import type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, Leadership } from '../../src/index.js';
 import {
   AbortedError,
@@ -14,7 +14,7 @@ import {
   TableNotFoundError,
   ThrottledError,
 } from '../../src/index.js';
-import { withClock } from '../../src/internals.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClient, reset } from '../support/fake-client.js';
 import { FakeClock } from '../support/fake-clock.js';

@@ -7,9 +7,9 @@ import {
   LockNotAcquiredError,
   LockReleasedError,
 } from '../../src/errors.js';
-import { WATCH_MS } from '../../src/lease-end.js';
-import { tokenBase } from '../../src/requests.js';
-import { MAX_TIMER_SECONDS } from '../../src/validate.js';
+import { tokenBase } from '../../src/item/requests.js';
+import { WATCH_MS } from '../../src/lease/lease-end.js';
+import { MAX_TIMER_SECONDS } from '../../src/options/validate.js';
 import { conditionFailed, reset, throttled } from '../support/fake-client.js';
 import { reasonOf, setup, WALL } from '../support/lock-harness.js';
 

@@ -1,8 +1,8 @@
 /** The public class: its state machine, option precedence, and calls into user code. */
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { withClock } from '../../src/internals.js';
 import { DynamoDbLock } from '../../src/lock.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { withLock } from '../../src/with-lock.js';
 import { recordingLogger } from '../integration/helpers.js';
 import { FakeClient } from '../support/fake-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { holdAverage, pollDelay, waitAverage } from '../../src/poll-timing.js';
+import { holdAverage, pollDelay, waitAverage } from '../../src/acquire/poll-timing.js';
 
 describe('the averages a release records', () => {
   test('the running average moves a quarter of the way to each new hold', () => {

@@ -3,8 +3,8 @@ import { type DynamoDBClient, GetItemCommand, ResourceNotFoundException } from '
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, resetDefaults } from '../../src/defaults.js';
 import { AbortedError, DynamoDbError, InvalidArgumentError, TableNotFoundError } from '../../src/errors.js';
-import { withClock } from '../../src/internals.js';
 import { describeLock, type ReadLockOptions, readLock } from '../../src/read-lock.js';
+import { withClock } from '../../src/runtime/test-seam.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 const NOW = 1_700_000_000_000;

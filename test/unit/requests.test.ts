@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { itemKey, parseHolder } from '../../src/item.js';
-import { refreshRequest, ticketRequest } from '../../src/queue-requests.js';
-import { acquireRequest, extendRequest, forceReleaseRequest, releaseRequest, tokenBase } from '../../src/requests.js';
+import { itemKey, parseHolder } from '../../src/item/attributes.js';
+import { refreshRequest, ticketRequest } from '../../src/item/queue-requests.js';
+import {
+  acquireRequest,
+  extendRequest,
+  forceReleaseRequest,
+  releaseRequest,
+  tokenBase,
+} from '../../src/item/requests.js';
 
 const base = {
   tableName: 'locks',

@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test } from 'vitest';
-import { classify, conditionItem } from '../../src/sdk-errors.js';
+import { classify, conditionItem } from '../../src/runtime/sdk-errors.js';
 
 const meta = (status: number) => ({ $metadata: { httpStatusCode: status }, message: 'm' });
 

@@ -7,7 +7,7 @@ import {
   checkTableName,
   MAX_TIMER_MS,
   MAX_TIMER_SECONDS,
-} from '../../src/validate.js';
+} from '../../src/options/validate.js';
 
 describe('seconds: at most what a Node timer holds', () => {
   test('the limit is setTimeout’s: 2^31-1 ms', () => {

@@ -13,7 +13,7 @@ import {
   type QueueView,
   queuePending,
   type WaitState,
-} from '../../src/wait-policy.js';
+} from '../../src/acquire/wait-policy.js';
 
 const NOW = 1_700_000_000_000;
 const settings = { maxPollMs: 2_000, skewMs: 1_000 };

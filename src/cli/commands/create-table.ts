@@ -1,6 +1,6 @@
 import { createLockTable } from '../../table.js';
-import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT } from '../framework/exit-codes.js';
 
 /** `dynamo-dlm create-table`. */
 export const createTableCommand = defineCommand({

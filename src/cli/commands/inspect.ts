@@ -1,12 +1,12 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ATTR } from '../../item.js';
-import { wrapSdkError } from '../../sdk-errors.js';
-import { checkResourceId, MAX_CONCURRENCY } from '../../validate.js';
-import { parseInteger } from '../args.js';
-import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import { formatLockLine, formatSlotLines, formatTable, lockRows, lockToJson, slotViews } from '../format.js';
-import { readResource, viewLock } from '../lock-view.js';
+import { ATTR } from '../../item/attributes.js';
+import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
+import { wrapSdkError } from '../../runtime/sdk-errors.js';
+import { parseInteger } from '../framework/args.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT } from '../framework/exit-codes.js';
+import { formatLockLine, formatSlotLines, formatTable, lockRows, lockToJson, slotViews } from '../view/format.js';
+import { readResource, viewLock } from '../view/lock-view.js';
 
 const JSON_FLAG = { type: 'boolean', help: 'print JSON' } as const;
 

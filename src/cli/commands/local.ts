@@ -1,10 +1,10 @@
 import { startLocalDynamo } from '../../testing.js';
-import { parseInteger } from '../args.js';
-import { defineCommand } from '../command.js';
-import { resolveTableName, TABLE_FLAG } from '../config.js';
-import { EXIT } from '../exit-codes.js';
-import { PREFIX } from '../io.js';
-import { nextSignal } from '../signals.js';
+import { parseInteger } from '../framework/args.js';
+import { defineCommand } from '../framework/command.js';
+import { resolveTableName, TABLE_FLAG } from '../framework/config.js';
+import { EXIT } from '../framework/exit-codes.js';
+import { PREFIX } from '../framework/io.js';
+import { nextSignal } from '../framework/signals.js';
 
 /** The shell lines that point the AWS SDK and this CLI at a local endpoint. Pure. */
 export function exportLines(endpoint: string, tableName: string): string[] {

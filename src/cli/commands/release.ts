@@ -1,15 +1,15 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { itemKey } from '../../item.js';
-import { DEFAULT_RETENTION } from '../../options.js';
-import { forceReleaseRequest } from '../../requests.js';
-import { classify, wrapSdkError } from '../../sdk-errors.js';
-import { checkResourceId, MAX_CONCURRENCY } from '../../validate.js';
-import { parseInteger, UsageError } from '../args.js';
-import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import { formatLockLine } from '../format.js';
-import { PREFIX } from '../io.js';
-import { forcedCode, readLock, viewLock } from '../lock-view.js';
+import { itemKey } from '../../item/attributes.js';
+import { forceReleaseRequest } from '../../item/requests.js';
+import { DEFAULT_RETENTION } from '../../options/lock-options.js';
+import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
+import { classify, wrapSdkError } from '../../runtime/sdk-errors.js';
+import { parseInteger, UsageError } from '../framework/args.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT } from '../framework/exit-codes.js';
+import { PREFIX } from '../framework/io.js';
+import { formatLockLine } from '../view/format.js';
+import { forcedCode, readLock, viewLock } from '../view/lock-view.js';
 
 /** `dynamo-dlm release --force <resource>`: evicts the holder that was read, and only that one. */
 export const releaseCommand = defineCommand({

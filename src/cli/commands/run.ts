@@ -1,19 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { AbortedError } from '../../errors.js';
 import { DynamoDbLock } from '../../lock.js';
-import { UsageError } from '../args.js';
-import { cliLogger } from '../cli-logger.js';
-import { defineCommand } from '../command.js';
-import { EXIT, EXIT_CODES_HELP, exitCodeForSignal } from '../exit-codes.js';
-import { FirstContactGuard, unreachableMessage } from '../first-contact.js';
-import { formatDuration } from '../format.js';
-import { PREFIX } from '../io.js';
-import { type LockView, readLock, readSlots } from '../lock-view.js';
-import { runChild } from '../run-child.js';
-import { ELECT_HELP, runElected } from '../run-elect.js';
-import { MAX_DEFAULT_KILL_AFTER_MS, planRun } from '../run-plan.js';
-import { FORWARDED_SIGNALS, onSignals, shouldForward } from '../signals.js';
-import { createWaitDisplay, waitMode } from '../wait-display.js';
+import { UsageError } from '../framework/args.js';
+import { cliLogger } from '../framework/cli-logger.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeForSignal } from '../framework/exit-codes.js';
+import { PREFIX } from '../framework/io.js';
+import { FORWARDED_SIGNALS, onSignals, shouldForward } from '../framework/signals.js';
+import { FirstContactGuard, unreachableMessage } from '../run/first-contact.js';
+import { runChild } from '../run/run-child.js';
+import { ELECT_HELP, runElected } from '../run/run-elect.js';
+import { MAX_DEFAULT_KILL_AFTER_MS, planRun } from '../run/run-plan.js';
+import { createWaitDisplay, waitMode } from '../run/wait-display.js';
+import { formatDuration } from '../view/format.js';
+import { type LockView, readLock, readSlots } from '../view/lock-view.js';
 
 /** `dynamo-dlm run <resource> [options] -- <command> [args...]`. */
 export const runCommand = defineCommand({

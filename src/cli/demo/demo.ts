@@ -5,10 +5,10 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../../defaults.js';
 import { createLockTable } from '../../table.js';
 import { startLocalDynamo } from '../../testing.js';
-import { parseInteger } from '../args.js';
-import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import { type Io, PREFIX } from '../io.js';
+import { parseInteger } from '../framework/args.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT } from '../framework/exit-codes.js';
+import { type Io, PREFIX } from '../framework/io.js';
 import { formatSummary, type Hold, summarize, type WorkerReport } from './check.js';
 import {
   COUNTER_KEY,

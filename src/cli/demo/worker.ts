@@ -1,10 +1,10 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../../lock.js';
-import { classify } from '../../sdk-errors.js';
-import { parseInteger, UsageError } from '../args.js';
-import { cliLogger } from '../cli-logger.js';
-import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { classify } from '../../runtime/sdk-errors.js';
+import { parseInteger, UsageError } from '../framework/args.js';
+import { cliLogger } from '../framework/cli-logger.js';
+import { defineCommand } from '../framework/command.js';
+import { EXIT } from '../framework/exit-codes.js';
 import type { Hold, WorkerReport } from './check.js';
 
 /** The hidden subcommand `demo` starts its workers with. */

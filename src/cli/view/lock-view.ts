@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ATTR, type ItemKey, itemKey, parseHolder, type TableLayout } from '../../item/attributes.js';
+import { describeLock, getLockItem } from '../../read-lock.js';
+import { wrapSdkError } from '../../runtime/sdk-errors.js';
+
+/** Prefix of the owner code a forced release writes, so that `status` can say so. */
+export const FORCED_CODE_PREFIX = 'forced-';
+
+/** A fresh owner code that marks a forced release: no holder has it, so none can renew. */
+export function forcedCode(): string {
+  return `${FORCED_CODE_PREFIX}${randomBytes(12).toString('hex')}`;
+}
+
+/**
+ * - `free`: no item (never locked, or deleted by TTL);
+ * - `held`: a lease that has not ended by the reader's clock;
+ * - `expired`: the holder neither released nor renewed (it crashed or hung); free to take
+ *   once the clock-skew allowance has passed;
+ * - `released`: a released marker.
+ */
+export type LockState = 'free' | 'held' | 'expired' | 'released';
+
+/** What `status` and `list` show of one lock item: the library's `LockInfo`, plus what only an operator needs. */
+export interface LockView {
+  readonly resourceId: string;
+  /** The slot (`concurrency_id`) of an item of a 'slots' table; undefined on a 'single' one. */
+  readonly slot?: number | undefined;
+  readonly state: LockState;
+  /** The holder's `owner` (or, once released, the last holder's); undefined for a Python lease. */
+  readonly owner: string | undefined;
+  /** The holder's (or the last holder's) `data`. */
+  readonly data: string | undefined;
+  /** The first 8 characters of the owner code: enough to tell holders apart, not to impersonate. */
+  readonly holder: string | undefined;
+  /** Lease end, epoch ms; undefined when free or released. */
+  readonly expiresAt: number | undefined;
+  readonly fencingToken: number | undefined;
+  /** The last release was `release --force`. */
+  readonly forced: boolean;
+}
+
+/** A lock item as read: what `status` shows, and what a forced release must find unchanged. */
+export interface LockRead {
+  readonly view: LockView;
+  /** The full owner code (never printed: shown only as {@link LockView.holder}). */
+  readonly code: string | undefined;
+}
+
+/**
+ * Reads one lock item through the library's read (a strongly consistent GetItem, cut off after
+ * 5 s), judged at `now`: the resource's item on a 'single' table, or one slot's (`key` from
+ * `itemKey`) on a 'slots' table. SDK errors become the library's typed errors.
+ */
+export async function readLock(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+  now: () => number = Date.now,
+  key: ItemKey = itemKey('single', resourceId, 0),
+  layout: TableLayout = 'single',
+): Promise<LockRead> {
+  const item = await getLockItem(client, { tableName, resourceId, key, layout });
+  const slot = slotOf(key);
+  const view = viewLock(resourceId, item, now());
+  return { view: slot === undefined ? view : { ...view, slot }, code: parseHolder(item)?.releaseCode };
+}
+
+/**
+ * Every slot item of a resource on a 'slots' table, by slot: one strongly consistent Query
+ * (paginated). A slot never taken has no item and is not listed. Needs dynamodb:Query.
+ */
+export async function readSlots(
+  client: DynamoDBClient,
+  tableName: string,
+  resourceId: string,
+  now: () => number = Date.now,
+): Promise<LockView[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client
+      .send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#rid = :rid',
+          ExpressionAttributeNames: { '#rid': ATTR.resourceId },
+          ExpressionAttributeValues: { ':rid': { S: resourceId } },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw wrapSdkError(error, resourceId, tableName, 'Query', 'slots');
+      });
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  const at = now();
+  return items.map((item) => viewLock(resourceId, item, at)).sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0));
+}
+
+/**
+ * What `status` shows of a resource: its item on a 'single' table, every slot item on a
+ * 'slots' one. A table said to be 'single' that turns out to have a sort key (DynamoDB refuses
+ * the GetItem's key) is read as 'slots', so that `status` understands either without flags.
+ */
+export async function readResource(
+  client: DynamoDBClient,
+  tableName: string,
+  layout: TableLayout,
+  resourceId: string,
+  now: () => number = Date.now,
+): Promise<{ readonly layout: TableLayout; readonly views: LockView[] }> {
+  if (layout === 'slots') return { layout, views: await readSlots(client, tableName, resourceId, now) };
+  try {
+    return { layout, views: [(await readLock(client, tableName, resourceId, now)).view] };
+  } catch (error) {
+    const sdk = (error as { cause?: { name?: unknown; message?: unknown } }).cause;
+    if (sdk?.name !== 'ValidationException' || !/key|schema/i.test(String(sdk.message))) throw error;
+    return { layout: 'slots', views: await readSlots(client, tableName, resourceId, now) };
+  }
+}
+
+function slotOf(key: ItemKey): number | undefined {
+  const n = key[ATTR.concurrencyId]?.N;
+  return n === undefined ? undefined : Number(n);
+}
+
+/** Reads a raw lock item as of `nowMs`, as the library's `readLock` does, plus the operator's extras. Pure. */
+export function viewLock(
+  resourceId: string,
+  item: Record<string, AttributeValue> | undefined,
+  nowMs: number,
+): LockView {
+  const info = describeLock(item?.[ATTR.resourceId]?.S ?? resourceId, item, nowMs);
+  const code = parseHolder(item)?.releaseCode;
+  const forced = code?.startsWith(FORCED_CODE_PREFIX) ?? false;
+  // A lease whose end cannot be read is one no acquire admits: show it as expired, not held.
+  const state: LockState =
+    info.state === 'held' && (info.expired || info.expiresAt === undefined) ? 'expired' : info.state;
+  const slot = item?.[ATTR.concurrencyId]?.N;
+  return {
+    resourceId: info.resourceId,
+    ...(slot === undefined ? {} : { slot: Number(slot) }),
+    state,
+    owner: info.owner,
+    data: info.data,
+    holder: code === undefined || forced ? undefined : code.slice(0, 8),
+    expiresAt: info.expiresAt?.getTime(),
+    fencingToken: info.fencingToken,
+    forced,
+  };
+}

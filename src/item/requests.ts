@@ -1,0 +1,269 @@
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { ATTR, type ItemKey } from './attributes.js';
+import { admission, type QueueClaim } from './queue-requests.js';
+
+/**
+ * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
+ * network, so the conditions are unit-tested as plain objects and proven on a real server
+ * by the integration tests.
+ */
+
+const NAMES = {
+  '#rid': ATTR.resourceId,
+  '#code': ATTR.releaseCode,
+  '#exp': ATTR.expires,
+  '#expms': ATTR.expiresMs,
+  '#token': ATTR.fencingToken,
+  '#ttl': ATTR.ttl,
+} as const;
+
+/** The names extend and release use: every placeholder a request defines must appear in it. */
+const HELD_NAMES = {
+  '#code': ATTR.releaseCode,
+  '#exp': ATTR.expires,
+  '#expms': ATTR.expiresMs,
+  '#ttl': ATTR.ttl,
+} as const;
+
+/** Inputs shared by the builders. Times are epoch milliseconds from the writer's clock. */
+export interface RequestContext {
+  readonly tableName: string;
+  /** The item written: built by `itemKey`, so the builders never depend on the table's layout. */
+  readonly key: ItemKey;
+  /** This acquisition's owner code. */
+  readonly code: string;
+  /** The writer's wall clock, epoch ms. */
+  readonly now: number;
+}
+
+/** Lease end as written: exact milliseconds plus Python's whole seconds, rounded up. */
+function leaseValues(expiresMs: number, retentionS: number) {
+  const expires = Math.ceil(expiresMs / 1000);
+  return {
+    ':exp': { N: String(expires) },
+    ':expms': { N: String(expiresMs) },
+    ':ttl': { N: String(expires + retentionS) },
+  };
+}
+
+/** What a holder says about itself, written with the lease. */
+export interface HolderFields {
+  /** Written to `owner` by every acquire. */
+  readonly owner: string;
+  /** Written to `data`; without it, an acquire removes the previous holder's data. */
+  readonly data?: string | undefined;
+}
+
+/**
+ * The acquire's clauses for `owner` and `data`, appended after the lease's own SET items.
+ * A new holder never inherits the previous holder's data: without data of its own it removes it.
+ */
+function holderClauses(h: HolderFields) {
+  const names = { '#owner': ATTR.owner, '#data': ATTR.data };
+  return h.data === undefined
+    ? { update: ', #owner = :owner REMOVE #data', names, values: { ':owner': { S: h.owner } } }
+    : {
+        update: ', #owner = :owner, #data = :data',
+        names,
+        values: { ':owner': { S: h.owner }, ':data': { S: h.data } },
+      };
+}
+
+/** Inputs of an acquire. */
+export interface AcquireRequest extends RequestContext, HolderFields {
+  /** Lease length, ms. */
+  readonly durationMs: number;
+  /** Added to other holders' expiry before judging it passed, ms. */
+  readonly skewMs: number;
+  /** Seconds past the lease end after which TTL may delete the item. */
+  readonly retentionS: number;
+  /** The waiter's ticket in the item's queue; without one, the acquire admits no queue pending. */
+  readonly queue?: QueueClaim;
+  /**
+   * Without a ticket: also take a lock that has stood free for this long (ms) whatever the queue
+   * says, and clear the queue (its waiters died or gave up), so that dead tickets cannot shut
+   * out `blocking: false` for ever. The same grace after which queued waiters skip them.
+   */
+  readonly graceMs?: number;
+}
+
+/**
+ * Acquire: one conditional UpdateItem that takes the lock and mints the fencing token.
+ *
+ * The condition admits a missing item, a released marker (`expires_ms` 0), a lease past its
+ * end by more than the skew allowance (judged by `expires_ms`, or by Python's `expires` when
+ * the item has no `expires_ms`), and our own live lease, so that retrying a write whose response
+ * was lost succeeds instead of waiting out our own lease. Two guards stop a write of ours that
+ * the network delayed past a later one: it may not move our own lease end backwards, and it may
+ * not take our own released marker (the `NOT #code = :code` branch; written with NOT because a
+ * comparison with a missing attribute is false).
+ *
+ * The token is the old token plus one. When the item does not exist it starts from the
+ * writer's clock in microseconds, so it still exceeds every token minted before the item was
+ * deleted (by TTL, or by a Python client's release) unless the clocks disagree by more than the
+ * time the item was gone for.
+ */
+export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
+  const a = admission(r, r.now - r.skewMs);
+  const holder = holderClauses(r);
+  return {
+    TableName: r.tableName,
+    Key: r.key,
+    // The queue's SET items come before the holder's clauses, which may end in a REMOVE.
+    UpdateExpression: `SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero${a.set}${holder.update}`,
+    // Flat on purpose (NOT ... AND distributed over the two expiry tests): the same condition
+    // nested three parentheses deep cost dynalite's parser 3.5x the time (bench/diagnose/condition-cost.mjs).
+    // Our own live lease (a retry of a write applied unseen) is admitted whatever the queue says.
+    ConditionExpression: `attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND ${a.expired}) OR (NOT #code = :code AND attribute_not_exists(#expms) AND ${a.python})${a.stale}`,
+    ExpressionAttributeNames: {
+      ...NAMES,
+      '#acqms': ATTR.acquiredMs,
+      '#freed': ATTR.freedMs,
+      ...a.names,
+      ...holder.names,
+    },
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ...leaseValues(r.now + r.durationMs, r.retentionS),
+      ':base': { N: String(tokenBase(r.now)) },
+      ':one': { N: '1' },
+      ':zero': { N: '0' },
+      ':now': { N: String(r.now) },
+      ...a.values,
+      ...holder.values,
+    },
+    // The whole old item: its token and holder, and what the queue and the hold times looked like.
+    ReturnValues: 'ALL_OLD',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Where a resource's token counter starts when its item does not exist: epoch microseconds. */
+export function tokenBase(nowMs: number): number {
+  return Math.floor(nowMs) * 1000;
+}
+
+/** Inputs of an extend (renewal). */
+export interface ExtendRequest extends RequestContext {
+  readonly durationMs: number;
+  readonly retentionS: number;
+  /** New `data` to write in the same conditional write (`lock.setData`); without it, data is kept. */
+  readonly data?: string | undefined;
+}
+
+/**
+ * Extend: push the lease end out, only while the item still carries our code and is held, and
+ * never backwards: a renewal the network delayed past a later one must not shorten the lease
+ * the server keeps below the one this process believes in. (The lock therefore never asks for
+ * an end earlier than the one it already has.) With `data`, the same write replaces the
+ * holder's data (`lock.setData`): one write unit for both, under the same guard, so a delayed
+ * setData never overwrites a later one unless both asked for the same lease end.
+ */
+export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
+  const data = r.data === undefined ? undefined : { S: r.data };
+  return {
+    TableName: r.tableName,
+    Key: r.key,
+    UpdateExpression: `SET #exp = :exp, #expms = :expms, #ttl = :ttl${data === undefined ? '' : ', #data = :data'}`,
+    ConditionExpression: '#code = :code AND #expms > :zero AND #expms <= :expms',
+    ExpressionAttributeNames: data === undefined ? HELD_NAMES : { ...HELD_NAMES, '#data': ATTR.data },
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ':zero': { N: '0' },
+      ...leaseValues(r.now + r.durationMs, r.retentionS),
+      ...(data === undefined ? {} : { ':data': data }),
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** The running averages a release records for waiters (`src/acquire/wait-policy.ts`); each omitted when unknown. */
+export interface Averages {
+  /** Of hold times, ms (`holdAverage`). */
+  readonly avgHoldMs?: number | undefined;
+  /** Of polled waits, ms (`waitAverage`). */
+  readonly avgWaitMs?: number | undefined;
+}
+
+/** Inputs of a release. */
+export interface ReleaseRequest extends RequestContext, Averages {
+  readonly retentionS: number;
+}
+
+/**
+ * Release: turn the item into a released marker instead of deleting it, so that the fencing
+ * counter survives. `expires` 0 lets Python 1.x clients acquire it; keeping our code makes a
+ * retried release (response lost) succeed again. TTL removes the marker after `retentionS`.
+ */
+export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
+  const avg = r.avgHoldMs === undefined ? undefined : Math.max(0, Math.round(r.avgHoldMs));
+  const wait = r.avgWaitMs === undefined ? undefined : Math.max(0, Math.round(r.avgWaitMs));
+  return {
+    TableName: r.tableName,
+    Key: r.key,
+    // When it was freed (queued waiters may skip one that never comes after a grace from then),
+    // and the running averages of holds and polled waits (waiters time their polls by them).
+    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${avg === undefined ? '' : ', #avg = :avg'}${wait === undefined ? '' : ', #avgw = :avgw'}`,
+    ConditionExpression: '#code = :code',
+    ExpressionAttributeNames: {
+      ...HELD_NAMES,
+      '#freed': ATTR.freedMs,
+      ...(avg === undefined ? {} : { '#avg': ATTR.avgHoldMs }),
+      ...(wait === undefined ? {} : { '#avgw': ATTR.avgWaitMs }),
+    },
+    ExpressionAttributeValues: {
+      ':code': { S: r.code },
+      ':zero': { N: '0' },
+      ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+      ':now': { N: String(r.now) },
+      ...(avg === undefined ? {} : { ':avg': { N: String(avg) } }),
+      ...(wait === undefined ? {} : { ':avgw': { N: String(wait) } }),
+    },
+    // The item as left: the releaser's next acquire learns whether a queue is pending.
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Inputs of a forced release (`dynamo-dlm release --force`). */
+export interface ForceReleaseRequest {
+  readonly tableName: string;
+  /** The item (the slot, on a 'slots' table) that was read. */
+  readonly key: ItemKey;
+  /** The owner code of the holder that was read and shown: only that holder is released. */
+  readonly heldCode: string;
+  /** The fencing token that was read; undefined for an item without one (Python 1.x). */
+  readonly fencingToken: number | undefined;
+  /** The owner code to write: a fresh one that no holder has. */
+  readonly code: string;
+  /** The writer's wall clock, epoch ms. */
+  readonly now: number;
+  readonly retentionS: number;
+}
+
+/**
+ * Forced release: turn another holder's item into a released marker, only if it still carries
+ * the owner code and fencing token that were read. If the lock changed hands in between (the
+ * stuck lease ran out and a healthy process took it), the condition fails and the new holder
+ * keeps its lock. Keeps `fencing_token`, so the next acquire still gets a greater token, and
+ * writes a fresh owner code, so the old holder's next renewal and release fail their conditions:
+ * it learns that it lost the lock instead of "releasing" it unawares.
+ */
+export function forceReleaseRequest(r: ForceReleaseRequest): UpdateItemCommandInput {
+  const token = r.fencingToken === undefined ? 'attribute_not_exists(#token)' : '#token = :token';
+  return {
+    TableName: r.tableName,
+    Key: r.key,
+    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl',
+    ConditionExpression: `attribute_exists(#rid) AND #code = :held AND ${token}`,
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: {
+      ':zero': { N: '0' },
+      ':code': { S: r.code },
+      ':held': { S: r.heldCode },
+      ...(r.fencingToken === undefined ? {} : { ':token': { N: String(r.fencingToken) } }),
+      ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+    },
+    ReturnValues: 'ALL_OLD',
+  };
+}

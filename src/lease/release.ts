@@ -1,0 +1,90 @@
+import { parseQueueView } from '../acquire/wait-policy.js';
+import { parseHolder } from '../item/attributes.js';
+import { type Averages, releaseRequest } from '../item/requests.js';
+import { deadlineSignal } from '../runtime/clock.js';
+import type { LockContext } from '../runtime/context.js';
+import { classify, conditionItem } from '../runtime/sdk-errors.js';
+
+/** Attempts a release or a manual extend makes through throttling and transient failures. */
+export const MAX_RELEASE_ATTEMPTS = 5;
+/** How long one release write may go unanswered before it counts as a transient failure. */
+export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
+
+/**
+ * One release write of `code` on `slot`, cut off if unanswered after
+ * {@link RELEASE_ATTEMPT_TIMEOUT_MS}. The item it leaves is kept as what this lock last saw: an
+ * acquire soon after learns from it whether a queue is pending, and the average hold.
+ */
+async function releaseOnce(ctx: LockContext, slot: number, code: string, averages: Averages): Promise<void> {
+  const { clock, o } = ctx;
+  // A release with no answer must not hang the caller's `finally` for ever.
+  const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
+  try {
+    const now = clock.now();
+    const out = await ctx.send(
+      releaseRequest({
+        tableName: o.tableName,
+        key: ctx.key(slot),
+        code,
+        now,
+        retentionS: o.retentionS,
+        ...averages,
+      }),
+      cutoff.signal,
+    );
+    const view = parseQueueView(out?.Attributes);
+    ctx.seen = view === undefined ? undefined : { view, at: now };
+    if (view?.avgWaitMs !== undefined) ctx.pollWaitMs = view.avgWaitMs;
+  } finally {
+    cutoff.cancel();
+  }
+}
+
+/** How a release ended: written, or refused because another owner took the lease. */
+export type ReleaseOutcome = { readonly taken: false } | { readonly taken: true; readonly owner: string | undefined };
+
+/**
+ * Releases the lease of `code` on `slot`, retrying throttling and transient failures (a retried release
+ * whose first answer was lost succeeds again: the write is conditional on our own code) while
+ * `mayRetry()` says the lease is still ours to release.
+ *
+ * @returns `taken: true` when the condition failed: another owner holds it now (its `owner`,
+ * when the server returned the item).
+ * @throws the wrapped SDK error when the release could not be written.
+ */
+export async function releaseLease(
+  ctx: LockContext,
+  slot: number,
+  code: string,
+  mayRetry: () => boolean,
+  averages: Averages = {},
+): Promise<ReleaseOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await releaseOnce(ctx, slot, code, averages);
+      return { taken: false };
+    } catch (error) {
+      const kind = classify(error);
+      if (kind === 'conditional') return { taken: true, owner: parseHolder(conditionItem(error))?.owner };
+      if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && mayRetry()) {
+        await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt, slot));
+        continue;
+      }
+      throw ctx.wrap(error, 'release');
+    }
+  }
+}
+
+/** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
+export async function clearAmbiguous(ctx: LockContext, slot: number, code: string): Promise<void> {
+  try {
+    await releaseOnce(ctx, slot, code, {});
+  } catch (error) {
+    if (classify(error) !== 'conditional') {
+      ctx.log.warn(
+        `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${ctx.o.durationMs / 1000} s`,
+        error,
+      );
+    }
+  }
+}

@@ -1,0 +1,349 @@
+/** The acquire loop: backoff, deadlines, clean-up of ambiguous writes, tokens and takeover. */
+import { describe, expect, test } from 'vitest';
+import { ATTEMPT_TIMEOUT_MS, MAX_LATE_ANSWERS } from '../../src/acquire/acquire-loop.js';
+import {
+  AbortedError,
+  AlreadyAcquiredError,
+  DynamoDbError,
+  LeaseTooShortError,
+  ThrottledError,
+} from '../../src/errors.js';
+import { tokenBase } from '../../src/item/requests.js';
+import { type Call, conditionFailed, throttled } from '../support/fake-client.js';
+import { setup, WALL } from '../support/lock-harness.js';
+
+describe('acquire', () => {
+  test('timeout: backs off (no hot loop) and resolves false exactly at the deadline; the instance stays usable', async () => {
+    const { clock, fake, lock, t0 } = setup();
+    fake.otherwise('acquire', () => conditionFailed());
+    let result: boolean | undefined;
+    const pending = lock.acquire({ timeout: 1 }).then((r) => {
+      result = r;
+    });
+    await clock.advance(999);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    await pending;
+    expect(result).toBe(false);
+    const attempts = fake.of('acquire');
+    expect(attempts.length).toBeGreaterThanOrEqual(5);
+    expect(attempts.length).toBeLessThanOrEqual(25);
+    expect(Math.max(...attempts.map((c) => c.at - t0))).toBeLessThanOrEqual(1_000);
+    expect(lock.locked()).toBe(false);
+    expect(fake.of('release')).toHaveLength(0);
+    fake.otherwise('acquire', () => ({}));
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('timeout bounds a hung write too: false at the deadline, and the write (maybe applied) is cleared', async () => {
+    const { clock, fake, lock, t0 } = setup();
+    fake.script('acquire', 'hang');
+    let result: boolean | undefined;
+    const pending = lock.acquire({ timeout: 1 }).then((r) => {
+      result = r;
+    });
+    await clock.advance(999);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    await pending;
+    expect(result).toBe(false);
+    expect(fake.of('acquire')).toHaveLength(1);
+    expect(fake.of('acquire')[0]?.signal?.aborted).toBe(true);
+    expect(fake.of('release')).toHaveLength(1);
+    expect(fake.of('release')[0]?.at).toBe(t0 + 1_000);
+    expect(fake.of('release')[0]?.input.ExpressionAttributeValues?.[':code']).toEqual(
+      fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'],
+    );
+    expect(clock.pendingTimers).toBe(0);
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('an answer that arrives inside the safety margin is given back and retried under a fresh owner code', async () => {
+    const { clock, fake, lock } = setup();
+    fake.script('acquire', 'hang');
+    let result: boolean | undefined;
+    const pending = lock.acquire().then((r) => {
+      result = r;
+    });
+    // 3 s lease, 0.6 s margin: answered 2.5 s after sending, the lease is no longer usable.
+    await clock.advance(2_500);
+    fake.of('acquire')[0]?.resolve({});
+    await clock.advance(0);
+    const codeOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':code']?.S;
+    expect(fake.of('release')).toHaveLength(1);
+    expect(codeOf(fake.of('release')[0])).toBe(codeOf(fake.of('acquire')[0]));
+    await clock.advance(2_000);
+    await pending;
+    expect(result).toBe(true);
+    expect(fake.of('acquire')).toHaveLength(2);
+    expect(codeOf(fake.of('acquire')[1])).not.toBe(codeOf(fake.of('acquire')[0]));
+    expect(lock.locked()).toBe(true);
+    await lock.release();
+  });
+
+  test('extend() never asks for an end earlier than the one held', async () => {
+    const { clock, fake, lock } = setup();
+    await lock.acquire();
+    await clock.advance(500);
+    // 2.5 s left; asking for 1 s would shorten it, so the current end is kept.
+    await lock.extend(1);
+    expect(fake.of('extend')[0]?.input.ExpressionAttributeValues?.[':expms']).toEqual({ N: String(WALL + 3_000) });
+    await lock.extend(5);
+    expect(fake.of('extend')[1]?.input.ExpressionAttributeValues?.[':expms']).toEqual({
+      N: String(WALL + 500 + 5_000),
+    });
+    await lock.release();
+  });
+
+  test('a timeout that never fires leaves no timer behind', async () => {
+    const { clock, lock } = setup();
+    expect(await lock.acquire({ timeout: 60 })).toBe(true);
+    await lock.release();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('non-blocking: one write, false when held elsewhere', async () => {
+    const { fake, lock } = setup();
+    fake.script('acquire', conditionFailed());
+    expect(await lock.acquire({ blocking: false })).toBe(false);
+    expect(fake.calls).toHaveLength(1);
+    expect(await lock.acquire({ blocking: false })).toBe(true);
+  });
+
+  test('abort during the backoff wait rejects promptly with AbortedError and sends nothing more', async () => {
+    const { clock, fake, lock } = setup();
+    fake.otherwise('acquire', () => conditionFailed());
+    const controller = new AbortController();
+    const pending = lock.acquire({ signal: controller.signal });
+    await clock.advance(50);
+    const sent = fake.calls.length;
+    controller.abort(new Error('shutting down'));
+    await expect(pending).rejects.toBeInstanceOf(AbortedError);
+    await expect(pending).rejects.toThrow(/shutting down/);
+    expect(fake.calls.length).toBe(sent);
+    fake.otherwise('acquire', () => ({}));
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('abort during an in-flight write clears it with a release of the same code (it may have applied)', async () => {
+    const { fake, lock, clock } = setup();
+    fake.script('acquire', 'hang');
+    const controller = new AbortController();
+    const pending = lock.acquire({ signal: controller.signal });
+    await clock.flush();
+    expect(fake.of('acquire')[0]?.signal).toBeDefined();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(fake.of('release')).toHaveLength(1);
+    expect(fake.of('release')[0]?.input.ExpressionAttributeValues?.[':code']).toEqual(
+      fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'],
+    );
+    expect(lock.locked()).toBe(false);
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('an already-aborted signal rejects before any request', async () => {
+    const { fake, lock } = setup();
+    await expect(lock.acquire({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  test('a second acquire while the first is still waiting is refused', async () => {
+    const { fake, lock, clock } = setup();
+    fake.script('acquire', 'hang');
+    const first = lock.acquire();
+    await expect(lock.acquire()).rejects.toBeInstanceOf(AlreadyAcquiredError);
+    await clock.flush();
+    fake.of('acquire')[0]!.resolve();
+    expect(await first).toBe(true);
+  });
+
+  test('throttling is backed off with a WARNING, then succeeds; a non-blocking try gives up with ThrottledError', async () => {
+    const { clock, fake, lock, log } = setup();
+    fake.script('acquire', throttled(), throttled());
+    const pending = lock.acquire();
+    await clock.advance(1_000);
+    expect(await pending).toBe(true);
+    expect(fake.of('acquire')).toHaveLength(3);
+    expect(log.warnings().filter((w) => /throttled acquire/.test(w))).toHaveLength(2);
+    await lock.release();
+
+    fake.otherwise('acquire', throttled);
+    // Handled at once: it rejects during advance(), before an `expect(...).rejects` could attach.
+    const tried = lock.acquire({ blocking: false }).catch((error: unknown) => error);
+    await clock.advance(5_000);
+    expect(await tried).toBeInstanceOf(ThrottledError);
+    fake.otherwise('acquire', () => ({}));
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('an unexpected error surfaces typed, wrapping the SDK error, and leaves the instance usable', async () => {
+    const { fake, lock } = setup();
+    const validation = Object.assign(new Error('bad key'), {
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    fake.script('acquire', validation);
+    const error = await lock.acquire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect((error as Error).cause).toBe(validation);
+    expect(await lock.acquire()).toBe(true);
+  });
+
+  test('when the server returns the holder (ALL_OLD), the wait never passes its expiry plus the skew', async () => {
+    const { clock, fake, lock, t0, events } = setup({ clockSkewAllowance: 0 });
+    fake.script('acquire', conditionFailed({ expires_ms: { N: String(WALL + 2) }, release_code: { S: 'x' } }));
+    const pending = lock.acquire();
+    await clock.advance(10);
+    expect(await pending).toBe(true);
+    expect(fake.of('acquire').map((c) => c.at - t0)).toEqual([0, 2]);
+    expect(events.find((e) => e.name === 'contended')?.event).toEqual({
+      resourceId: 'res',
+      attempt: 1,
+      holderExpiresAt: new Date(WALL + 2),
+      delayMs: 2,
+    });
+  });
+});
+
+describe('polling a crowded lock', () => {
+  /** A released marker, as a release returns it (ALL_NEW), carrying the average polled wait. */
+  const freed = (avgWaitMs: number) => ({
+    Attributes: {
+      release_code: { S: 'x' },
+      expires_ms: { N: '0' },
+      freed_ms: { N: String(WALL) },
+      avg_wait_ms: { N: String(avgWaitMs) },
+    },
+  });
+  /** Refused by a holder whose holds are short (5 ms on average): a waiter polls, never queues. */
+  const busy = () =>
+    conditionFailed({
+      release_code: { S: 'y' },
+      expires_ms: { N: String(WALL + 600_000) },
+      acquired_ms: { N: String(WALL) },
+      avg_hold_ms: { N: '5' },
+    });
+  const avgWaitOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':avgw']?.N;
+
+  test('the release records the polled wait; a lock that sees a long average polls a third of it apart, and waits that long after its own release', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    // Ten refusals with the backoff (random 0.5: 25, 50, then 100 ms): taken 875 ms after the call.
+    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
+    const first = lock.acquire();
+    await clock.advance(1_000);
+    expect(await first).toBe(true);
+    fake.script('release', freed(875));
+    await lock.release();
+    expect(avgWaitOf(fake.of('release')[0])).toBe('875');
+    const t1 = clock.monotonic();
+    fake.script('acquire', busy(), busy(), {});
+    const second = lock.acquire();
+    await clock.advance(2_000);
+    expect(await second).toBe(true);
+    // Average polled wait 875 ms: every poll a third of it apart (jitter 0.5-1.5x, here 1x),
+    // the first too, instead of at once, then 25 and 50 ms.
+    const at = fake
+      .of('acquire')
+      .slice(11)
+      .map((c) => Math.round(c.at - t1));
+    expect(at).toEqual([292, 583, 875]);
+  });
+
+  test('a timeout shorter than that first wait tries at once instead', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
+    const first = lock.acquire();
+    await clock.advance(1_000);
+    await first;
+    fake.script('release', freed(875));
+    await lock.release();
+    const t1 = clock.monotonic();
+    fake.script('acquire', {});
+    expect(await lock.acquire({ timeout: 0.1 })).toBe(true);
+    expect(fake.of('acquire').at(-1)?.at).toBe(t1);
+  });
+
+  test('an acquire never refused records a wait of 0, a tenth of the way from the average it found', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', { Attributes: freed(1_000).Attributes });
+    await lock.acquire();
+    await clock.advance(10);
+    await lock.release();
+    expect(avgWaitOf(fake.of('release')[0])).toBe('900');
+  });
+});
+
+describe('fencing token and takeover, from the old item (ALL_OLD)', () => {
+  test.each([
+    ['no item', undefined, tokenBase(WALL) + 1, false],
+    ['a released marker', { fencing_token: { N: '41' }, release_code: { S: 'o' }, expires_ms: { N: '0' } }, 42, false],
+    [
+      'an expired lease',
+      { fencing_token: { N: '41' }, release_code: { S: 'o' }, expires_ms: { N: String(WALL - 5_000) } },
+      42,
+      true,
+    ],
+    [
+      'an expired Python 1.x item',
+      { release_code: { S: 'py' }, expires: { N: String(WALL / 1000 - 5) } },
+      tokenBase(WALL) + 1,
+      true,
+    ],
+  ])('%s', async (_what, old, token, tookOver) => {
+    const { fake, lock, events } = setup();
+    fake.script('acquire', old === undefined ? {} : { Attributes: old });
+    await lock.acquire();
+    expect(lock.fencingToken).toBe(token);
+    expect(lock.tookOver).toBe(tookOver);
+    expect(events.find((e) => e.name === 'acquired')?.event).toMatchObject({
+      fencingToken: token,
+      tookOver,
+      attempts: 1,
+    });
+  });
+});
+
+describe('a lease shorter than the round trip', () => {
+  test('a blocking acquire whose answers keep coming too late fails with LeaseTooShortError, holding nothing', async () => {
+    const { clock, fake, lock } = setup();
+    fake.otherwise('acquire', () => 'hang');
+    const outcome = lock.acquire().then(
+      () => 'settled',
+      (error: unknown) => error,
+    );
+    for (let i = 0; i < MAX_LATE_ANSWERS; i++) {
+      await clock.advance(2_500); // later than duration (3 s) less the margin (0.6 s)
+      fake.of('acquire')[i]!.resolve();
+      await clock.advance(100); // the give-back and the backoff before the next try
+    }
+    const error = await outcome;
+    expect(error).toBeInstanceOf(LeaseTooShortError);
+    expect((error as LeaseTooShortError).message).toMatch(/too late.*duration/);
+    // Every late lease was given back under its own code; nothing is held.
+    expect(fake.of('acquire')).toHaveLength(MAX_LATE_ANSWERS);
+    expect(fake.of('release').map((c) => c.input.ExpressionAttributeValues?.[':code']?.S)).toEqual(
+      fake.of('acquire').map((c) => c.input.ExpressionAttributeValues?.[':code']?.S),
+    );
+    expect(lock.locked()).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('an endpoint that accepts and never answers', () => {
+  test('a non-blocking acquire still settles: each write is cut off after 5 s, three times, then a typed error', async () => {
+    const { clock, fake, lock } = setup();
+    fake.otherwise('acquire', () => 'hang');
+    fake.otherwise('release', () => 'hang');
+    const outcome = lock.acquire({ blocking: false }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await clock.advance(3 * ATTEMPT_TIMEOUT_MS + 3 * 2_000 + 5 * 5_000);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(DynamoDbError);
+    expect(fake.of('acquire')).toHaveLength(3);
+    expect(lock.locked()).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
