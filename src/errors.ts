@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'LEASE_TOO_SHORT';
 
 /**
- * Base class of every error thrown by dynamo-dlm.
+ * Base class of every error thrown by dynamo-dlm. Each subclass has its own literal `code`; to
+ * narrow an unknown error by its code, use {@link isDynamoDlmError}.
  *
  * @example
  * try {
@@ -50,6 +51,7 @@ export class DynamoDlmError extends Error {
  * new DynamoDbLock('') // throws InvalidArgumentError: Expected `resourceId` to be a non-empty string ...
  */
 export class InvalidArgumentError extends DynamoDlmError {
+  declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
   }
@@ -64,6 +66,7 @@ export class InvalidArgumentError extends DynamoDlmError {
  * The name is kept from Python dynamo-dlm.
  */
 export class LockNotAcquiredError extends DynamoDlmError {
+  declare readonly code: 'LOCK_NOT_ACQUIRED';
   constructor(message: string) {
     super('LOCK_NOT_ACQUIRED', message);
   }
@@ -75,6 +78,7 @@ export class LockNotAcquiredError extends DynamoDlmError {
 
 /** `acquire()` was called on an instance that already holds (or is acquiring) the lock. */
 export class AlreadyAcquiredError extends DynamoDlmError {
+  declare readonly code: 'ALREADY_ACQUIRED';
   constructor(message: string) {
     super('ALREADY_ACQUIRED', message);
   }
@@ -107,6 +111,7 @@ export type LostReason =
  * });
  */
 export class LockLostError extends DynamoDlmError {
+  declare readonly code: 'LOCK_LOST';
   /** Why the lease was lost. */
   readonly reason: LostReason;
   /** The resource whose lease was lost. */
@@ -140,6 +145,7 @@ export class LockLostError extends DynamoDlmError {
 
 /** An `acquire()` was aborted through its `AbortSignal`. Nothing is left held. */
 export class AbortedError extends DynamoDlmError {
+  declare readonly code: 'ABORTED';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ABORTED', message, options);
   }
@@ -156,6 +162,7 @@ export class AbortedError extends DynamoDlmError {
  * reason `unreachable`).
  */
 export class ThrottledError extends DynamoDlmError {
+  declare readonly code: 'THROTTLED';
   constructor(message: string, options?: { cause?: unknown }) {
     super('THROTTLED', message, options);
   }
@@ -167,6 +174,7 @@ export class ThrottledError extends DynamoDlmError {
 
 /** The lock table does not exist (or is not active). Create it with `createLockTable()`. */
 export class TableNotFoundError extends DynamoDlmError {
+  declare readonly code: 'TABLE_NOT_FOUND';
   /** The table that was not found. */
   readonly tableName: string;
 
@@ -191,6 +199,7 @@ export class TableNotFoundError extends DynamoDlmError {
  * embedded DynamoDB cannot start.
  */
 export class DynamoDbError extends DynamoDlmError {
+  declare readonly code: 'DYNAMODB_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
     super('DYNAMODB_ERROR', message, options);
   }
@@ -202,6 +211,7 @@ export class DynamoDbError extends DynamoDlmError {
 
 /** `withLock` could not acquire the lock: held elsewhere (`blocking: false`) or `timeout` ran out. */
 export class LockUnavailableError extends DynamoDlmError {
+  declare readonly code: 'LOCK_UNAVAILABLE';
   /** The resource that could not be locked. */
   readonly resourceId: string;
 
@@ -221,6 +231,7 @@ export class LockUnavailableError extends DynamoDlmError {
  * loss: nothing was taken from the holder.
  */
 export class LockReleasedError extends DynamoDlmError {
+  declare readonly code: 'LOCK_RELEASED';
   /** The resource that was released. */
   readonly resourceId: string;
 
@@ -239,6 +250,7 @@ export class LockReleasedError extends DynamoDlmError {
  * longer than `duration` less `safetyMargin`. Retrying cannot help; use a longer `duration`.
  */
 export class LeaseTooShortError extends DynamoDlmError {
+  declare readonly code: 'LEASE_TOO_SHORT';
   /** The resource that could not be locked. */
   readonly resourceId: string;
 
@@ -250,4 +262,67 @@ export class LeaseTooShortError extends DynamoDlmError {
   override get name(): string {
     return 'LeaseTooShortError';
   }
+}
+
+/**
+ * Every error class of this package, one per `code`: a union discriminated by `code`, so that
+ * checking the code narrows to the class (`.reason` after `'LOCK_LOST'`). {@link isDynamoDlmError}
+ * narrows an unknown value to it.
+ */
+export type AnyDynamoDlmError =
+  | InvalidArgumentError
+  | LockNotAcquiredError
+  | AlreadyAcquiredError
+  | LockLostError
+  | LockUnavailableError
+  | AbortedError
+  | ThrottledError
+  | TableNotFoundError
+  | DynamoDbError
+  | LockReleasedError
+  | LeaseTooShortError;
+
+/** The error class of a code: `ErrorOfCode<'LOCK_LOST'>` is `LockLostError`. */
+export type ErrorOfCode<C extends ErrorCode> = Extract<AnyDynamoDlmError, { readonly code: C }>;
+
+/** The codes at run time; the `Record` type makes the compiler fail when one is missing. */
+const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
+  INVALID_ARGUMENT: true,
+  LOCK_NOT_ACQUIRED: true,
+  ALREADY_ACQUIRED: true,
+  LOCK_LOST: true,
+  LOCK_UNAVAILABLE: true,
+  ABORTED: true,
+  THROTTLED: true,
+  TABLE_NOT_FOUND: true,
+  DYNAMODB_ERROR: true,
+  LOCK_RELEASED: true,
+  LEASE_TOO_SHORT: true,
+};
+
+/**
+ * Whether `value` is an error of this package, and of `code` if one is given. It narrows the
+ * value to the error's class: to {@link AnyDynamoDlmError}, whose `code` then narrows further (in
+ * a `switch`), or straight to the class of `code`.
+ *
+ * @throws {@link InvalidArgumentError} if `code` is given and is not an {@link ErrorCode}: a
+ * mistyped code would otherwise never match.
+ *
+ * @example
+ * try {
+ *   await lock.release();
+ * } catch (error) {
+ *   if (isDynamoDlmError(error, 'LOCK_LOST')) console.warn(`lost (${error.reason})`);
+ *   else throw error;
+ * }
+ */
+export function isDynamoDlmError(value: unknown): value is AnyDynamoDlmError;
+export function isDynamoDlmError<C extends ErrorCode>(value: unknown, code: C): value is ErrorOfCode<C>;
+export function isDynamoDlmError(value: unknown, code?: ErrorCode): boolean {
+  if (code !== undefined && !Object.hasOwn(ERROR_CODES, code)) {
+    throw new InvalidArgumentError(
+      `Expected \`code\` to be one of ${Object.keys(ERROR_CODES).join(', ')}, got ${JSON.stringify(code)}`,
+    );
+  }
+  return value instanceof DynamoDlmError && (code === undefined || value.code === code);
 }

@@ -8,10 +8,13 @@ export { DEFAULT_DURATION, DEFAULT_TABLE_NAME, type Defaults, defaults, resetDef
 export {
   AbortedError,
   AlreadyAcquiredError,
+  type AnyDynamoDlmError,
   DynamoDbError,
   DynamoDlmError,
   type ErrorCode,
+  type ErrorOfCode,
   InvalidArgumentError,
+  isDynamoDlmError,
   LeaseTooShortError,
   LockLostError,
   LockNotAcquiredError,
@@ -30,6 +33,7 @@ export type {
   ReleasedEvent,
   ThrottledEvent,
 } from './events.js';
+export type { HeldLock } from './held-lock.js';
 export type { TableLayout } from './item/attributes.js';
 export {
   type DeposedInfo,

@@ -1,4 +1,6 @@
 import { LockUnavailableError } from './errors.js';
+import type { HeldLock } from './held-lock.js';
+import type { TableLayout } from './item/attributes.js';
 import { DynamoDbLock } from './lock.js';
 import type { AcquireOptions } from './options/acquire-options.js';
 import type { LockOptions } from './options/lock-options.js';
@@ -19,8 +21,9 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  * Runs `work` while holding the lock on `resourceId`, and returns what it returns.
  *
  * The lease renews itself while the work runs (`autoRenew: false` to turn that off); the work
- * gets the lock, so it can watch `lock.signal` and pass `lock.fencingToken` on. The lock is
- * released in `finally`, after any renewal in flight has settled.
+ * gets the lock, held (a {@link HeldLock}: `lock.fencingToken` is a number), so it can watch
+ * `lock.signal` and pass `lock.fencingToken` on. The lock is released in `finally`, after any
+ * renewal in flight has settled.
  *
  * - If `work` throws, that error is what `withLock` rejects with, even if release fails too
  *   (the release failure is logged).
@@ -40,11 +43,13 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  * @param resourceId - The resource to lock; see {@link DynamoDbLock}.
  * @param work - Runs while the lock is held; gets the lock, and its result is returned.
  * @param options - The lock's options and `acquire()`'s together; `autoRenew` defaults to true.
+ * @typeParam Layout - The `tableLayout` of `options`, inferred: with `'slots'` the work's
+ * `lock.slot` is a number.
  */
-export async function withLock<T>(
+export async function withLock<T, Layout extends TableLayout | undefined = undefined>(
   resourceId: string,
-  work: (lock: DynamoDbLock) => T | PromiseLike<T>,
-  options?: WithLockOptions,
+  work: (lock: HeldLock<Layout>) => T | PromiseLike<T>,
+  options?: WithLockOptions & { readonly tableLayout?: Layout },
 ): Promise<T> {
   checkFunction(work, 'work');
   if (options !== undefined) checkObject(options, 'withLock options');
@@ -64,7 +69,8 @@ export async function withLock<T>(
   }
   let result: T;
   try {
-    result = await work(lock);
+    // Acquired: the token, the lease end and the slot are set, as HeldLock says.
+    result = await work(lock as HeldLock<Layout>);
   } catch (error) {
     try {
       await lock.release();

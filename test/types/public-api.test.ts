@@ -27,6 +27,7 @@ import {
   defaults,
   type ElectionEvent,
   type ErrorCode,
+  type HeldLock,
   InvalidArgumentError,
   LeaderElection,
   type LeaderElectionOptions,
@@ -76,6 +77,7 @@ describe('exports', () => {
         'ThrottledError',
         'createLockTable',
         'defaults',
+        'isDynamoDlmError',
         'readLock',
         'resetDefaults',
         'withLock',
@@ -168,13 +170,14 @@ describe('withLock', () => {
     // Never called: only the types matter, and a call would reach for AWS.
     const call = () =>
       withLock('id', async (lock) => {
-        expectTypeOf(lock).toEqualTypeOf<DynamoDbLock>();
+        expectTypeOf(lock).toEqualTypeOf<HeldLock<undefined>>();
+        expectTypeOf(lock).toExtend<DynamoDbLock>();
         return 42 as const;
       });
     expectTypeOf(call).returns.toEqualTypeOf<Promise<42>>();
     expectTypeOf(withLock<string>)
       .parameter(2)
-      .toEqualTypeOf<WithLockOptions | undefined>();
+      .toEqualTypeOf<(WithLockOptions & { readonly tableLayout?: undefined }) | undefined>();
     expectTypeOf<WithLockOptions>().toExtend<LockOptions>();
     expectTypeOf<WithLockOptions>().toExtend<AcquireOptions>();
   });
@@ -315,11 +318,11 @@ describe('signatures are pinned: no test seam or other extra parameter is public
   });
 
   test('functions', () => {
-    expectTypeOf<Parameters<typeof withLock<number>>>().toEqualTypeOf<
+    expectTypeOf<Parameters<typeof withLock<number, 'slots'>>>().toEqualTypeOf<
       [
         resourceId: string,
-        work: (lock: DynamoDbLock) => number | PromiseLike<number>,
-        options?: WithLockOptions | undefined,
+        work: (lock: HeldLock<'slots'>) => number | PromiseLike<number>,
+        options?: (WithLockOptions & { readonly tableLayout?: 'slots' }) | undefined,
       ]
     >();
     expectTypeOf<Parameters<typeof createLockTable>>().toEqualTypeOf<[options?: CreateLockTableOptions | undefined]>();

@@ -64,3 +64,28 @@ describe('error classes', () => {
     }
   });
 });
+
+describe('isDynamoDlmError', () => {
+  test.each(CLASSES)('%s: matches without a code, with its own code, and with no other', (name, code, make) => {
+    const Class = (api as unknown as Record<string, new (...args: never[]) => DynamoDlmError>)[name];
+    const error = make(Class as never);
+    expect(api.isDynamoDlmError(error)).toBe(true);
+    expect(api.isDynamoDlmError(error, code as api.ErrorCode)).toBe(true);
+    const others = CLASSES.map(([, c]) => c).filter((c) => c !== code);
+    expect(others.filter((c) => api.isDynamoDlmError(error, c as api.ErrorCode))).toEqual([]);
+  });
+
+  test('anything else is not one, whatever its code says', () => {
+    const lookalike = Object.assign(new Error('m'), { code: 'LOCK_LOST', reason: 'taken' });
+    for (const value of [lookalike, new Error('m'), undefined, null, 'LOCK_LOST', { code: 'LOCK_LOST' }]) {
+      expect(api.isDynamoDlmError(value)).toBe(false);
+      expect(api.isDynamoDlmError(value, 'LOCK_LOST')).toBe(false);
+    }
+  });
+
+  test('a code that is no error code is an InvalidArgumentError, not a silent false', () => {
+    const error = new api.LockLostError('r', 'taken', 'm');
+    expect(() => api.isDynamoDlmError(error, 'LOCK_LSOT' as api.ErrorCode)).toThrow(api.InvalidArgumentError);
+    expect(() => api.isDynamoDlmError(error, 'toString' as api.ErrorCode)).toThrow(/LOCK_LOST/);
+  });
+});
