@@ -4,7 +4,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { HOOK_NAMES, type LockHooks } from '../events.js';
 import type { TableLayout } from '../item/attributes.js';
 import { defaultOwner } from '../item/budget.js';
-import { type Logger, resolveLogger } from '../runtime/logger.js';
+import { type Logger, resolveLogger, shieldLogger } from '../runtime/logger.js';
+import { hintIfMilliseconds } from './seconds-hint.js';
 import {
   checkBoolean,
   checkClient,
@@ -176,6 +177,9 @@ export const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'data',
 ]);
 
+/** The time options besides `duration` (whose default may be the unit mistake too). */
+const SECONDS_OPTIONS = ['clockSkewAllowance', 'safetyMargin', 'renewInterval', 'retention', 'maxPollInterval'];
+
 /** @default clock-skew allowance, seconds */
 export const DEFAULT_CLOCK_SKEW_ALLOWANCE = 1;
 /** @default retention, seconds */
@@ -249,13 +253,18 @@ export function resolveLockOptions(input: unknown, where = 'lock options', resou
   }
   const owner = o.owner === undefined ? defaultOwner() : checkOwner(o.owner);
   const data = o.data === undefined ? undefined : checkData(o.data, resourceId, owner);
+  const logger = resolveLogger(o.logger as Logger | false | undefined);
+  // Valid, but what a millisecond constant looks like: said once, and the values stand.
+  const hint = shieldLogger(logger);
+  hintIfMilliseconds(o.duration === undefined ? 'defaults.duration' : 'duration', durationMs / 1000, hint);
+  for (const name of SECONDS_OPTIONS) if (typeof o[name] === 'number') hintIfMilliseconds(name, o[name], hint);
   return {
     durationMs,
     tableName,
     tableLayout,
     concurrency,
     client: o.client as DynamoDBClient | undefined,
-    logger: resolveLogger(o.logger as Logger | false | undefined),
+    logger,
     autoRenew,
     skewMs,
     marginMs,
