@@ -6,7 +6,9 @@
  *    `--ignore-scripts`, so that `prepack` does not rebuild under `--skip-build`);
  * 2. checks the manifest (ESM-only, `sideEffects: false`, engines, peers, zero runtime
  *    dependencies) and the tarball's file list (everything `exports` and `bin` name, no tests,
- *    sources, source maps, or stale output without a source);
+ *    sources, source maps, or stale output without a source), and that every relative link of
+ *    the shipped Markdown (README.md and docs/, which ship so that the README's links resolve
+ *    in the installed package) names a shipped file and, with `#`, one of its headings;
  * 3. installs the tarball into a throwaway project (from the npm cache where possible) and
  *    - imports it from ESM and runs a real lock cycle on dynalite through `dynamo-dlm/testing`,
  *    - `require()`s it from CommonJS (Node 20.19+ require(esm)),
@@ -50,6 +52,60 @@ function run(command, args, cwd) {
     throw new Error(`\`${command} ${args.join(' ')}\` exited with ${result.status}\n${output}`);
   }
   return result.stdout;
+}
+
+/** A heading's anchor as GitHub (and npm) make it: lower case, no punctuation, spaces to dashes. */
+function slug(heading) {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The anchors of a Markdown text's headings, outside code blocks, with GitHub's -1, -2 for repeats. */
+function anchorsOf(text) {
+  const anchors = new Set();
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const heading = !fenced && /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const base = slug(heading[1]);
+    let anchor = base;
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
+
+/** The relative links of one shipped Markdown file that name no shipped file or heading. */
+function brokenLinks(path, files) {
+  const text = readFileSync(join(root, path), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const broken = [];
+  for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/i.test(target)) continue;
+    const [file, anchor] = target.split('#');
+    const resolved = file === '' ? path : normalize(dir + file);
+    const exists = files.has(resolved) || [...files].some((f) => f.startsWith(`${resolved}/`));
+    if (!exists) broken.push(`${path}: ${target} (no ${resolved} in the package)`);
+    else if (anchor !== undefined && resolved.endsWith('.md')) {
+      if (!anchorsOf(readFileSync(join(root, resolved), 'utf8')).has(anchor)) {
+        broken.push(`${path}: ${target} (no heading #${anchor} in ${resolved})`);
+      }
+    }
+  }
+  return broken;
+}
+
+/** `a/b/../c` as `a/c`. */
+function normalize(path) {
+  const parts = [];
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '.' && part !== '') parts.push(part);
+  }
+  return parts.join('/');
 }
 
 const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -106,7 +162,7 @@ try {
     const missing = required.map((p) => p.replace(/^\.\//, '')).filter((p) => !files.has(p));
     expect(missing.length === 0, `missing from the tarball: ${missing.join(', ')}`);
     const forbidden = [...files].filter(
-      (p) => /^(src|test|scripts|bench|docs|coverage|\.ci)\//.test(p) || /\.map$|\.test\.|tsconfig/.test(p),
+      (p) => /^(src|test|scripts|bench|coverage|\.ci)\//.test(p) || /\.map$|\.test\.|tsconfig/.test(p),
     );
     expect(forbidden.length === 0, `must not ship: ${forbidden.slice(0, 10).join(', ')}`);
     // `tsc` never deletes: output of a renamed or removed source would ship unnoticed.
@@ -118,6 +174,17 @@ try {
       `stale build output (no source; run \`rm -rf dist && npm run build\`): ${stale.join(', ')}`,
     );
     return `${files.size} files`;
+  });
+
+  check('Markdown links: every relative link of the shipped docs resolves inside the package', () => {
+    const markdown = [...files].filter((p) => p.endsWith('.md'));
+    const broken = markdown.flatMap((path) => brokenLinks(path, files));
+    expect(broken.length === 0, `broken links:\n${broken.join('\n')}`);
+    if (manifest.repository === undefined) {
+      // npmjs.com resolves a README's relative links against `repository` only.
+      console.log('# note: package.json has no `repository`: on npmjs.com the README links stay dead until it has one');
+    }
+    return `${markdown.length} files`;
   });
 
   // --- a throwaway consumer project ---------------------------------------------------------

@@ -22,6 +22,7 @@ test('the packed package installs and works from ESM, CommonJS and TypeScript; p
   for (const name of [
     'manifest',
     'tarball',
+    'Markdown links',
     'ESM import',
     'CommonJS require',
     'moduleResolution node16',
