@@ -44,12 +44,12 @@ export class LockTableStack extends Stack {
     );
   }
 
-  /** For operators: the CLI's `status` (GetItem), `list` (Scan) and `release --force` (UpdateItem). */
+  /** For operators: the CLI's `status` (GetItem; Query on a 'slots' table), `list` (Scan) and `release --force` (UpdateItem). */
   grantOperator(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'InspectAndForceRelease',
-        actions: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
         resources: [this.table.tableArn],
       }),
     );

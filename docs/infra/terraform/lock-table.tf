@@ -57,7 +57,7 @@ resource "aws_iam_policy" "lock_user" {
 data "aws_iam_policy_document" "lock_operator" {
   statement {
     sid       = "InspectAndForceRelease"
-    actions   = ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.locks.arn]
   }
 }
