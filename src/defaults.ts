@@ -64,7 +64,7 @@ function checkName(key: string | symbol): keyof Defaults {
  *
  * @example
  * import { defaults } from 'dynamo-dlm';
- * defaults.duration = 5;
+ * defaults.duration = 5; // seconds
  * defaults.tableName = 'my_dynamo_db_lock_table';
  * defaults.tableLayout = 'slots'; // a Python dynamo-dlm 2.x table
  * defaults.concurrency = 3;

@@ -47,7 +47,7 @@ const KEEP_ALIVE_MS = 2 ** 30;
  *
  * @example
  * const election = new LeaderElection('scheduler', {
- *   client, duration: 10,
+ *   client, duration: 10, // seconds
  *   onElected: async ({ signal, term }) => runScheduler({ signal, fencingToken: term }),
  *   onDeposed: (reason) => console.log(`no longer leading: ${reason}`),
  * });

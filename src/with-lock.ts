@@ -38,7 +38,7 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  * @example
  * const total = await withLock('ledger', async (lock) => {
  *   return applyPayments({ fencingToken: lock.fencingToken, signal: lock.signal });
- * }, { duration: 5, timeout: 30 });
+ * }, { duration: 5, timeout: 30 }); // seconds
  *
  * @param resourceId - The resource to lock; see {@link DynamoDbLock}.
  * @param work - Runs while the lock is held; gets the lock, and its result is returned.
