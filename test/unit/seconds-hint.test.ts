@@ -39,6 +39,12 @@ describe('hintIfMilliseconds', () => {
     expect(logger.warn.mock.calls[1]?.[0]).toMatch(/^`renewInterval` is 5000 seconds \(83 minutes\).* pass 5\./);
   });
 
+  test('spells a long result in days', () => {
+    const logger = spyLogger();
+    hintIfMilliseconds('retention', 300_000, logger);
+    expect(logger.warn.mock.calls[0]?.[0]).toMatch(/^`retention` is 300000 seconds \(3\.5 days\).* pass 300\./);
+  });
+
   test('says nothing of seconds', () => {
     const logger = spyLogger();
     for (const seconds of [10, 30, 3600, 86_400]) hintIfMilliseconds('duration', seconds, logger);
