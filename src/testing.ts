@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
 import { DynamoDbError, DynamoDlmError, InvalidArgumentError } from './errors.js';
-import { checkKeys, checkObject, checkTableName } from './options/validate.js';
+import { checkInteger, checkKeys, checkObject, checkTableName } from './options/validate.js';
+import { loadDynalite } from './runtime/load-dynalite.js';
 import { createLockTable } from './table.js';
 
 /** Options of {@link startLocalDynamo}. */
@@ -57,14 +58,14 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
   checkKeys(o, KEYS, 'startLocalDynamo options');
   const tableName =
     o.tableName === undefined ? defaults.tableName : o.tableName === false ? false : checkTableName(o.tableName);
-  const port = o.port === undefined ? 0 : o.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
-  }
+  const port = o.port === undefined ? 0 : checkInteger(o.port, 'port', 0, 65_535);
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) {
     throw new InvalidArgumentError(`Expected \`path\` to be a non-empty directory path, got ${String(o.path)}`);
   }
-  const dynalite = await loadDynalite();
+  const dynalite = await loadDynalite(
+    (cause) =>
+      new DynamoDbError('dynamo-dlm/testing needs the `dynalite` package: npm install --save-dev dynalite', { cause }),
+  );
   let server: ReturnType<typeof dynalite>;
   try {
     server = dynalite({
@@ -108,20 +109,4 @@ export async function startLocalDynamo(options?: StartLocalDynamoOptions): Promi
       : new DynamoDbError(`creating the lock table failed: ${(error as Error).message}`, { cause: error });
   }
   return { endpoint, client, stop };
-}
-
-/** dynalite is an optional peer dependency: say how to get it when it is missing. */
-async function loadDynalite(): Promise<typeof import('dynalite').default> {
-  try {
-    return (await import('dynalite')).default;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-    throw new DynamoDbError(
-      missing
-        ? 'dynamo-dlm/testing needs the `dynalite` package: npm install --save-dev dynalite'
-        : `dynamo-dlm/testing could not load \`dynalite\`: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
 }

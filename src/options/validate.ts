@@ -95,12 +95,17 @@ export function checkNonNegativeSeconds(value: unknown, name: string, max = MAX_
  */
 export const MAX_CONCURRENCY = 1000;
 
-/** How many holders a resource admits at once: an integer from 1 to {@link MAX_CONCURRENCY}. */
-export function checkConcurrency(value: unknown, name = 'concurrency'): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
-    fail(name, `an integer from 1 to ${MAX_CONCURRENCY}`, value);
+/** An integer from `min` to `max`: the one integer rule, for the options and the CLI's flags alike. */
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(name, `an integer from ${min} to ${max}`, value);
   }
   return value;
+}
+
+/** How many holders a resource admits at once: an integer from 1 to {@link MAX_CONCURRENCY}. */
+export function checkConcurrency(value: unknown, name = 'concurrency'): number {
+  return checkInteger(value, name, 1, MAX_CONCURRENCY);
 }
 
 /** A table layout: `'single'` (Python 1.x, no sort key) or `'slots'` (Python 2.x, sort key `concurrency_id`). */
@@ -198,8 +203,5 @@ export function checkData(value: unknown, resourceId: string, owner: string, nam
 
 /** A slot of a `'slots'` table: an integer from 0 to {@link MAX_CONCURRENCY} - 1. */
 export function checkSlot(value: unknown, name = 'slot'): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_CONCURRENCY) {
-    fail(name, `an integer from 0 to ${MAX_CONCURRENCY - 1}`, value);
-  }
-  return value;
+  return checkInteger(value, name, 0, MAX_CONCURRENCY - 1);
 }
