@@ -1,12 +1,9 @@
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ATTR } from '../../item/attributes.js';
 import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
-import { wrapSdkError } from '../../runtime/sdk-errors.js';
 import { parseInteger } from '../framework/args.js';
 import { defineCommand } from '../framework/command.js';
 import { EXIT } from '../framework/exit-codes.js';
 import { formatLockLine, formatSlotLines, formatTable, lockRows, lockToJson, slotViews } from '../view/format.js';
-import { readResource, viewLock } from '../view/lock-view.js';
+import { readResourceViews, readTableViews } from '../view/lock-view.js';
 
 const JSON_FLAG = { type: 'boolean', help: 'print JSON' } as const;
 
@@ -37,7 +34,7 @@ that turns out to have the sort key concurrency_id is read that way without --ta
     const resourceId = checkResourceId(args.resource, 'resource');
     const concurrency = parseInteger('concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
     const now = Date.now();
-    const read = await readResource(client, config.tableName, config.tableLayout, resourceId, () => now);
+    const read = await readResourceViews(client, config.tableName, config.tableLayout, resourceId, () => now);
     const [view] = read.views;
     if (read.layout === 'single' && view !== undefined) {
       io.out(flags.json ? JSON.stringify(lockToJson(view, now)) : formatLockLine(view, now));
@@ -72,23 +69,12 @@ read capacity in proportion to its size): needs dynamodb:Scan.`,
   flags: { json: { ...JSON_FLAG, help: 'print JSON (an array)' } },
   connect: true,
   async run({ io, flags, config, client }) {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client
-        .send(new ScanCommand({ TableName: config.tableName, ConsistentRead: true, ExclusiveStartKey: start }))
-        .catch((error: unknown) => {
-          throw wrapSdkError(error, config.tableName, config.tableName, 'Scan');
-        });
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    const now = Date.now();
-    const views = items
-      .map((item) => viewLock(item[ATTR.resourceId]?.S ?? '?', item, now))
-      .sort((a, b) =>
-        a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : (a.slot ?? 0) - (b.slot ?? 0),
-      );
+    // Judged and shown as of one moment: when the last page came.
+    let now = 0;
+    const views = await readTableViews(client, config.tableName, () => {
+      now = Date.now();
+      return now;
+    });
     if (flags.json) io.out(JSON.stringify(views.map((view) => lockToJson(view, now))));
     else if (views.length === 0) io.out(`no locks in ${config.tableName}`);
     else for (const line of formatTable(lockRows(views, now))) io.out(line);

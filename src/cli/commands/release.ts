@@ -9,7 +9,7 @@ import { defineCommand } from '../framework/command.js';
 import { EXIT } from '../framework/exit-codes.js';
 import { PREFIX } from '../framework/io.js';
 import { formatLockLine } from '../view/format.js';
-import { forcedCode, readLock, viewLock } from '../view/lock-view.js';
+import { forcedCode, readLockView, viewLock } from '../view/lock-view.js';
 
 /** `dynamo-dlm release --force <resource>`: evicts the holder that was read, and only that one. */
 export const releaseCommand = defineCommand({
@@ -66,7 +66,7 @@ its writes from overwriting the next holder's: the next holder's token is greate
     if (!flags.yes && !interactive) {
       throw new UsageError('not a terminal, so no confirmation can be asked: add --yes');
     }
-    const shown = await readLock(client, tableName, resourceId, Date.now, key, tableLayout);
+    const shown = await readLockView(client, tableName, resourceId, Date.now, key, tableLayout);
     const { view } = shown;
     if (shown.code === undefined || view.state === 'free' || view.state === 'released') {
       io.out(`nothing to release: ${formatLockLine(view, Date.now())}`);
@@ -107,7 +107,7 @@ its writes from overwriting the next holder's: the next holder's token is greate
       if (classify(error) !== 'conditional')
         throw wrapSdkError(error, resourceId, tableName, 'UpdateItem', tableLayout);
     }
-    const now = await readLock(client, tableName, resourceId, Date.now, key, tableLayout).then(
+    const now = await readLockView(client, tableName, resourceId, Date.now, key, tableLayout).then(
       ({ view: v }) => formatLockLine(v, Date.now()),
       () => 'unknown (it could not be read again)',
     );

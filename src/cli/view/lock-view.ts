@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey, itemKey, parseHolder, type TableLayout } from '../../item/attributes.js';
 import { describeLock, getLockItem } from '../../read-lock.js';
 import { wrapSdkError } from '../../runtime/sdk-errors.js';
@@ -19,14 +19,14 @@ export function forcedCode(): string {
  *   once the clock-skew allowance has passed;
  * - `released`: a released marker.
  */
-export type LockState = 'free' | 'held' | 'expired' | 'released';
+export type LockViewState = 'free' | 'held' | 'expired' | 'released';
 
 /** What `status` and `list` show of one lock item: the library's `LockInfo`, plus what only an operator needs. */
 export interface LockView {
   readonly resourceId: string;
   /** The slot (`concurrency_id`) of an item of a 'slots' table; undefined on a 'single' one. */
   readonly slot?: number | undefined;
-  readonly state: LockState;
+  readonly state: LockViewState;
   /** The holder's `owner` (or, once released, the last holder's); undefined for a Python lease. */
   readonly owner: string | undefined;
   /** The holder's (or the last holder's) `data`. */
@@ -52,7 +52,7 @@ export interface LockRead {
  * 5 s), judged at `now`: the resource's item on a 'single' table, or one slot's (`key` from
  * `itemKey`) on a 'slots' table. SDK errors become the library's typed errors.
  */
-export async function readLock(
+export async function readLockView(
   client: DynamoDBClient,
   tableName: string,
   resourceId: string,
@@ -70,34 +70,67 @@ export async function readLock(
  * Every slot item of a resource on a 'slots' table, by slot: one strongly consistent Query
  * (paginated). A slot never taken has no item and is not listed. Needs dynamodb:Query.
  */
-export async function readSlots(
+export async function readSlotViews(
   client: DynamoDBClient,
   tableName: string,
   resourceId: string,
   now: () => number = Date.now,
 ): Promise<LockView[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
+  const query = (start: Item | undefined) =>
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#rid = :rid',
+      ExpressionAttributeNames: { '#rid': ATTR.resourceId },
+      ExpressionAttributeValues: { ':rid': { S: resourceId } },
+      ConsistentRead: true,
+      ExclusiveStartKey: start,
+    });
+  const items = await allPages((start) => client.send(query(start)), resourceId, tableName, 'Query');
+  return viewsOf(items, now());
+}
+
+/**
+ * Every lock item in the table, by resource and slot: a strongly consistent Scan (paginated;
+ * it reads the whole table). Needs dynamodb:Scan.
+ */
+export async function readTableViews(
+  client: DynamoDBClient,
+  tableName: string,
+  now: () => number = Date.now,
+): Promise<LockView[]> {
+  const scan = (start: Item | undefined) =>
+    new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start });
+  return viewsOf(await allPages((start) => client.send(scan(start)), tableName, tableName, 'Scan'), now());
+}
+
+/** Views of lock items as of `nowMs`, by resource, then slot. */
+function viewsOf(items: readonly Item[], nowMs: number): LockView[] {
+  return items
+    .map((item) => viewLock(item[ATTR.resourceId]?.S ?? '?', item, nowMs))
+    .sort((a, b) =>
+      a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : (a.slot ?? 0) - (b.slot ?? 0),
+    );
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** Every item of a paginated read (Query or Scan), page after page; SDK errors become the library's. */
+async function allPages(
+  read: (start: Item | undefined) => Promise<{ Items?: Item[] | undefined; LastEvaluatedKey?: Item | undefined }>,
+  resourceId: string,
+  tableName: string,
+  operation: 'Query' | 'Scan',
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
   do {
-    const page = await client
-      .send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: '#rid = :rid',
-          ExpressionAttributeNames: { '#rid': ATTR.resourceId },
-          ExpressionAttributeValues: { ':rid': { S: resourceId } },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      )
-      .catch((error: unknown) => {
-        throw wrapSdkError(error, resourceId, tableName, 'Query', 'slots');
-      });
+    const page = await read(start).catch((error: unknown) => {
+      throw wrapSdkError(error, resourceId, tableName, operation, operation === 'Query' ? 'slots' : undefined);
+    });
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
-  const at = now();
-  return items.map((item) => viewLock(resourceId, item, at)).sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0));
+  return items;
 }
 
 /**
@@ -105,20 +138,20 @@ export async function readSlots(
  * 'slots' one. A table said to be 'single' that turns out to have a sort key (DynamoDB refuses
  * the GetItem's key) is read as 'slots', so that `status` understands either without flags.
  */
-export async function readResource(
+export async function readResourceViews(
   client: DynamoDBClient,
   tableName: string,
   layout: TableLayout,
   resourceId: string,
   now: () => number = Date.now,
 ): Promise<{ readonly layout: TableLayout; readonly views: LockView[] }> {
-  if (layout === 'slots') return { layout, views: await readSlots(client, tableName, resourceId, now) };
+  if (layout === 'slots') return { layout, views: await readSlotViews(client, tableName, resourceId, now) };
   try {
-    return { layout, views: [(await readLock(client, tableName, resourceId, now)).view] };
+    return { layout, views: [(await readLockView(client, tableName, resourceId, now)).view] };
   } catch (error) {
     const sdk = (error as { cause?: { name?: unknown; message?: unknown } }).cause;
     if (sdk?.name !== 'ValidationException' || !/key|schema/i.test(String(sdk.message))) throw error;
-    return { layout: 'slots', views: await readSlots(client, tableName, resourceId, now) };
+    return { layout: 'slots', views: await readSlotViews(client, tableName, resourceId, now) };
   }
 }
 
@@ -137,7 +170,7 @@ export function viewLock(
   const code = parseHolder(item)?.releaseCode;
   const forced = code?.startsWith(FORCED_CODE_PREFIX) ?? false;
   // A lease whose end cannot be read is one no acquire admits: show it as expired, not held.
-  const state: LockState =
+  const state: LockViewState =
     info.state === 'held' && (info.expired || info.expiresAt === undefined) ? 'expired' : info.state;
   const slot = item?.[ATTR.concurrencyId]?.N;
   return {
