@@ -11,6 +11,7 @@ import { UsageError } from './framework/args.js';
 import type { Command } from './framework/command.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './framework/exit-codes.js';
 import { type Io, PREFIX } from './framework/io.js';
+import { suggest } from './framework/suggest.js';
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map(
   [
@@ -54,7 +55,9 @@ ${EXIT_CODES_HELP}`;
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   if (name === '-h' || name === '--help' || name === 'help') {
-    io.out(mainHelp());
+    // `help run` is `run --help`.
+    const about = name === 'help' && args[0] !== undefined ? COMMANDS.get(args[0]) : undefined;
+    io.out(about === undefined ? mainHelp() : about.help());
     return EXIT.OK;
   }
   if (name === '--version' || name === '-V') {
@@ -64,12 +67,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const command = name === undefined ? undefined : COMMANDS.get(name);
   try {
     if (name === undefined) throw new UsageError('missing <command>');
-    if (command === undefined) throw new UsageError(`unknown command \`${name}\``);
+    if (command === undefined) throw unknownCommand(name);
     return await command.run(args, io);
   } catch (error) {
     io.err(describeError(error, command?.name));
     return exitCodeForError(error);
   }
+}
+
+/** A mistyped command gets the nearest visible one; a flag first, the reminder that the command comes first. */
+function unknownCommand(name: string): UsageError {
+  if (name.startsWith('-'))
+    return new UsageError(`missing <command> before \`${name}\`: dynamo-dlm <command> [options]`);
+  const visible = [...COMMANDS.values()].filter((c) => !c.hidden).map((c) => c.name);
+  const near = suggest(name, visible);
+  return new UsageError(`unknown command \`${name}\`${near === undefined ? '' : `; did you mean \`${near}\`?`}`);
 }
 
 /** The one stderr message for an error that ended `command` (undefined: no such command). */

@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test, vi } from 'vitest';
 import { mainHelp } from '../../src/cli/cli.js';
-import { parseInteger, parseSeconds, UsageError } from '../../src/cli/framework/args.js';
+import { flagNumber, parseFlag, parseInteger, parseSeconds, UsageError } from '../../src/cli/framework/args.js';
 import { defineCommand } from '../../src/cli/framework/command.js';
-import { MAX_TIMER_MS } from '../../src/options/validate.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { checkConcurrency, checkSlot, MAX_TIMER_MS } from '../../src/options/validate.js';
 import { fakeIo } from './fake-io.js';
 
 /** A command that reports what it was given. */
@@ -48,11 +49,15 @@ describe('defineCommand', () => {
   });
 
   test.each([
-    [['job', '--nope'], "Unknown option '--nope'"],
+    [['job', '--nope'], 'unknown flag `--nope`'],
+    [['job', '--cont', '2'], 'unknown flag `--cont`; did you mean `--count`?'],
+    [['job', '-x'], 'unknown flag `-x`'],
     [[], 'missing <resource>'],
     [['a', 'b'], 'unexpected argument `b`'],
     [['a', '--', 'b'], 'unexpected argument `b`'],
-    [['job', '--count'], "Option '--count <value>' argument missing"],
+    [['job', '--count'], '--count needs a value (--count N)'],
+    [['job', '--count', '--loud'], '--count needs a value (--count N), got the flag `--loud`'],
+    [['job', '--loud=1'], '--loud takes no value, got `--loud=1`'],
   ])('%j is a UsageError', async (argv, message) => {
     const { command, seen } = probe(false);
     await expect(command.run(argv, fakeIo())).rejects.toThrow(UsageError);
@@ -141,22 +146,47 @@ describe('the top-level help', () => {
 });
 
 describe('flag values', () => {
-  test('seconds: positive, finite, at least 1 ms, and no longer than a timer can wait', () => {
+  test('the text of a number becomes that number; any other text stays text, for the check to reject', () => {
+    expect(['30', '2.5', '.5', '-5', '+3', '1e3', ' 7 '].map(flagNumber)).toEqual([30, 2.5, 0.5, -5, 3, 1000, 7]);
+    expect(['', 'abc', '1s', '0x10', 'Infinity', 'NaN', '1.2.3', '-'].map(flagNumber)).toEqual([
+      '',
+      'abc',
+      '1s',
+      '0x10',
+      'Infinity',
+      'NaN',
+      '1.2.3',
+      '-',
+    ]);
+  });
+
+  test("seconds, by the library's rule: positive, at least 1 ms, and no longer than a timer can wait", () => {
     expect(parseSeconds('d', '0.25')).toBe(0.25);
     expect(parseSeconds('d', undefined)).toBeUndefined();
     expect(parseSeconds('d', String(MAX_TIMER_MS / 1000))).toBe(MAX_TIMER_MS / 1000);
     for (const bad of ['', ' ', '0', '0.0001', '-1', 'NaN', 'Infinity', '1s']) {
-      expect(() => parseSeconds('d', bad)).toThrow(UsageError);
+      expect(() => parseSeconds('d', bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
     // 30 days: setTimeout would fire at once.
     expect(() => parseSeconds('kill-after', '2592000')).toThrow(
-      '--kill-after expects at most 2147483.647 seconds (about 24.8 days, the longest a timer can wait), got `2592000`',
+      'Expected `--kill-after` to be a positive number of seconds (0.001 to 2147483.647, the longest delay a Node timer holds), got `2592000` (number)',
     );
   });
 
-  test('integers: within bounds, digits only', () => {
+  test("integers, by the library's rule, within the flag's bounds", () => {
     expect(parseInteger('n', '7', 1, 10)).toBe(7);
-    for (const bad of ['0', '11', '1.5', '-3', 'x', '1e1'])
-      expect(() => parseInteger('n', bad, 1, 10)).toThrow(UsageError);
+    expect(parseInteger('n', '1e1', 1, 10)).toBe(10);
+    for (const bad of ['0', '11', '1.5', '-3', 'x', '']) {
+      expect(() => parseInteger('n', bad, 1, 10)).toThrow(InvalidArgumentError);
+    }
+    expect(() => parseInteger('n', 'x', 1, 10)).toThrow(
+      'Expected `--n` to be an integer from 1 to 10, got "x" (string)',
+    );
+  });
+
+  test("a flag judged by one of the library's own checks, under the flag's name", () => {
+    expect(parseFlag('concurrency', '3', checkConcurrency)).toBe(3);
+    expect(parseFlag('concurrency', undefined, checkConcurrency)).toBeUndefined();
+    expect(() => parseFlag('slot', '1000', checkSlot)).toThrow('Expected `--slot` to be an integer from 0 to 999');
   });
 });

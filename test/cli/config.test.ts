@@ -60,8 +60,13 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
   });
 
   test('a table layout other than single or slots is a usage error; the default follows `defaults.tableLayout`', () => {
-    expect(() => resolveConfig({ 'table-layout': 'sorted' }, {})).toThrow(/--table-layout expects single or slots/);
-    expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE_LAYOUT: 'Slots' })).toThrow(/got `Slots`/);
+    expect(() => resolveConfig({ 'table-layout': 'sorted' }, {})).toThrow(
+      "Expected `--table-layout` to be `'single'` or `'slots'`, got \"sorted\" (string)",
+    );
+    // A bad value is named by where it came from.
+    expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE_LAYOUT: 'Slots' })).toThrow(
+      /^Expected `DYNAMO_DLM_TABLE_LAYOUT` to be .*, got "Slots"/,
+    );
     defaults.tableLayout = 'slots';
     try {
       expect(resolveConfig({}, {}).tableLayout).toBe('slots');
@@ -98,9 +103,11 @@ describe('resolveConfig: flags, then environment, then defaults', () => {
     expect(() => resolveConfig({ endpoint: 'nope' }, {})).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
-    expect(() => resolveConfig({ endpoint: 'ftp://x' }, {})).toThrow(/http or https/);
+    expect(() => resolveConfig({ endpoint: 'ftp://x' }, {})).toThrow(/^--endpoint expects an http or https URL/);
+    expect(() => resolveConfig({}, { AWS_ENDPOINT_URL: 'nope' })).toThrow(/^AWS_ENDPOINT_URL expects a URL/);
     expect(() => resolveConfig({ table: 'a' }, {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE: 'bad name!' })).toThrow(/`table`/);
+    expect(() => resolveConfig({ table: 'a' }, {})).toThrow(/^Expected `--table` to be a DynamoDB table name/);
+    expect(() => resolveConfig({}, { DYNAMO_DLM_TABLE: 'bad name!' })).toThrow(/^Expected `DYNAMO_DLM_TABLE` to be/);
   });
 
   test('the table alone (for `local`): the flag, the environment, then the default', () => {

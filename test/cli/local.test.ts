@@ -74,7 +74,7 @@ describe('dynamo-dlm local', () => {
   test('a bad --port is a usage error', async () => {
     const result = await runCli(['local', '--port', '70000']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--port expects an integer from 0 to 65535');
+    expect(result.stderr).toContain('Expected `--port` to be an integer from 0 to 65535, got `70000`');
   });
 
   test('in-process: serves until a stop signal, then stops the server', async () => {

@@ -49,7 +49,9 @@ describe('planRun', () => {
     expect(planRun({ ...flags, concurrency: '3' }, 'job', ['ls']).concurrency).toBe(3);
     expect(planRun(flags, 'job', ['ls']).concurrency).toBeUndefined();
     for (const bad of ['0', '-1', '1.5', 'two', '1001']) {
-      expect(() => planRun({ ...flags, concurrency: bad }, 'job', ['ls'])).toThrow(/--concurrency expects an integer/);
+      expect(() => planRun({ ...flags, concurrency: bad }, 'job', ['ls'])).toThrow(
+        /^Expected `--concurrency` to be an integer from 1 to 1000, got /,
+      );
     }
   });
 

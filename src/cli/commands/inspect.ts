@@ -1,5 +1,5 @@
-import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
-import { parseInteger } from '../framework/args.js';
+import { checkConcurrency, checkResourceId } from '../../options/validate.js';
+import { parseFlag } from '../framework/args.js';
 import { defineCommand } from '../framework/command.js';
 import { EXIT } from '../framework/exit-codes.js';
 import { formatLockLine, formatSlotLines, formatTable, lockRows, lockToJson, slotViews } from '../view/format.js';
@@ -32,7 +32,7 @@ that turns out to have the sort key concurrency_id is read that way without --ta
   connect: true,
   async run({ io, flags, args, config, client }) {
     const resourceId = checkResourceId(args.resource, 'resource');
-    const concurrency = parseInteger('concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
+    const concurrency = parseFlag('concurrency', flags.concurrency, checkConcurrency);
     const now = Date.now();
     const read = await readResourceViews(client, config.tableName, config.tableLayout, resourceId, () => now);
     const [view] = read.views;

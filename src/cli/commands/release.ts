@@ -2,9 +2,9 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../../item/attributes.js';
 import { forceReleaseRequest } from '../../item/requests.js';
 import { DEFAULT_RETENTION } from '../../options/lock-options.js';
-import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
+import { checkResourceId, checkSlot } from '../../options/validate.js';
 import { classify, wrapSdkError } from '../../runtime/sdk-errors.js';
-import { parseInteger, UsageError } from '../framework/args.js';
+import { parseFlag, parseInteger, UsageError } from '../framework/args.js';
 import { defineCommand } from '../framework/command.js';
 import { EXIT } from '../framework/exit-codes.js';
 import { PREFIX } from '../framework/io.js';
@@ -51,7 +51,7 @@ its writes from overwriting the next holder's: the next holder's token is greate
     const resourceId = checkResourceId(args.resource, 'resource');
     const expected = parseInteger('token', flags.token, 0, Number.MAX_SAFE_INTEGER);
     const { tableName, tableLayout } = config;
-    const slot = parseInteger('slot', flags.slot, 0, MAX_CONCURRENCY - 1);
+    const slot = parseFlag('slot', flags.slot, checkSlot);
     if (tableLayout === 'slots' && slot === undefined) {
       throw new UsageError(
         `on a 'slots' table, name the slot to release: --slot N (\`status ${resourceId}\` shows them)`,

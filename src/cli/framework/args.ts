@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
-import { MAX_TIMER_MS } from '../../options/validate.js';
+import { checkInteger, checkSeconds } from '../../options/validate.js';
 
 /**
  * A bad command line. It is an {@link InvalidArgumentError} (code `INVALID_ARGUMENT`), so that
@@ -11,27 +11,43 @@ export class UsageError extends InvalidArgumentError {
   }
 }
 
-/** A flag's value in seconds: positive, finite, at least 1 ms and no longer than a timer holds. */
-export function parseSeconds(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0.001) {
-    throw new UsageError(`--${flag} expects a positive number of seconds, got \`${value}\``);
-  }
-  if (n * 1000 > MAX_TIMER_MS) {
-    throw new UsageError(
-      `--${flag} expects at most ${MAX_TIMER_MS / 1000} seconds (about 24.8 days, the longest a timer can wait), got \`${value}\``,
-    );
-  }
-  return n;
+/** A decimal number as people type one: `30`, `2.5`, `.5`, `-5`, `1e3`; not `0x1f`, `Infinity` or `5s`. */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A flag's text as the number it spells, or the text itself when it spells none: the library's
+ * check then rejects it as a string, so that `--duration abc` and `--duration -5` are both
+ * judged, and told, by the same rule as the library's own options.
+ */
+export function flagNumber(text: string): number | string {
+  const trimmed = text.trim();
+  return NUMBER.test(trimmed) ? Number(trimmed) : text;
 }
 
-/** A flag's value as an integer within [min, max]. */
-export function parseInteger(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${flag} expects an integer from ${min} to ${max}, got \`${value}\``);
-  }
-  return n;
+/**
+ * A flag's value, judged by a check of the library's (`checkConcurrency`, `checkSlot`, ...)
+ * under the flag's name; undefined when the flag was not given.
+ */
+export function parseFlag<T>(
+  flag: string,
+  text: string | undefined,
+  check: (value: unknown, name: string) => T,
+): T | undefined {
+  return text === undefined ? undefined : check(flagNumber(text), `--${flag}`);
+}
+
+/**
+ * A flag's value in seconds, by the library's rule for every time it takes: positive, at least
+ * 1 ms, and no longer than a timer holds.
+ */
+export function parseSeconds(flag: string, text: string | undefined): number | undefined {
+  return parseFlag(flag, text, (value, name) => {
+    checkSeconds(value, name);
+    return value as number;
+  });
+}
+
+/** A flag's value as an integer from `min` to `max`, by the library's integer rule. */
+export function parseInteger(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  return parseFlag(flag, text, (value, name) => checkInteger(value, name, min, max));
 }

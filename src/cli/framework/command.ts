@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { type CliConfig, CONNECTION_FLAGS, CONNECTION_NOTE, createClient, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
+import { suggest } from './suggest.js';
 
 /** One flag: how it parses and how `--help` shows it. */
 export interface FlagDef {
@@ -108,7 +109,7 @@ export function defineCommand<F extends Flags, P extends string = never, C exten
     help,
     async run(argv, io) {
       const parsed = parse(def, { ...flags, ...(def.connect === true ? CONNECTION_FLAGS : {}) }, argv, synopsis);
-      if (parsed.values.help === true) {
+      if (parsed === undefined) {
         io.out(help());
         return EXIT.OK;
       }
@@ -132,50 +133,42 @@ export function defineCommand<F extends Flags, P extends string = never, C exten
 }
 
 interface Parsed<F extends Flags, P extends string> {
-  values: FlagValues<F> & { help?: boolean };
+  values: FlagValues<F>;
   args: Record<P, string>;
   rest: [string, ...string[]];
 }
 
-/** `util.parseArgs` in strict mode, with the arguments after `--` kept apart. */
+/**
+ * `util.parseArgs` for the tokens, with the checks of its strict mode done here, so that a bad
+ * flag is told in the CLI's words: a near miss gets a suggestion, and a negative number is a
+ * value (`--duration -5`, which the flag's own check then rejects) rather than an ambiguity.
+ * The arguments after `--` are kept apart. Undefined when `--help` was asked for.
+ */
 function parse<F extends Flags, P extends string>(
   def: CommandDef<F, P, boolean>,
   flags: Flags,
   argv: readonly string[],
   synopsis: string,
-): Parsed<F, P> {
+): Parsed<F, P> | undefined {
   const options = Object.fromEntries(
     Object.entries(flags).map(([name, f]) => [
       name,
       f.short === undefined ? { type: f.type } : { type: f.type, short: f.short },
     ]),
   );
-  let tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ tokens, values } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true }));
-  } catch (error) {
-    // `run job ls -la`: the command's own flags were read as ours. Say where the command goes.
-    const hint =
-      def.rest !== undefined && !argv.includes('--')
-        ? `\nThe command to run goes after \`--\`: dynamo-dlm ${def.name} ${synopsis}`
-        : '';
-    throw new UsageError(`${(error as Error).message}${hint}`);
-  }
-  for (const [name, f] of Object.entries(flags)) if (f.type === 'boolean') values[name] ??= false;
+  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [name, f] of Object.entries(flags)) if (f.type === 'boolean') values[name] = false;
   const names = def.positionals ?? [];
+  // `--help` anywhere wins, over any mistake around it.
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return undefined;
+  for (const t of tokens) if (t.kind === 'option') values[t.name] = flagValue(t, flags, def, argv, synopsis);
   const terminator = tokens.find((t) => t.kind === 'option-terminator')?.index;
   const positionals: string[] = [];
   const rest: string[] = [];
   for (const t of tokens) {
     if (t.kind === 'positional') (terminator !== undefined && t.index > terminator ? rest : positionals).push(t.value);
   }
-  const result: Parsed<F, P> = {
-    values: values as Parsed<F, P>['values'],
-    args: Object.fromEntries(names.map((name, i) => [name, positionals[i]])) as Record<P, string>,
-    rest: rest as Parsed<F, P>['rest'],
-  };
-  if (values.help === true) return result;
   if (def.rest !== undefined && terminator === undefined) {
     throw new UsageError(
       positionals.length > names.length
@@ -187,7 +180,48 @@ function parse<F extends Flags, P extends string>(
   const extra = positionals[names.length] ?? (def.rest === undefined ? rest[0] : undefined);
   if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
   if (def.rest !== undefined && !rest[0]) throw new UsageError('missing the command after `--`');
-  return result;
+  return {
+    values: values as Parsed<F, P>['values'],
+    args: Object.fromEntries(names.map((name, i) => [name, positionals[i]])) as Record<P, string>,
+    rest: rest as Parsed<F, P>['rest'],
+  };
+}
+
+type OptionToken = Extract<NonNullable<ReturnType<typeof parseArgs>['tokens']>[number], { kind: 'option' }>;
+
+/** A negative number given as a flag's value: `--duration -5` means the value -5. */
+const NEGATIVE = /^-(\d|\.\d)/;
+
+/** One flag's value, or a usage error that says what is wrong with it. */
+function flagValue(
+  t: OptionToken,
+  flags: Flags,
+  def: CommandDef<Flags, string, boolean>,
+  argv: readonly string[],
+  synopsis: string,
+): string | boolean {
+  const f = flags[t.name];
+  if (f === undefined) {
+    const near = t.rawName.startsWith('--') ? suggest(t.name, Object.keys(flags)) : undefined;
+    // `run job ls -la`: the command's own flags were read as ours. Say where the command goes.
+    const hint =
+      def.rest !== undefined && !argv.includes('--')
+        ? `\nThe command to run goes after \`--\`: dynamo-dlm ${def.name} ${synopsis}`
+        : '';
+    throw new UsageError(
+      `unknown flag \`${t.rawName}\`${near === undefined ? '' : `; did you mean \`--${near}\`?`}${hint}`,
+    );
+  }
+  if (f.type === 'boolean') {
+    if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value, got \`${t.rawName}=${t.value}\``);
+    return true;
+  }
+  const usage = f.value === undefined ? '' : ` (${t.rawName} ${f.value})`;
+  if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value${usage}`);
+  if (!t.inlineValue && t.value.startsWith('-') && !NEGATIVE.test(t.value)) {
+    throw new UsageError(`${t.rawName} needs a value${usage}, got the flag \`${t.value}\``);
+  }
+  return t.value;
 }
 
 /** Aligned help lines for flags: `  -v, --verbose   what it does   [default]`. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME, defaults } from '../../defaults.js';
 import type { TableLayout } from '../../item/attributes.js';
-import { checkTableName } from '../../options/validate.js';
+import { checkTableLayout, checkTableName } from '../../options/validate.js';
 import { clientConfig } from '../../runtime/client.js';
 import { UsageError } from './args.js';
 import type { Flags } from './command.js';
@@ -70,55 +70,66 @@ servers accept.`;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/** A setting as given, with where it came from: the flag, or the environment variable (for the error's name). */
+interface Given {
+  readonly value: string;
+  readonly source: string;
+}
+
+/** The flag if given, else the first of `vars` that is set and not empty. */
+function given(flag: string | undefined, flagName: string, env: Env, ...vars: string[]): Given | undefined {
+  if (flag !== undefined) return { value: flag, source: `--${flagName}` };
+  for (const name of vars) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { value, source: name };
+  }
+  return undefined;
+}
+
 /** The lock table: the flag, else `DYNAMO_DLM_TABLE`, else the library's `defaults.tableName`. */
 export function resolveTableName(flag: string | undefined, env: Env): string {
-  return checkTableName(flag ?? nonEmpty(env.DYNAMO_DLM_TABLE) ?? defaults.tableName, 'table');
+  const table = given(flag, 'table', env, 'DYNAMO_DLM_TABLE');
+  return table === undefined ? defaults.tableName : checkTableName(table.value, table.source);
+}
+
+/** The table layout: the flag, else `DYNAMO_DLM_TABLE_LAYOUT`, else the library's `defaults.tableLayout`. */
+export function resolveTableLayout(flag: string | undefined, env: Env): TableLayout {
+  const layout = given(flag, 'table-layout', env, 'DYNAMO_DLM_TABLE_LAYOUT');
+  return layout === undefined ? defaults.tableLayout : checkTableLayout(layout.value, layout.source);
 }
 
 /**
  * Flags win over the environment (`DYNAMO_DLM_TABLE`, `DYNAMO_DLM_TABLE_LAYOUT`, `AWS_ENDPOINT_URL_DYNAMODB`,
  * `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_DEFAULT_REGION`), which wins over the library's
- * defaults. Pure: the environment is passed in.
+ * defaults. Pure: the environment is passed in. A bad value is named by where it came from.
  *
  * @throws {@link UsageError} for an endpoint that is not an http(s) URL.
- * @throws {@link InvalidArgumentError} for a bad table name.
+ * @throws {@link InvalidArgumentError} for a bad table name or layout (the library's checks).
  */
 export function resolveConfig(flags: ConnectionFlags, env: Env): CliConfig {
   const tableName = resolveTableName(flags.table, env);
   const tableLayout = resolveTableLayout(flags['table-layout'], env);
-  const endpoint = flags.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? nonEmpty(env.AWS_ENDPOINT_URL);
-  let local = false;
-  if (endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new UsageError(`--endpoint expects a URL such as http://127.0.0.1:8000, got \`${endpoint}\``);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UsageError(`--endpoint expects an http or https URL, got \`${endpoint}\``);
-    }
-    local = LOOPBACK.has(url.hostname);
-  }
+  const endpoint = given(flags.endpoint, 'endpoint', env, 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL');
+  const local = endpoint !== undefined && LOOPBACK.has(endpointUrl(endpoint).hostname);
   const hasCredentials = [env.AWS_ACCESS_KEY_ID, env.AWS_PROFILE, env.AWS_WEB_IDENTITY_TOKEN_FILE].some(
-    (v) => nonEmpty(v) !== undefined,
+    (v) => v !== undefined && v !== '',
   );
   const region =
-    flags.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (local ? 'us-east-1' : undefined);
-  return { tableName, tableLayout, endpoint, region, localCredentials: local && !hasCredentials };
+    given(flags.region, 'region', env, 'AWS_REGION', 'AWS_DEFAULT_REGION')?.value ?? (local ? 'us-east-1' : undefined);
+  return { tableName, tableLayout, endpoint: endpoint?.value, region, localCredentials: local && !hasCredentials };
 }
 
-/** The table layout: the flag, else `DYNAMO_DLM_TABLE_LAYOUT`, else the library's `defaults.tableLayout`. */
-export function resolveTableLayout(flag: string | undefined, env: Env): TableLayout {
-  const value = flag ?? nonEmpty(env.DYNAMO_DLM_TABLE_LAYOUT) ?? defaults.tableLayout;
-  if (value !== 'single' && value !== 'slots') {
-    throw new UsageError(`--table-layout expects single or slots, got \`${value}\``);
+function endpointUrl({ value, source }: Given): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${source} expects a URL such as http://127.0.0.1:8000, got \`${value}\``);
   }
-  return value;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${source} expects an http or https URL, got \`${value}\``);
+  }
+  return url;
 }
 
 /**

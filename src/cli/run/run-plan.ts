@@ -1,6 +1,6 @@
 import { resolveLockOptions } from '../../options/lock-options.js';
-import { checkResourceId, MAX_CONCURRENCY } from '../../options/validate.js';
-import { parseInteger, parseSeconds, UsageError } from '../framework/args.js';
+import { checkConcurrency, checkResourceId } from '../../options/validate.js';
+import { parseFlag, parseSeconds, UsageError } from '../framework/args.js';
 import { formatDuration } from '../view/format.js';
 
 /** The longest default grace between SIGTERM and SIGKILL, ms (a long lease leaves room for more). */
@@ -109,7 +109,7 @@ export function planRun(flags: RunFlags, resource: string, command: readonly [st
     elect: flags.elect,
     verbose: flags.verbose,
     timeline: killTimeline(duration, parseSeconds('kill-after', flags['kill-after'])),
-    concurrency: parseInteger('concurrency', flags.concurrency, 1, MAX_CONCURRENCY),
+    concurrency: parseFlag('concurrency', flags.concurrency, checkConcurrency),
   };
 }
 

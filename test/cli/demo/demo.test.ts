@@ -48,7 +48,7 @@ describe('dynamo-dlm demo', () => {
   test('bad numbers are usage errors', async () => {
     const result = await runCli(['demo', '--workers', '0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--workers expects an integer from 1 to 16');
+    expect(result.stderr).toContain('Expected `--workers` to be an integer from 1 to 16');
   });
 });
 
