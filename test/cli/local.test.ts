@@ -1,13 +1,19 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/cli.js';
 import { exportLines } from '../../src/cli/commands/local.js';
-import { cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
+import { createClient, resolveConfig } from '../../src/cli/framework/config.js';
+import { dynaliteMissing } from '../../src/cli/framework/needs-dynalite.js';
+import { CLI, cleanEnv, runCli, startCli, waitFor } from './cli-process.js';
 import { fakeIo, runMain } from './fake-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynamo-dlm-local-'));
+/** A module that makes the process run as if dynalite were not installed. */
+const NO_DYNALITE = new URL('../fixtures/no-dynalite.mjs', import.meta.url).href;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Parses the `export NAME=value` lines `local` prints. */
@@ -77,6 +83,63 @@ describe('dynamo-dlm local', () => {
     expect(result.stderr).toContain('Expected `--port` to be an integer from 0 to 65535, got `70000`');
   });
 
+  test("--table-layout slots: the table has the sort key, and the printed environment says so to run's --concurrency", async () => {
+    const io = fakeIo();
+    const done = main(['local', '--table', 'slots_locks', '--table-layout', 'slots'], io);
+    const env = await waitFor('the export lines', () => {
+      const vars = exportsOf(io.stdout.map((line) => `${line}\n`).join(''));
+      return vars.DYNAMO_DLM_TABLE === undefined ? undefined : vars;
+    });
+    try {
+      expect(env.DYNAMO_DLM_TABLE_LAYOUT).toBe('slots');
+      const client = createClient(resolveConfig({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }, {}));
+      try {
+        const table = await client.send(new DescribeTableCommand({ TableName: 'slots_locks' }));
+        expect(table.Table?.KeySchema).toEqual([
+          { AttributeName: 'resource_id', KeyType: 'HASH' },
+          { AttributeName: 'concurrency_id', KeyType: 'RANGE' },
+        ]);
+      } finally {
+        client.destroy();
+      }
+      const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...local } = env;
+      const run = await runMain(
+        [
+          'run',
+          'pool',
+          '--concurrency',
+          '2',
+          '--',
+          process.execPath,
+          '-e',
+          'process.exit(process.env.DYNAMO_DLM_SLOT === "0" ? 0 : 9)',
+        ],
+        fakeIo(local),
+      );
+      expect(run.code).toBe(0);
+    } finally {
+      process.emit('SIGINT', 'SIGINT');
+      expect(await done).toBe(0);
+    }
+  });
+
+  test('without dynalite installed: says exactly what to install, and exits 1', async () => {
+    const result = await runCli(['local'], cleanEnv({ NODE_OPTIONS: `--import ${NO_DYNALITE}` }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`dynamo-dlm: ${dynaliteMissing('local', pathToFileURL(CLI).href)}\n`);
+    expect(result.stderr).toContain('\n  npm install --save-dev dynalite\n');
+  });
+
+  test('--help shows --table-layout, and what to install', async () => {
+    const io = fakeIo();
+    expect(await main(['local', '--help'], io)).toBe(0);
+    const help = io.stdout.join('\n');
+    expect(help).toMatch(/\n {2}--table-layout L +the lock table's key layout: single, or slots/);
+    expect(help).toContain('npm install --save-dev dynalite');
+    expect(help).toContain('npx -p dynamo-dlm -p dynalite dynamo-dlm local');
+  });
+
   test('in-process: serves until a stop signal, then stops the server', async () => {
     const io = fakeIo({ DYNAMO_DLM_TABLE: 'inproc_locks' });
     const done = main(['local'], io);
@@ -98,12 +161,29 @@ describe('dynamo-dlm local', () => {
 
 describe('exportLines', () => {
   test('local prints shell lines for the SDK and the CLI', () => {
-    expect(exportLines('http://127.0.0.1:5000', 'locks')).toEqual([
+    expect(exportLines('http://127.0.0.1:5000', 'locks', 'single')).toEqual([
       'export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:5000',
       'export AWS_REGION=us-east-1',
       'export AWS_ACCESS_KEY_ID=local',
       'export AWS_SECRET_ACCESS_KEY=local',
       'export DYNAMO_DLM_TABLE=locks',
+      'export DYNAMO_DLM_TABLE_LAYOUT=single',
     ]);
+  });
+});
+
+describe('dynaliteMissing', () => {
+  test('beside an installed dynamo-dlm: npm install; run from npx: npx with both packages', () => {
+    const installed = dynaliteMissing('local', 'file:///srv/app/node_modules/dynamo-dlm/dist/cli/framework/x.js');
+    expect(installed).toMatch(/^`local` needs the dynalite package .*\n {2}npm install --save-dev dynalite\n/);
+    expect(installed).not.toContain('npx');
+    const npx = dynaliteMissing(
+      'demo',
+      'file:///home/u/.npm/_npx/0a1b2c/node_modules/dynamo-dlm/dist/cli/framework/x.js',
+    );
+    expect(npx).toMatch(/\n {2}npx -p dynamo-dlm -p dynalite dynamo-dlm demo$/);
+    expect(
+      dynaliteMissing('local', 'file:///C:/Users/u/AppData/Local/npm-cache/_npx/0a1b/node_modules/x.js'),
+    ).toContain('npx -p dynamo-dlm -p dynalite');
   });
 });

@@ -9,6 +9,7 @@ import { parseInteger } from '../framework/args.js';
 import { defineCommand } from '../framework/command.js';
 import { EXIT } from '../framework/exit-codes.js';
 import { type Io, PREFIX } from '../framework/io.js';
+import { needsDynalite } from '../framework/needs-dynalite.js';
 import { formatSummary, type Hold, summarize, type WorkerReport } from './check.js';
 import {
   COUNTER_KEY,
@@ -39,7 +40,7 @@ unsafe without the lock). The worker holding the lock when the counter reaches h
 worker's share is killed while holding it: the others wait for its lease to run out, and the
 next acquire takes it over. Then the demo checks, from the workers' recorded hold intervals,
 fencing tokens and the final counter, that no two workers ever held the lock at once. Exits 0
-when there was no violation, 1 otherwise.`,
+when there was no violation, 1 otherwise. Needs the dynalite package, as \`local\` does.`,
   flags: {
     workers: { type: 'string', value: 'N', help: 'worker processes (1-16)', default: '4' },
     increments: { type: 'string', value: 'N', help: 'increments per worker (1-1000)', default: '50' },
@@ -57,6 +58,7 @@ when there was no violation, 1 otherwise.`,
     let total = workers * increments;
     const started = Date.now();
 
+    await needsDynalite('demo');
     const local = await startLocalDynamo({ tableName: LOCK_TABLE });
     try {
       await createLockTable({ client: local.client, tableName: DATA_TABLE });
