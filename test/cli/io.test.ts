@@ -1,32 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { isNodeVersionSupportWarning, processIo, quietSdkNodeVersionWarning } from '../../src/cli/framework/io.js';
-
-describe('the SDK warning filter', () => {
-  test('recognises only the NodeVersionSupportWarning', () => {
-    expect(isNodeVersionSupportWarning('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) ...')).toBe(true);
-    expect(isNodeVersionSupportWarning(Object.assign(new Error('x'), { name: 'NodeVersionSupportWarning' }))).toBe(
-      true,
-    );
-    expect(isNodeVersionSupportWarning('DeprecationWarning: something')).toBe(false);
-    expect(isNodeVersionSupportWarning(new Error('other'))).toBe(false);
-  });
-
-  test('drops that warning and passes every other one on', () => {
-    const original = process.emitWarning;
-    const seen: unknown[] = [];
-    process.emitWarning = ((warning: unknown) => {
-      seen.push(warning);
-    }) as typeof process.emitWarning;
-    try {
-      quietSdkNodeVersionWarning();
-      process.emitWarning('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) versions ...');
-      process.emitWarning('something else');
-      expect(seen).toEqual(['something else']);
-    } finally {
-      process.emitWarning = original;
-    }
-  });
-});
+import { processIo } from '../../src/cli/framework/io.js';
 
 describe('processIo', () => {
   test("writes lines to the process's streams and reads its environment", () => {
@@ -39,10 +12,20 @@ describe('processIo', () => {
       io.errRaw('\r');
       expect(out.mock.calls.map((c) => c[0])).toEqual(['result\n']);
       expect(err.mock.calls.map((c) => c[0])).toEqual(['progress\n', '\r']);
-      expect(io.env).toBe(process.env);
+      expect(io.env).toEqual(process.env);
     } finally {
       out.mockRestore();
       err.mockRestore();
+    }
+  });
+
+  test('takes the environment as it is when built: what this process sets later is its own', () => {
+    const io = processIo();
+    process.env.DYNAMO_DLM_IO_TEST = 'set later';
+    try {
+      expect(io.env.DYNAMO_DLM_IO_TEST).toBeUndefined();
+    } finally {
+      delete process.env.DYNAMO_DLM_IO_TEST;
     }
   });
 });
