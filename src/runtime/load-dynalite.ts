@@ -7,11 +7,15 @@ export type Dynalite = typeof import('dynalite').default;
  * Loads dynalite, an optional peer dependency, for the testing helper and `dynamo-dlm local`.
  * When dynalite itself is not installed, rejects with `missing(cause)`: each caller says in its
  * own words what to install. Any other failure to load it (a broken install, a missing
- * dependency of dynalite's) rejects with a {@link DynamoDbError} that carries the cause.
+ * dependency of dynalite's) rejects with a {@link DynamoDbError} that carries the cause. `load`
+ * is the import itself (tests give one that fails).
  */
-export async function loadDynalite(missing: (cause: unknown) => DynamoDlmError): Promise<Dynalite> {
+export async function loadDynalite(
+  missing: (cause: unknown) => DynamoDlmError,
+  load: () => Promise<{ default: Dynalite }> = () => import('dynalite'),
+): Promise<Dynalite> {
   try {
-    return (await import('dynalite')).default;
+    return (await load()).default;
   } catch (error) {
     if (isMissingPackage(error, 'dynalite')) throw missing(error);
     throw new DynamoDbError(`could not load \`dynalite\`: ${(error as Error).message}`, { cause: error });
