@@ -1,4 +1,5 @@
 import { callElected, settleWithin, shield } from './election/callbacks.js';
+import { setCampaignLock } from './election/campaign-lock.js';
 import { EventStream } from './election/event-stream.js';
 import {
   type DeposedInfo,
@@ -11,6 +12,7 @@ import {
 } from './election/options.js';
 import { type ElectionLock, electionLockOf } from './election/test-seam.js';
 import { AbortedError, LockLostError, TableNotFoundError } from './errors.js';
+import { publishElection } from './events.js';
 import { DynamoDbLock } from './lock.js';
 import type { Clock } from './runtime/clock.js';
 import { type Deferred, deferred } from './runtime/deferred.js';
@@ -60,6 +62,7 @@ export class LeaderElection implements AsyncDisposable {
 
   readonly #o: ResolvedElectionOptions;
   readonly #lock: ElectionLock;
+  readonly #tableName: string;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #durationMs: number;
@@ -91,6 +94,8 @@ export class LeaderElection implements AsyncDisposable {
     this.name = lock.resourceId;
     this.#durationMs = lock.duration * 1000;
     this.#lock = electionLockOf(options) ?? lock;
+    this.#tableName = lock.tableName;
+    setCampaignLock(this, this.#lock);
     // A logger that throws must not break the election it reports on.
     this.#logger = shieldLogger(resolveLogger(options?.logger));
   }
@@ -298,6 +303,7 @@ export class LeaderElection implements AsyncDisposable {
 
   #emit(event: ElectionEvent): void {
     for (const stream of this.#streams) stream.push(event);
+    publishElection({ election: this, tableName: this.#tableName, event });
   }
 
   /** An abortable pause; resolves either way. */

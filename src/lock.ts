@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, acquireLease } from './acquire/acquire-loop.js';
 import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
+import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
 import type { Lease } from './lease/lease.js';
 import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
@@ -78,7 +79,7 @@ export class DynamoDbLock implements AsyncDisposable {
   constructor(resourceId: string, options?: LockOptions) {
     this.resourceId = checkResourceId(resourceId);
     const o = resolveLockOptions(options, 'lock options', this.resourceId);
-    this.#ctx = createContext(this.resourceId, o, clockOf(options));
+    this.#ctx = createContext(this.resourceId, o, clockOf(options), this);
     this.tableName = o.tableName;
     this.duration = o.durationMs / 1000;
     this.concurrency = o.concurrency;
@@ -184,10 +185,13 @@ export class DynamoDbLock implements AsyncDisposable {
       started,
       deadline: a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs,
     };
+    // Synchronously, in the caller's async context: a span started here joins the caller's trace.
+    this.#ctx.emit('acquireStarted', { resourceId: this.resourceId, blocking: a.blocking, timeoutMs: a.timeoutMs });
     // A blocking acquire first waits its turn behind this process's other waiters for the same
     // lock, so that only one of them polls DynamoDB. A single try needs no turn: one write.
     let turn: Turn | undefined;
     let lease: Lease | undefined;
+    let failure: { readonly error: unknown } | undefined;
     try {
       if (a.blocking) {
         turn = await waitTurn(
@@ -206,12 +210,21 @@ export class DynamoDbLock implements AsyncDisposable {
       this.#state = { kind: 'held', lease };
       lease.start(a.autoRenew ?? this.#ctx.o.autoRenew, turn);
       return true;
+    } catch (error) {
+      failure = { error };
+      throw error;
     } finally {
       // Refused, timed out, aborted or failed: hold nothing, and let the next waiter try.
       if (lease === undefined) {
         turn?.leave();
         this.#state = IDLE;
       }
+      this.#ctx.emit('acquireEnded', {
+        resourceId: this.resourceId,
+        outcome: acquireOutcome(lease !== undefined, a.blocking, failure),
+        waitMs: clock.monotonic() - started,
+        ...failure,
+      });
     }
   }
 

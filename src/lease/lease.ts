@@ -177,6 +177,7 @@ export class Lease {
   async #extend(durationMs: number, automatic: boolean, data?: string): Promise<void> {
     const ctx = this.#ctx;
     const { clock, o } = ctx;
+    const begun = clock.monotonic();
     for (let attempt = 1; ; attempt++) {
       if (this.#state.kind === 'lost') throw this.#state.error;
       if (this.#state.kind === 'ended' || (automatic && !this.#autoRenew)) return;
@@ -220,6 +221,7 @@ export class Lease {
           slot: ctx.slotOf(this.slot),
           expiresAt: new Date(this.#end.expiresAt),
           automatic,
+          durationMs: clock.monotonic() - begun,
         });
         return;
       } catch (error) {
@@ -276,7 +278,8 @@ export class Lease {
     // Abort first: whatever user code runs next (logger, hooks) cannot keep the work from hearing.
     this.controller.abort(error);
     if (log) ctx.log.warn(error.message);
-    ctx.emit('lost', { resourceId: ctx.resourceId, slot, reason, fencingToken: this.fencingToken, owner });
+    const heldMs = ctx.clock.monotonic() - this.acquiredMono;
+    ctx.emit('lost', { resourceId: ctx.resourceId, slot, reason, fencingToken: this.fencingToken, owner, heldMs });
   }
 
   async #release(): Promise<void> {

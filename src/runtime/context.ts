@@ -6,9 +6,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { QueueView } from '../acquire/wait-policy.js';
 import type { DynamoDlmError } from '../errors.js';
-import { emit, type LockHooks } from '../events.js';
+import { type EventOrigin, emit, type LockHooks } from '../events.js';
 import { type ItemKey, itemKey } from '../item/attributes.js';
 import type { AcquireRequest } from '../item/requests.js';
+import type { DynamoDbLock } from '../lock.js';
 import type { ResolvedLockOptions } from '../options/lock-options.js';
 import { backoffDelay, THROTTLE_BACKOFF } from './backoff.js';
 import { defaultClient } from './client.js';
@@ -65,13 +66,19 @@ export interface LockContext {
    * long one times the polls (`pollDelay` in `wait-policy.ts`).
    */
   pollWaitMs: number | undefined;
-  /** Calls one hook, shielded. */
+  /** Calls one hook, shielded, and publishes the event on its diagnostics channel (see `events.ts`). */
   emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
 }
 
-/** Builds the context of one lock. */
-export function createContext(resourceId: string, o: ResolvedLockOptions, clock: Clock): LockContext {
+/** Builds the context of `lock`, whose events name it as their origin. */
+export function createContext(
+  resourceId: string,
+  o: ResolvedLockOptions,
+  clock: Clock,
+  lock: DynamoDbLock,
+): LockContext {
   const log = shieldLogger(o.logger);
+  const origin: EventOrigin = { lock, tableName: o.tableName };
   const client = (): DynamoDBClient => o.client ?? defaultClient();
   const ctx: LockContext = {
     resourceId,
@@ -104,7 +111,7 @@ export function createContext(resourceId: string, o: ResolvedLockOptions, clock:
     holder: { owner: o.owner, data: o.data },
     seen: undefined,
     pollWaitMs: undefined,
-    emit: (name, event) => emit(o.hooks, name, event, log),
+    emit: (name, event) => emit(o.hooks, name, event, log, origin),
   };
   return ctx;
 }

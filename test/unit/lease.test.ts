@@ -48,7 +48,16 @@ describe('lease timing', () => {
     expect(reasonOf(lock.signal)).toBe('expired');
     expect(lock.locked()).toBe(false);
     expect(events.filter((e) => e.name === 'lost')).toEqual([
-      { name: 'lost', event: { resourceId: 'res', reason: 'expired', fencingToken: tokenBase(WALL) + 1 } },
+      {
+        name: 'lost',
+        event: {
+          resourceId: 'res',
+          reason: 'expired',
+          fencingToken: tokenBase(WALL) + 1,
+          owner: undefined,
+          heldMs: 2_400,
+        },
+      },
     ]);
   });
 
