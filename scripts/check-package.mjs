@@ -15,6 +15,10 @@
  *    - type-checks a small consumer with `moduleResolution` node16 and bundler, and a CommonJS
  *      `.cts` file with nodenext, against the shipped `.d.ts` files (`skipLibCheck` off),
  *    - runs every `bin` with `--help`;
+ *    all of that without `@opentelemetry/api` (an optional peer, which npm does not install), and
+ *    checks that only `dynamo-dlm/opentelemetry` needs it; then installs the API and the SDK and
+ *    checks that entry: a lock cycle recorded into the SDK's in-memory exporters from ESM,
+ *    `require()` from CommonJS, and its types under node16, bundler and nodenext (`.cts`);
  * 4. runs `publint --strict` and `attw --profile esm-only` on the same tarball.
  *
  * Why `--profile esm-only` for attw: the package is ESM-only on purpose. That profile skips the
@@ -146,7 +150,12 @@ try {
     expect(Object.keys(manifest.dependencies ?? {}).length === 0, 'there must be no runtime dependencies');
     expect(manifest.peerDependencies?.['@aws-sdk/client-dynamodb'] === '^3.0.0', 'peer @aws-sdk/client-dynamodb ^3');
     expect(manifest.peerDependenciesMeta?.dynalite?.optional === true, 'dynalite must be an optional peer');
-    for (const entry of ['.', './testing']) {
+    expect(/^\^1\./.test(manifest.peerDependencies?.['@opentelemetry/api'] ?? ''), 'peer @opentelemetry/api ^1');
+    expect(
+      manifest.peerDependenciesMeta?.['@opentelemetry/api']?.optional === true,
+      '@opentelemetry/api must be an optional peer',
+    );
+    for (const entry of ['.', './testing', './opentelemetry']) {
       const target = manifest.exports?.[entry];
       expect(target?.types && target?.default, `exports["${entry}"] needs types and default`);
       expect(Object.keys(target)[0] === 'types', `exports["${entry}"].types must come first`);
@@ -194,7 +203,17 @@ try {
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'dynamo-dlm-consumer', private: true, type: 'module' }, null, 2),
   );
-  for (const file of ['esm.mjs', 'cjs.cjs', 'consumer.ts', 'consumer-cjs.cts']) {
+  for (const file of [
+    'esm.mjs',
+    'cjs.cjs',
+    'consumer.ts',
+    'consumer-cjs.cts',
+    'without-otel.mjs',
+    'otel.mjs',
+    'otel.cjs',
+    'otel.ts',
+    'otel-cjs.cts',
+  ]) {
     copyFileSync(join(fixtures, file), join(consumer, file));
   }
   // Same versions as the repository's, so that npm finds them in its cache.
@@ -233,14 +252,57 @@ try {
     bundler: { module: 'preserve', moduleResolution: 'bundler', files: ['consumer.ts'] },
     'nodenext (CommonJS .cts)': { module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer-cjs.cts'] },
   };
-  for (const [name, { files: sources, ...options }] of Object.entries(tsconfigs)) {
-    check(`TypeScript consumer, moduleResolution ${name}`, () => {
-      const path = join(consumer, `tsconfig.${name.split(' ')[0]}.json`);
-      const compilerOptions = { ...options, target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false };
-      writeFileSync(path, JSON.stringify({ compilerOptions: { ...compilerOptions, types: ['node'] }, files: sources }));
-      run(toolBin('tsc'), ['-p', path], consumer);
-    });
-  }
+  const typeCheck = (label, configs) => {
+    for (const [name, { files: sources, ...options }] of Object.entries(configs)) {
+      check(`${label}, moduleResolution ${name}`, () => {
+        const path = join(consumer, `tsconfig.${label.split(' ')[0]}.${name.split(' ')[0]}.json`);
+        const compilerOptions = { ...options, target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false };
+        writeFileSync(
+          path,
+          JSON.stringify({ compilerOptions: { ...compilerOptions, types: ['node'] }, files: sources }),
+        );
+        run(toolBin('tsc'), ['-p', path], consumer);
+      });
+    }
+  };
+  typeCheck('TypeScript consumer', tsconfigs);
+
+  // --- the OpenTelemetry entry: without its optional peer, then with it ----------------------
+  check('without @opentelemetry/api: the main entries work, only dynamo-dlm/opentelemetry needs it', () => {
+    const out = JSON.parse(run('node', ['without-otel.mjs'], consumer).trim().split('\n').pop());
+    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    return out.missing;
+  });
+  run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--loglevel=error',
+      ...['@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base'].map(
+        (name) => `${name}@${versionOf(name)}`,
+      ),
+    ],
+    consumer,
+  );
+  console.log('# installed @opentelemetry/api and the SDK');
+  check('opentelemetry ESM import: a lock cycle recorded into the SDK', () => {
+    const out = JSON.parse(run('node', ['otel.mjs'], consumer).trim().split('\n').pop());
+    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    return `${out.metrics} metrics, ${out.spans} spans`;
+  });
+  check('opentelemetry CommonJS require (require(esm))', () => {
+    const out = JSON.parse(run('node', ['otel.cjs'], consumer).trim().split('\n').pop());
+    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+  });
+  typeCheck('opentelemetry TypeScript consumer', {
+    node16: { ...tsconfigs.node16, files: ['otel.ts'] },
+    bundler: { ...tsconfigs.bundler, files: ['otel.ts'] },
+    'nodenext (CommonJS .cts)': { ...tsconfigs['nodenext (CommonJS .cts)'], files: ['otel-cjs.cts'] },
+  });
 
   for (const [name] of bins) {
     check(`bin \`${name} --help\` runs from the installed package`, () => {

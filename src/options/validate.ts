@@ -33,7 +33,8 @@ function describe(value: unknown): string {
   return `\`${String(value)}\` (${typeof value})`;
 }
 
-function fail(name: string, expected: string, value: unknown): never {
+/** Throws the {@link InvalidArgumentError} every check throws: what `name` should be, and what it was. */
+export function fail(name: string, expected: string, value: unknown): never {
   throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
 }
 

@@ -28,6 +28,12 @@ test('the packed package installs and works from ESM, CommonJS and TypeScript; p
     'moduleResolution node16',
     'moduleResolution bundler',
     'moduleResolution nodenext',
+    'without @opentelemetry/api',
+    'opentelemetry ESM import',
+    'opentelemetry CommonJS require',
+    'opentelemetry TypeScript consumer, moduleResolution node16',
+    'opentelemetry TypeScript consumer, moduleResolution bundler',
+    'opentelemetry TypeScript consumer, moduleResolution nodenext',
     'publint --strict',
     'attw --profile esm-only',
   ]) {
