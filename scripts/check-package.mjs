@@ -217,34 +217,32 @@ try {
     copyFileSync(join(fixtures, file), join(consumer, file));
   }
   // Same versions as the repository's, so that npm finds them in its cache.
-  run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--no-package-lock',
-      '--loglevel=error',
-      tarball,
-      `@aws-sdk/client-dynamodb@${versionOf('@aws-sdk/client-dynamodb')}`,
-      `dynalite@${versionOf('dynalite')}`,
-      `@types/node@${versionOf('@types/node')}`,
-    ],
-    consumer,
-  );
+  const install = (specs) =>
+    run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...specs],
+      consumer,
+    );
+  /** Runs a fixture that prints its result as JSON on its last line; fails unless `ok`. */
+  const result = (file) => {
+    const out = JSON.parse(run('node', [file], consumer).trim().split('\n').pop());
+    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    return out;
+  };
+  install([
+    tarball,
+    ...['@aws-sdk/client-dynamodb', 'dynalite', '@types/node'].map((name) => `${name}@${versionOf(name)}`),
+  ]);
   console.log('# installed the tarball into a throwaway project');
 
   check('ESM import: named exports and a lock cycle on dynalite', () => {
-    const out = JSON.parse(run('node', ['esm.mjs'], consumer).trim().split('\n').pop());
-    expect(out.ok === true && out.tokens[1] > out.tokens[0], `unexpected result ${JSON.stringify(out)}`);
+    const out = result('esm.mjs');
+    expect(out.tokens[1] > out.tokens[0], `unexpected result ${JSON.stringify(out)}`);
     return `${out.exports} exports, tokens ${out.tokens.join(' < ')}`;
   });
 
   check('CommonJS require (require(esm)), dynalite not loaded at import', () => {
-    const out = JSON.parse(run('node', ['cjs.cjs'], consumer).trim().split('\n').pop());
-    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
-    return `${out.exports} exports on Node ${process.versions.node}`;
+    return `${result('cjs.cjs').exports} exports on Node ${process.versions.node}`;
   });
 
   const tsconfigs = {
@@ -269,34 +267,20 @@ try {
 
   // --- the OpenTelemetry entry: without its optional peer, then with it ----------------------
   check('without @opentelemetry/api: the main entries work, only dynamo-dlm/opentelemetry needs it', () => {
-    const out = JSON.parse(run('node', ['without-otel.mjs'], consumer).trim().split('\n').pop());
-    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
-    return out.missing;
+    return result('without-otel.mjs').missing;
   });
-  run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--no-package-lock',
-      '--loglevel=error',
-      ...['@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base'].map(
-        (name) => `${name}@${versionOf(name)}`,
-      ),
-    ],
-    consumer,
+  install(
+    ['@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base'].map(
+      (name) => `${name}@${versionOf(name)}`,
+    ),
   );
   console.log('# installed @opentelemetry/api and the SDK');
   check('opentelemetry ESM import: a lock cycle recorded into the SDK', () => {
-    const out = JSON.parse(run('node', ['otel.mjs'], consumer).trim().split('\n').pop());
-    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    const out = result('otel.mjs');
     return `${out.metrics} metrics, ${out.spans} spans`;
   });
   check('opentelemetry CommonJS require (require(esm))', () => {
-    const out = JSON.parse(run('node', ['otel.cjs'], consumer).trim().split('\n').pop());
-    expect(out.ok === true, `unexpected result ${JSON.stringify(out)}`);
+    result('otel.cjs');
   });
   typeCheck('opentelemetry TypeScript consumer', {
     node16: { ...tsconfigs.node16, files: ['otel.ts'] },

@@ -62,14 +62,9 @@ export function instrumentLocks(options?: InstrumentLocksOptions): LockInstrumen
   const metrics = new LockMetrics(createInstruments(o.meterProvider.getMeter(SCOPE, version)), o.resourceIdInMetrics);
   const recorders: readonly Recorder[] = [metrics, new LockTraces(o.tracerProvider.getTracer(SCOPE, version))];
   const only = follows(o.lock);
-  const shielded = (name: string, record: () => void): void => {
-    try {
-      record();
-    } catch (error) {
-      // A subscriber that throws would crash the process (Node rethrows it on the next tick).
-      diag.error(`dynamo-dlm: recording the '${name}' event failed`, error);
-    }
-  };
+  // A subscriber that throws would crash the process (Node rethrows it on the next tick).
+  const failed = (name: string, error: unknown): void =>
+    diag.error(`dynamo-dlm: recording the '${name}' event failed`, error);
 
   const subscriptions: [string, (message: unknown) => void][] = HOOK_NAMES.map((name) => [
     lockChannelName(name),
@@ -77,8 +72,11 @@ export function instrumentLocks(options?: InstrumentLocksOptions): LockInstrumen
       const m = message as LockMessage<typeof name>;
       if (!only.lock(m)) return;
       for (const r of recorders) {
-        const record = r.lock[name] as ((m: LockMessage<keyof LockHooks>) => void) | undefined;
-        if (record !== undefined) shielded(name, () => record(m));
+        try {
+          (r.lock[name] as ((m: LockMessage<keyof LockHooks>) => void) | undefined)?.(m);
+        } catch (error) {
+          failed(name, error);
+        }
       }
     },
   ]);
@@ -87,7 +85,13 @@ export function instrumentLocks(options?: InstrumentLocksOptions): LockInstrumen
     (message) => {
       const m = message as ElectionMessage;
       if (!only.election(m)) return;
-      for (const r of recorders) if (r.election !== undefined) shielded(m.event.type, () => r.election?.(m));
+      for (const r of recorders) {
+        try {
+          r.election?.(m);
+        } catch (error) {
+          failed(m.event.type, error);
+        }
+      }
     },
   ]);
   for (const [channel, fn] of subscriptions) subscribe(channel, fn);

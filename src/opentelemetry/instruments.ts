@@ -32,6 +32,8 @@ export interface Instruments {
 export function createInstruments(meter: Meter): Instruments {
   const seconds = (name: string, description: string, buckets: number[]): Histogram =>
     meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: buckets } });
+  const counter = (name: string, unit: string, description: string): Counter =>
+    meter.createCounter(name, { unit, description });
   return {
     acquireDuration: seconds(
       'dynamo_dlm.lock.acquire.duration',
@@ -43,22 +45,26 @@ export function createInstruments(meter: Meter): Instruments {
       'How long a lease was held, from its acquisition until it was released or lost.',
       HOLD_BUCKETS,
     ),
-    acquisitions: meter.createCounter('dynamo_dlm.lock.acquisitions', {
-      unit: '{acquisition}',
-      description: 'Leases acquired; took_over marks those taken over from a holder that had not released.',
-    }),
-    refusals: meter.createCounter('dynamo_dlm.lock.refusals', {
-      unit: '{refusal}',
-      description: 'Acquire writes refused because the lock was held elsewhere (contention).',
-    }),
-    throttles: meter.createCounter('dynamo_dlm.lock.throttles', {
-      unit: '{retry}',
-      description: 'Writes DynamoDB throttled, or that failed transiently, and were retried after a pause.',
-    }),
-    losses: meter.createCounter('dynamo_dlm.lock.losses', {
-      unit: '{lease}',
-      description: 'Leases lost while held: taken by another owner, expired before renewal, or unrenewable.',
-    }),
+    acquisitions: counter(
+      'dynamo_dlm.lock.acquisitions',
+      '{acquisition}',
+      'Leases acquired; took_over marks those taken over from a holder that had not released.',
+    ),
+    refusals: counter(
+      'dynamo_dlm.lock.refusals',
+      '{refusal}',
+      'Acquire writes refused because the lock was held elsewhere (contention).',
+    ),
+    throttles: counter(
+      'dynamo_dlm.lock.throttles',
+      '{retry}',
+      'Writes DynamoDB throttled, or that failed transiently, and were retried after a pause.',
+    ),
+    losses: counter(
+      'dynamo_dlm.lock.losses',
+      '{lease}',
+      'Leases lost while held: taken by another owner, expired before renewal, or unrenewable.',
+    ),
     extendDuration: seconds(
       'dynamo_dlm.lock.extend.duration',
       'Time an extend took, from its first write to its success, retries included; its count is the number of renewals.',
@@ -68,10 +74,7 @@ export function createInstruments(meter: Meter): Instruments {
       unit: '{lock}',
       description: 'Locks this process holds now: acquired, neither released nor lost, lease not run out.',
     }),
-    terms: meter.createCounter('dynamo_dlm.election.terms', {
-      unit: '{term}',
-      description: 'Terms of leadership this process won.',
-    }),
+    terms: counter('dynamo_dlm.election.terms', '{term}', 'Terms of leadership this process won.'),
     leader: meter.createObservableUpDownCounter('dynamo_dlm.election.leader', {
       unit: '{election}',
       description: 'Elections this process leads now: 1 while leading, 0 otherwise (per election with resource ids).',
