@@ -26,9 +26,14 @@ export {
 } from './errors.js';
 export type {
   AcquiredEvent,
+  AcquireEndedEvent,
+  AcquireOutcome,
+  AcquireStartedEvent,
   ContendedEvent,
+  ElectionMessage,
   ExtendedEvent,
   LockHooks,
+  LockMessage,
   LostEvent,
   ReleasedEvent,
   ThrottledEvent,

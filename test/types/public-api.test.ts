@@ -11,7 +11,10 @@ import * as api from '../../src/index.js';
 import {
   AbortedError,
   type AcquiredEvent,
+  type AcquireEndedEvent,
   type AcquireOptions,
+  type AcquireOutcome,
+  type AcquireStartedEvent,
   AlreadyAcquiredError,
   type CreateLockTableOptions,
   type CreateLockTableResult,
@@ -26,7 +29,9 @@ import {
   type DynamoDlmError,
   defaults,
   type ElectionEvent,
+  type ElectionMessage,
   type ErrorCode,
+  type ExtendedEvent,
   type HeldLock,
   InvalidArgumentError,
   LeaderElection,
@@ -36,6 +41,7 @@ import {
   type LockHooks,
   type LockInfo,
   LockLostError,
+  type LockMessage,
   LockNotAcquiredError,
   type LockOptions,
   LockReleasedError,
@@ -53,6 +59,8 @@ import {
   type WithLockOptions,
   withLock,
 } from '../../src/index.js';
+import * as otel from '../../src/opentelemetry.js';
+import { type InstrumentLocksOptions, instrumentLocks, type LockInstrumentation } from '../../src/opentelemetry.js';
 import { type LocalDynamo, type StartLocalDynamoOptions, startLocalDynamo } from '../../src/testing.js';
 
 describe('exports', () => {
@@ -267,6 +275,36 @@ describe('hooks', () => {
     expectTypeOf<AcquiredEvent['slot']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<LostEvent['slot']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<LockLostError['slot']>().toEqualTypeOf<number | undefined>();
+  });
+
+  test('an acquire reports its start and its outcome; extends and losses their durations', () => {
+    expectTypeOf<NonNullable<LockHooks['acquireStarted']>>().parameter(0).toEqualTypeOf<AcquireStartedEvent>();
+    expectTypeOf<NonNullable<LockHooks['acquireEnded']>>().parameter(0).toEqualTypeOf<AcquireEndedEvent>();
+    expectTypeOf<AcquireEndedEvent['outcome']>().toEqualTypeOf<AcquireOutcome>();
+    expectTypeOf<AcquireOutcome>().toEqualTypeOf<'acquired' | 'timeout' | 'unavailable' | 'aborted' | 'error'>();
+    expectTypeOf<AcquireStartedEvent['timeoutMs']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<ExtendedEvent['durationMs']>().toEqualTypeOf<number>();
+    expectTypeOf<LostEvent['heldMs']>().toEqualTypeOf<number>();
+  });
+
+  test('the diagnostics channel messages name the lock or election they are about', () => {
+    expectTypeOf<LockMessage<'acquired'>['event']>().toEqualTypeOf<AcquiredEvent>();
+    expectTypeOf<LockMessage['lock']>().toEqualTypeOf<DynamoDbLock>();
+    expectTypeOf<ElectionMessage['election']>().toEqualTypeOf<LeaderElection>();
+    expectTypeOf<ElectionMessage['event']>().toEqualTypeOf<ElectionEvent>();
+  });
+});
+
+describe('dynamo-dlm/opentelemetry', () => {
+  test('exports instrumentLocks alone, which takes its options and returns a stoppable handle', () => {
+    expect(Object.keys(otel)).toEqual(['instrumentLocks']);
+    expectTypeOf(instrumentLocks).parameter(0).toEqualTypeOf<InstrumentLocksOptions | undefined>();
+    expectTypeOf(instrumentLocks).returns.toEqualTypeOf<LockInstrumentation>();
+    expectTypeOf<LockInstrumentation>().toExtend<Disposable>();
+    expectTypeOf<InstrumentLocksOptions['lock']>().toEqualTypeOf<DynamoDbLock | LeaderElection | undefined>();
+    expectTypeOf<InstrumentLocksOptions['resourceIdInMetrics']>().toEqualTypeOf<boolean | undefined>();
+    // @ts-expect-error a mistyped option is a type error (and, at run time, an InvalidArgumentError)
+    expect(() => instrumentLocks({ resourceIds: true })).toThrow(InvalidArgumentError);
   });
 });
 
