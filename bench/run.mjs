@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,waiting] [-- --out=DIR]
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,otel,waiting] [-- --out=DIR]
 //   waiting rows alone: --scenario=long,standby,short8,short32,crowd (implies --only=waiting)
 //   --backend=dynalite,ddblocal  --baseline=GITREF  --standby-hold=SECONDS
 // Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
@@ -16,6 +16,7 @@ import { runElection } from './scenarios/election.mjs';
 import { runHeld } from './scenarios/held.mjs';
 import { runImportCost } from './scenarios/import-cost.mjs';
 import { runMany } from './scenarios/many.mjs';
+import { runOtel } from './scenarios/otel.mjs';
 import { runSlots } from './scenarios/slots.mjs';
 import { runWaiting } from './scenarios/waiting.mjs';
 
@@ -73,6 +74,11 @@ try {
   if (only?.includes('slots')) {
     log('slots: concurrency against the plain lock...');
     results.slots = await runSlots(server, { quick });
+  }
+  // Optional: only with --only=otel (dynamo-dlm/opentelemetry's cost on the uncontended cycle).
+  if (only?.includes('otel')) {
+    log('otel: instrumentation overhead on the uncontended cycle...');
+    results.otel = await runOtel(server, { quick });
   }
   // Optional: only with --only=election (it kills worker processes and waits out leases).
   if (only?.includes('election')) {

@@ -121,6 +121,33 @@ export function table(r) {
       );
     }
   }
+  if (r.otel) {
+    const labels = { plain: 'not instrumented', noSdk: 'instrumentLocks(), no SDK', sdk: 'instrumentLocks(), SDK' };
+    for (const [key, title] of [
+      ['onServer', 'on dynalite'],
+      ['libraryOnly', 'on a client that answers at once: the library alone'],
+    ]) {
+      const o = r.otel[key];
+      lines.push(
+        '',
+        `OpenTelemetry overhead, uncontended cycle ${title} (${o.blocks} blocks of ${o.blockSize}; median [p10-p90])`,
+      );
+      row('arm', 'wall ms/cycle', 'CPU ms/cycle', 'wall ratio', 'CPU ratio', 'block ratios p10-p90');
+      for (const n of ['plain', 'noSdk', 'sdk']) {
+        const w = o.wallMs[n];
+        const c = o.cpuMsPerCycle[n];
+        const plain = n === 'plain';
+        row(
+          labels[n],
+          `${f(w.median, 3)} [${f(w.p10, 3)}-${f(w.p90, 3)}]`,
+          `${f(c.median, 3)} [${f(c.p10, 3)}-${f(c.p90, 3)}]`,
+          plain ? '1' : f(o.ratio[n], 3),
+          plain ? '1' : f(o.cpuRatio[n], 3),
+          plain ? '' : `${f(o.blockRatio[n].p10, 3)}-${f(o.blockRatio[n].p90, 3)}`,
+        );
+      }
+    }
+  }
   if (r.waiting) lines.push(...waitingTable(r.waiting));
   lines.push('', 'Targets');
   for (const v of verdicts(r)) lines.push(`  ${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.value}`);
