@@ -149,7 +149,7 @@ export class DynamoDbLock implements AsyncDisposable {
    * {@link DynamoDbLock.setData}. Undefined when it writes none.
    */
   get data(): string | undefined {
-    return this.#ctx.holder.data;
+    return this.#ctx.memory.data;
   }
 
   /** When the current lease ends, as a `Date` by this process's clock; undefined when not held. */

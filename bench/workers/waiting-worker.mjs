@@ -43,10 +43,14 @@ const byKind = {};
 function kindOf(input) {
   const u = input.UpdateExpression ?? '';
   const c = input.ConditionExpression ?? '';
-  if (u.includes('#token')) return c.includes(':prev') ? 'head' : c.includes(':seen') ? 'skip' : 'try';
-  if (u.includes('ADD #next')) return 'ticket';
-  if (u.includes('if_not_exists(#next')) return 'refresh';
-  return c.includes('> :zero') ? 'extend' : 'release';
+  if (u.includes('#token')) return c.includes(':ticketBefore') || c.includes(':prev') ? 'take' : 'try';
+  if (u.includes('+ :one') || u.includes('ADD #next')) return 'ticket';
+  if (u.includes('if_not_exists(#next')) return 'look';
+  if (c.includes(':headBefore')) return 'skip';
+  if (u.includes('#headUntil = :until')) return 'beat';
+  if (u.includes('#headUntil = :now')) return 'leave';
+  if (u.includes('#freed = :now')) return 'release';
+  return 'extend';
 }
 function counted(client) {
   const send = client.send.bind(client);

@@ -1,317 +1,274 @@
-import { freeSince, place, predictedRelease, type QueueView, queuePending } from '../item/queue-view.js';
-import { pollDelay, timedPolls } from './poll-timing.js';
-
-export {
-  freeSince,
-  type Place,
-  parseQueueView,
-  place,
-  predictedRelease,
-  type QueueView,
-  queuePending,
-} from '../item/queue-view.js';
+import { hasLiveHead, isFree, type Place, pending, place, type QueueView, typicalHold } from '../item/queue-view.js';
+import { backoffDelay, CONTENTION_BACKOFF } from '../runtime/backoff.js';
 
 /**
- * How a blocked acquire waits for a lock held in another process: pure decisions from what the
- * lock item last said, so that each rule is pinned by unit tests with an injected clock.
+ * How a blocked acquire of a single-slot lock waits for a holder in another process: pure
+ * decisions from what the lock item last said, each pinned by unit tests with an injected clock.
+ * The rules and the contract they keep are in docs/design.md ("Waiting"); in short:
  *
- * A short wait polls as before (capped exponential backoff with full jitter): it is the cheapest
- * way through short holds. A long wait joins a FIFO queue kept in the item itself: `next_ticket`
- * hands out places, `serving` is the place of the latest holder that came through the queue.
- * The head of the queue polls near the predicted release (the holder's `acquired_ms` plus the
- * average hold the releases record), then at growing intervals up to `maxPollMs`; the others
- * sleep until near their predicted turn. Waiters without a ticket may take a free lock only
- * while no queue is pending, so `blocking: false` never barges past a queue. A queued waiter
- * that crashed or gave up is skipped once the lock has stood free for `graceMs`.
+ * 1. A free lock may be taken by the queue's head, or by anyone while no head holds the right of way.
+ * 2. Short holds are polled for (the contention backoff); long ones are queued for (a ticket).
+ * 3. The head claims the right of way with a heartbeat each time it looks, and looks at the
+ *    predicted release and never more than `maxPollInterval` apart; seeing the lock free, it takes it.
+ * 4. Every other queued waiter looks at least every `B` (the contract's bound: `maxPollInterval`,
+ *    or a quarter of the longest hold it saw in progress in the last minute), all of them together
+ *    at most `LOOK_BUDGET` times per `maxPollInterval`; it takes a free lock that no head claims.
+ * 5. The waiter right behind a head that is gone (no heartbeat for two of its look intervals) skips it.
+ * 6. A head that gives up, or finds the holds turned short, leaves the queue with one write.
  */
+
+/**
+ * TUNING: every constant of the policy, each with its intent. A change needs a side-by-side
+ * bench run (`npm run bench -- --only=waiting`); docs/bench names the rows that measured them.
+ */
+export const TUNING = {
+  /** A hold this old, or typical holds this long (ms), are queued for; shorter ones are polled for. */
+  longHoldMs: 300,
+  /** The head's longest interval, as fractions of `maxPollInterval` (spread keeps heads of many locks apart). */
+  headCap: { low: 0.875, high: 0.975 },
+  /** A heartbeat's right of way outlasts the head's longest interval by this much (ms): one slow round trip. */
+  headSlackMs: 250,
+  /** Looks per `maxPollInterval` that all waiters behind the head spend together, however many they are. */
+  lookBudget: 40,
+  /** The contract's fraction of the longest hold seen lately, and how long "lately" lasts (ms). */
+  coverFraction: 0.25,
+  coverMemoryMs: 60_000,
+  /** The head's interval once the predicted release has passed: this fraction of how overdue it is. */
+  overdueFraction: 0.25,
+  /** The head's interval when nothing predicts the release: this fraction of the hold so far. */
+  unknownHoldFraction: 0.5,
+  /** The round trip assumed until one is measured, ms. */
+  defaultRttMs: 20,
+} as const;
 
 /** The settings a wait runs with. */
 export interface WaitSettings {
-  /** Longest interval between the head's polls, ms (the `maxPollInterval` option). */
+  /** The `maxPollInterval` option, ms: the head's longest interval and the floor of the idle bound. */
   readonly maxPollMs: number;
   /** Allowance for other writers' clocks, ms (`clockSkewAllowance`). */
   readonly skewMs: number;
 }
 
-/**
- * A wait this long (ms), knowing nothing of the holds, looks at the item to decide whether to
- * queue: as long as a hold must last to be queued for, since a wait that short tells nothing yet.
- */
-export const JOIN_AFTER_MS = 300;
-/**
- * Holds this long on average (ms), or a holder that has held this long, make a waiter queue at
- * once. 300 ms, not 1 s: with 7 s holds on a fresh table (no average yet) a waiter polled for
- * the holder's first second, and 1 s cost 31.6 / 23.6 waiting writes per waiter-minute on
- * dynalite / DynamoDB Local against 23.6 / 20.5 at 300 ms, measured side by side
- * (`npm run bench -- --scenario=long --baseline=...`); the 5 ms rows did not change.
- */
-export const LONG_HOLD_MS = 300;
-/**
- * Holds shorter than this on average (ms) are polled for and never queued for: a queue's
- * hand-off waits on a sleeping head's timing, which scheduling noise of a few ms upsets when the
- * hold itself is a few ms, while polling waiters catch a short hold's release quickly.
- */
-export const SHORT_HOLD_MS = 100;
-/** After its own release, a lock takes a ticket this fraction of `maxPollMs` later (`firstStep`). */
-export const TICKET_AFTER_RELEASE = 0.125;
-/** The round trip assumed until this acquire has measured one, ms. */
-export const DEFAULT_RTT_MS = 20;
-/**
- * Waiters behind the head sleep at most this many head intervals between polls (1 min by
- * default). It also bounds how long a lock stands free behind a waiter that became the head while
- * asleep: at 60, in the standby shape, 15 of 24 waiters behind the heads were not served within a
- * minute of the long hold's end.
- */
-export const BEHIND_CAP_FACTOR = 30;
-/**
- * Every this many blind refusals (no item returned), a queued waiter refreshes its view: about
- * once a minute for a head polling at the cap, to find out whether its ticket was voided.
- */
-export const BLIND_REFRESH_EVERY = 30;
-/**
- * The head's interval while the holder is overdue is this fraction of how overdue it is (a
- * holder late by a minute is unlikely to let go in the next few ms).
- */
-export const OVERDUE_FRACTION = 0.25;
-/**
- * With no average hold recorded yet, the head's interval is this fraction of the hold so far:
- * half, not a quarter, since nothing predicts the release; a quarter cost a 7 s first hold 15
- * polls against 8 (`ln(7 s / 0.3 s) / ln(1 + f)`), the hand-off of that one hold a little more.
- */
-export const UNKNOWN_HOLD_FRACTION = 0.5;
-/**
- * The head's intervals at the cap are between these fractions of `maxPollMs` (jitter keeps
- * heads of many locks apart). The hand-off after a release it cannot predict is half an
- * interval at the median, so a mean of 92.5% keeps that median under half of `maxPollMs`
- * (0.93 s by default) while the head writes 32.4 times a minute. The standby shape of 3 waiters
- * with 12 writes each a minute leaves the head at most 36 polls a minute (a 0.83 s median at
- * best); with a mean of 90% its 10 locks measured 12.0 / 11.8 writes per waiter-minute and a
- * median hand-off of 1.02 / 0.47 s (DynamoDB Local / dynalite, 10 samples each).
- */
-export const HEAD_CAP_SPREAD = { low: 0.875, high: 0.975 } as const;
-
-/**
- * How long a lock must stand free before a later ticket may take it past waiters that did not
- * come, ms: two head intervals (a live head polls at least once per interval) plus the clock
- * skew allowance (the release time was written by another machine's clock).
- */
-export function graceMs(s: WaitSettings): number {
-  return 2 * s.maxPollMs + s.skewMs;
-}
-
-/** The longest a waiter behind the head sleeps between polls, ms. */
-export function behindCapMs(s: WaitSettings): number {
-  return BEHIND_CAP_FACTOR * s.maxPollMs;
-}
-
 /** The next write a waiter sends. */
 export type Action =
-  /** An acquire without a ticket (admitted only while no queue is pending). */
+  /** An acquire without the right of way: taken if the lock is free and no head claims it. */
   | 'try'
   /** Join the queue. */
   | 'ticket'
-  /** An acquire as the head of the queue. */
-  | 'head'
-  /** An acquire past queued waiters that left the lock free for the grace. */
+  /** Learn what the item says (a write that changes nothing). */
+  | 'look'
+  /** The head's heartbeat: claims the right of way, and learns what the item says. */
+  | 'beat'
+  /** The head's acquire. */
+  | 'take'
+  /** Take the place of a head that is gone. */
   | 'skip'
-  /** Learn where the queue stands (where refused writes do not return the item). */
-  | 'refresh';
+  /** The head leaves the queue. */
+  | 'leave';
 
 /** The next write and how long to wait before it, ms. */
 export interface Step {
   readonly action: Action;
   readonly delayMs: number;
+  /** The waiter stops queueing: its ticket is void, or the holds turned short. */
+  readonly dropsTicket?: true;
 }
 
-/** What a waiter knows, kept by the acquire loop between writes. */
+/** The longest hold seen in progress, and when (epoch ms), for the contract's bound. */
+export interface Sighting {
+  readonly holdMs: number;
+  readonly at: number;
+}
+
+/** What a waiter knows, kept by the waiter between writes. */
 export interface WaitState {
-  /** Epoch ms (wall clock) when this acquire started. */
+  /** Whether this acquire waits at all (`blocking: false` tries once). */
+  readonly blocking: boolean;
+  /** Wall time (epoch ms) when this acquire started, and when it gives up (`Infinity`: never). */
   readonly startedAt: number;
+  readonly deadline: number;
   /** Our ticket, once queued. */
   readonly ticket: number | undefined;
-  /** The item as last returned, and whether that was by the write just answered. */
+  /** The item as last returned, and whether by the write just answered. */
   readonly view: QueueView | undefined;
   readonly viewFresh: boolean;
-  /** Whether the item is known not to exist (a ticket or refresh was refused). */
+  /** When the view was returned, epoch ms. */
+  readonly viewAt: number;
+  /** The item is known not to exist (a ticket or look was refused): the lock is free. */
   readonly itemMissing: boolean;
-  /** Ticketless refusals so far (drives the polling backoff). */
+  /** Tries refused so far without a ticket (drives the backoff). */
   readonly refusals: number;
-  /** Refusals in the queue since the view was last fresh. */
-  readonly blind: number;
-  /** Whether the server returns the item on a refused write (learned from the first refusal). */
+  /** The server returns the item on a refused write (learned from the first refusal). */
   readonly returnsItem: boolean;
-  /** The average hold last seen recorded on the item (by this acquire, or this lock's latest release), ms. */
-  readonly knownAvgHoldMs: number | undefined;
-  /** Round trip of this acquire's writes (a running average), ms; undefined before the first answer. */
+  /** Round trip of this acquire's writes (a running average), ms. */
   readonly rttMs: number | undefined;
-  /** The item's running average of polled waits, as last seen, ms (`waitAverage`). */
-  readonly avgPollWaitMs: number | undefined;
+  /** The longest hold seen in progress (for the bound `B`). */
+  readonly longest: Sighting | undefined;
+  /** When a holder without `acquired_ms` (Python) was first seen: its hold so far is measured from there. */
+  readonly firstSeen: { readonly code: string | undefined; readonly at: number } | undefined;
 }
 
-/** Whether a holder's hold is long: by the recorded average, or by how long it has held now. */
-function longHold(v: QueueView | undefined, now: number): boolean {
-  if (v === undefined) return false;
-  if (v.avgHoldMs !== undefined && v.avgHoldMs >= LONG_HOLD_MS) return true;
-  return v.acquiredMs !== undefined && v.expiresMs !== 0 && now - v.acquiredMs >= LONG_HOLD_MS;
+/** How long the hold in progress has lasted at `now`, ms; undefined when the lock is released. */
+export function holdAge(s: Pick<WaitState, 'firstSeen'>, v: QueueView, now: number): number | undefined {
+  if (v.expiresMs === undefined || v.expiresMs === 0) return undefined;
+  if (v.acquiredMs !== undefined) return Math.max(0, now - v.acquiredMs);
+  return s.firstSeen !== undefined && s.firstSeen.code === v.releaseCode ? Math.max(0, now - s.firstSeen.at) : 0;
+}
+
+/** Whether the holds are long enough to queue for: the one in progress, or the typical one. */
+export function longHolds(s: Pick<WaitState, 'firstSeen'>, v: QueueView, now: number): boolean {
+  const age = holdAge(s, v, now);
+  const typical = typicalHold(v);
+  return (age !== undefined && age >= TUNING.longHoldMs) || (typical !== undefined && typical >= TUNING.longHoldMs);
 }
 
 /**
- * The first write of an acquire: a plain try, unless what this lock saw last (answered by its
- * own release, at most `JOIN_AFTER_MS` ago) says a queue is pending: then join it rather than
- * spend a refused write finding that out, `TICKET_AFTER_RELEASE` of `maxPollMs` after the call,
- * by when a live head has taken the lock, so that the ticket's answer shows it held. Taken at
- * once, it showed the lock just freed, and a waiter that sees a free lock must look again at the
- * grace, in case the head is dead: one write a cycle (two on dynalite) on 4 processes with 7 s
- * holds. Its place in the queue is the same either way. Right after its own release, a lock whose
- * polled waits are long (many waiters) first sleeps one poll interval, as every waiter does
- * after a refusal: a try at once would be refused (a waiter takes the freed lock) and would win
- * only by barging ahead of waiters that have waited for many cycles.
+ * The contract's bound `B` at `now`, ms: `maxPollInterval`, or a quarter of the longest hold
+ * this waiter saw in progress during the last minute, whichever is longer. Every release within
+ * a minute of that sighting has that hold in progress during the minute before it, so a waiter
+ * that looks every `B` finds a free lock within the bound whatever the holds do next.
  */
-export function firstStep(
-  remembered: QueueView | undefined,
-  avgPollWaitMs: number | undefined,
+export function coverBound(s: Pick<WaitState, 'longest'>, now: number, settings: WaitSettings): number {
+  const seen = s.longest;
+  if (seen === undefined || now - seen.at > TUNING.coverMemoryMs) return settings.maxPollMs;
+  return Math.max(settings.maxPollMs, TUNING.coverFraction * seen.holdMs);
+}
+
+/**
+ * How long a waiter behind the head waits between looks, ms: at most `B` while the waiters behind
+ * the head are few, so that a lock freed while no head claims it (the head has just taken it, or
+ * died) is found within `B` by each of them; with many, their looks together stay at
+ * `LOOK_BUDGET` per `maxPollInterval` (so many looks a second that one falls within `B` all but
+ * never fails), whatever their number.
+ */
+export function lookInterval(behind: number, bound: number, settings: WaitSettings, random: () => number): number {
+  const shared = (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget;
+  if (shared <= bound) return bound * spread(random);
+  return shared * (0.5 + random());
+}
+
+/** Uniform in the head cap's spread: never above the cap's top, so never above the bound. */
+function spread(random: () => number): number {
+  const { low, high } = TUNING.headCap;
+  return high - (high - low) * random();
+}
+
+/** How long a head must show no sign of life before the waiter behind it skips it, ms. */
+export function goneAfter(behind: number, bound: number, settings: WaitSettings): number {
+  // A live waiter that became the head notices within one look interval (at most `bound`, or the
+  // shared interval of a long queue); twice that, plus the clock allowance, is surely gone.
+  const longestLook = Math.max(bound, (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget) * 1.5;
+  return 2 * longestLook + settings.skewMs;
+}
+
+/** Where the head's heartbeat says its right of way ends, epoch ms: past its longest interval. */
+export function rightOfWayUntil(now: number, settings: WaitSettings): number {
+  return now + settings.maxPollMs + TUNING.headSlackMs;
+}
+
+/**
+ * The head's next look, ms from `now`: at the predicted release (the holder's `acquired_ms` plus
+ * the typical hold), in steps of at most the cap on the way; once overdue, every quarter of the
+ * overdue time from one round trip up to the cap; with nothing to predict by, every half of the
+ * hold so far. Never past the holder's lease end.
+ */
+export function headDelay(s: WaitState, v: QueueView, now: number, settings: WaitSettings, random: () => number) {
+  const rtt = s.rttMs ?? TUNING.defaultRttMs;
+  const cap = settings.maxPollMs * spread(random);
+  const typical = typicalHold(v);
+  const age = holdAge(s, v, now) ?? 0;
+  let delay: number;
+  if (typical !== undefined && v.acquiredMs !== undefined) {
+    const toRelease = v.acquiredMs + typical - now;
+    if (toRelease > 0) {
+      const steps = Math.ceil((toRelease + rtt / 2) / cap);
+      delay = (toRelease + rtt / 2) / steps;
+    } else {
+      delay = grown(-toRelease * TUNING.overdueFraction, rtt, cap, random);
+    }
+  } else {
+    delay = grown(age * TUNING.unknownHoldFraction, rtt, cap, random);
+  }
+  return Math.max(1, withinLease(delay, v, now, settings));
+}
+
+/** `ms` less up to a tenth at random (heads of many locks drift apart), from one round trip up to the cap. */
+function grown(ms: number, rtt: number, cap: number, random: () => number): number {
+  return Math.min(cap, Math.max(rtt, ms * (1 - 0.1 * random())));
+}
+
+/** A lease that runs out frees the lock then, renewed or not: look again at its end. */
+function withinLease(delay: number, v: QueueView, now: number, settings: WaitSettings): number {
+  const end = v.expiresMs !== undefined && v.expiresMs > 0 ? v.expiresMs + settings.skewMs : undefined;
+  return end !== undefined && end > now ? Math.min(delay, end - now) : delay;
+}
+
+/** The first write of an acquire, from what this lock's own release last saw (if lately). */
+export function firstStep(s: WaitState, now: number, settings: WaitSettings): Step {
+  const v = s.view;
+  // A queued waiter has the right of way and the holds are long: a try would only be refused.
+  const patient = s.blocking && s.deadline - now >= settings.maxPollMs;
+  if (patient && v !== undefined && hasLiveHead(v, now) && longHolds(s, v, now)) {
+    return { action: 'ticket', delayMs: 0 };
+  }
+  return { action: 'try', delayMs: 0 };
+}
+
+/** The next step after a refused or informative write, at wall time `now`. `random` is in [0, 1). */
+export function nextStep(s: WaitState, now: number, settings: WaitSettings, random: () => number): Step {
+  if (s.itemMissing) return { action: 'try', delayMs: 0 };
+  const v = s.view;
+  if (s.ticket === undefined) return pollStep(s, v, now, settings, random);
+  if (v === undefined || (!s.viewFresh && !s.returnsItem)) return { action: 'look', delayMs: 0 };
+  const at: Place = place(s.ticket, v);
+  if (at.kind === 'void') return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
+  const free = isFree(v, now, settings.skewMs);
+  if (at.kind === 'head') {
+    if (!longHolds(s, v, now) && !free) return { action: 'leave', delayMs: 0 };
+    if (free) return { action: 'take', delayMs: 0 };
+    // Not yet claimed (just became the head), or the last look was not a heartbeat: claim now.
+    if (v.headOf !== s.ticket || !s.viewFresh) return { action: 'beat', delayMs: 0 };
+    return { action: 'beat', delayMs: headDelay(s, v, now, settings, random) };
+  }
+  if (!longHolds(s, v, now) && !free) return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
+  if (free && !hasLiveHead(v, now)) return { action: 'try', delayMs: 0 };
+  const behind = Math.max(1, pending(v) - 1);
+  const bound = coverBound(s, now, settings);
+  if (at.ahead === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
+    return { action: 'skip', delayMs: 0 };
+  }
+  return {
+    action: 'look',
+    delayMs: Math.max(1, withinLease(lookInterval(behind, bound, settings, random), v, now, settings)),
+  };
+}
+
+function dropping(step: Step): Step {
+  return { ...step, dropsTicket: true };
+}
+
+/** A waiter without a ticket: queue for long holds, else poll with the backoff. */
+function pollStep(
+  s: WaitState,
+  v: QueueView | undefined,
+  now: number,
   settings: WaitSettings,
   random: () => number,
 ): Step {
-  if (queuePending(remembered) && !shortHolds(remembered?.avgHoldMs)) {
-    return { action: 'ticket', delayMs: settings.maxPollMs * TICKET_AFTER_RELEASE };
+  const fresh = s.viewFresh ? v : undefined;
+  if (fresh !== undefined && isFree(fresh, now, settings.skewMs) && !hasLiveHead(fresh, now)) {
+    return { action: 'try', delayMs: 0 };
   }
-  if (remembered === undefined || !timedPolls(avgPollWaitMs)) return { action: 'try', delayMs: 0 };
-  return { action: 'try', delayMs: pollDelay(1, avgPollWaitMs, settings.maxPollMs, random) };
-}
-
-function shortHolds(avgHoldMs: number | undefined): boolean {
-  return avgHoldMs !== undefined && avgHoldMs < SHORT_HOLD_MS;
-}
-
-/**
- * The next step after a refused or informative write, at wall time `now`. `random` is in [0, 1).
- */
-export function nextStep(s: WaitState, now: number, settings: WaitSettings, random: () => number): Step {
-  const v = s.view;
-  if (s.itemMissing) return { action: 'try', delayMs: 0 };
-  if (s.ticket === undefined) {
-    // Long holds are queued for (and a pending queue joined unless the holds are short); others
-    // are polled for: a queue's hand-off waits on a sleeping head's timing, which scheduling noise
-    // upsets when the holds are short, and its pending tickets block every poller meanwhile.
-    // Who holds it and whether a queue is pending, only from what the last write returned: an
-    // older view would make any holder look long-held.
-    const fresh = s.viewFresh ? v : undefined;
-    const avg = v?.avgHoldMs ?? s.knownAvgHoldMs;
-    if (longHold(fresh, now)) return { action: 'ticket', delayMs: 0 };
-    if (!shortHolds(avg) && queuePending(fresh)) return { action: 'ticket', delayMs: 0 };
-    if (avg === undefined && !s.viewFresh && !s.returnsItem && now - s.startedAt >= JOIN_AFTER_MS) {
-      // A long wait knowing nothing of the holds (refusals return nothing on dynalite): look.
-      return { action: 'refresh', delayMs: 0 };
-    }
-    let delay = pollDelay(s.refusals, s.avgPollWaitMs, settings.maxPollMs, random);
-    // Never sleep past the holder's lease end, where the server told us.
-    const free = v?.expiresMs;
-    if (free !== undefined && free > 0) delay = Math.min(delay, Math.max(1, free + settings.skewMs - now));
-    return { action: 'try', delayMs: delay };
+  // A ticket is a promise to wait: only a blocking acquire with time for one poll of the head takes one.
+  const patient = s.blocking && s.deadline - now >= settings.maxPollMs;
+  if (patient && fresh !== undefined && longHolds(s, fresh, now)) return { action: 'ticket', delayMs: 0 };
+  const stale = v === undefined || now - s.viewAt >= settings.maxPollMs;
+  if (patient && !s.returnsItem && stale && now - s.startedAt >= TUNING.longHoldMs) {
+    // Refusals here say nothing (dynalite): after a wait as long as a long hold, and then once
+    // per `maxPollInterval`, look whether the holds are long.
+    return { action: 'look', delayMs: 0 };
   }
-  if (v === undefined || (!s.viewFresh && s.blind >= BLIND_REFRESH_EVERY)) {
-    // Queued without knowing where the queue stands: ask.
-    return { action: 'refresh', delayMs: v === undefined ? 0 : jitter(settings.maxPollMs, random) };
-  }
-  const p = place(s.ticket, v);
-  const rtt = s.rttMs ?? DEFAULT_RTT_MS;
-  if (p.kind === 'void') return { action: queuePending(v) || longHold(v, now) ? 'ticket' : 'try', delayMs: 0 };
-  const since = freeSince(v, now, settings.skewMs);
-  if (p.kind === 'head') {
-    if (since !== undefined && s.viewFresh) return { action: 'head', delayMs: 0 };
-    return { action: 'head', delayMs: headDelay(v, now, settings, random, rtt) };
-  }
-  // Refused as the head without being told why (dynalite): look at once, the turn was due.
-  if (!s.viewFresh && !s.returnsItem) return { action: 'refresh', delayMs: rtt };
-  const wake = behindDelay(v, p.ahead, now, settings, random, rtt);
-  let delay = wake.delayMs;
-  // Woken at its turn, it tries as the head straight away: it probably is by then. Woken on the
-  // way (to correct the estimate), it only looks, where a refusal would not return the item.
-  let action: Action = wake.due || s.returnsItem ? 'head' : 'refresh';
-  if (since !== undefined) {
-    // Free, and not taken by the waiters ahead: skip them once the grace has passed.
-    const skipAt = since + graceMs(settings);
-    // Only on what the item says now: a skip refused unseen (someone took the lock) must look first.
-    if (skipAt <= now) return s.viewFresh ? { action: 'skip', delayMs: 0 } : { action: 'refresh', delayMs: 0 };
-    if (skipAt - now + rtt < delay) {
-      delay = skipAt - now + rtt;
-      // By then it may be the head; where a refusal says nothing, a look costs one write, not two.
-      action = s.returnsItem ? 'head' : 'refresh';
-    }
-  }
-  return { action, delayMs: delay };
-}
-
-/** Uniform in [(1 - spread) ms, ms): spreads waiters apart, never past `ms`. */
-function jitter(ms: number, random: () => number, spread = 0.25): number {
-  return ms * (1 - spread * random());
-}
-
-/**
- * The head sleeps until the predicted release (plus half a round trip, so that its write lands
- * just after the release's), then polls at intervals that grow with how overdue the release is
- * (`OVERDUE_FRACTION` of it), from one round trip up to `maxPollMs` (at the cap, between
- * `HEAD_CAP_SPREAD`'s fractions of it). Without a recorded average, the hold so far stands in: the
- * interval is `UNKNOWN_HOLD_FRACTION` of how long the holder has held.
- */
-export function headDelay(
-  v: QueueView,
-  now: number,
-  settings: WaitSettings,
-  random: () => number,
-  rttMs = DEFAULT_RTT_MS,
-): number {
-  // A short hold's predicted end is within scheduling noise of now: poll from the start instead.
-  const predicted = shortHolds(v.avgHoldMs) ? undefined : predictedRelease(v, settings.skewMs);
-  if (predicted !== undefined && predicted > now) {
-    return Math.min(predicted - now + rttMs / 2, behindCapMs(settings));
-  }
-  const since = predicted ?? v.acquiredMs ?? now;
-  const fraction = predicted === undefined ? UNKNOWN_HOLD_FRACTION : OVERDUE_FRACTION;
-  const grown = Math.max(rttMs, (now - since) * fraction);
-  let delay =
-    grown >= settings.maxPollMs * HEAD_CAP_SPREAD.high
-      ? settings.maxPollMs * (HEAD_CAP_SPREAD.high - (HEAD_CAP_SPREAD.high - HEAD_CAP_SPREAD.low) * random())
-      : jitter(grown, random, 0.1);
-  // A lease that runs out is free then, renewed or not: look again at its end.
-  const end = v.expiresMs !== undefined && v.expiresMs > 0 ? v.expiresMs + settings.skewMs : undefined;
-  if (end !== undefined && end > now) delay = Math.min(delay, end - now);
-  return Math.max(1, delay);
-}
-
-/**
- * A waiter `ahead` places behind the head sleeps until its predicted turn: the holder's
- * predicted release plus `ahead` cycles, a cycle being the average hold plus two round trips
- * (a release and the next head's acquire); at least one round trip, at most `behindCapMs`.
- * With no average recorded yet, the hold so far stands in for one, so the sleep grows with it.
- */
-export function behindDelay(
-  v: QueueView,
-  ahead: number,
-  now: number,
-  settings: WaitSettings,
-  random: () => number,
-  rttMs = DEFAULT_RTT_MS,
-): { readonly delayMs: number; readonly due: boolean } {
-  const cap = behindCapMs(settings);
-  const predicted = predictedRelease(v, settings.skewMs);
-  if (v.avgHoldMs !== undefined && (predicted !== undefined || v.expiresMs === 0 || shortHolds(v.avgHoldMs))) {
-    const full = Math.max(rttMs, Math.max(predicted ?? now, now) + ahead * (v.avgHoldMs + 2 * rttMs) - now + rttMs / 2);
-    const delayMs = Math.min(cap, halfway(full, settings));
-    return { delayMs, due: delayMs >= full };
-  }
-  const held = v.acquiredMs === undefined || v.expiresMs === 0 ? 0 : Math.max(0, now - v.acquiredMs);
-  const turn = now + (ahead + 1) * Math.max(held, settings.maxPollMs);
-  return { delayMs: Math.min(cap, jitter(halfway(turn - now, settings), random, 0.1)), due: false };
-}
-
-/**
- * A turn far off is only an estimate (the average lags behind a change of pace): sleep three
- * quarters of the way and look again, so that the estimate is corrected a few times on the way
- * instead of a waiter sleeping through its turn, at one write per look.
- */
-function halfway(ms: number, settings: WaitSettings): number {
-  const near = 4 * settings.maxPollMs;
-  return ms <= near ? ms : Math.max(near, ms * 0.75);
+  let delay = backoffDelay(CONTENTION_BACKOFF, Math.max(1, s.refusals), random);
+  if (v !== undefined) delay = withinLease(delay, v, now, settings);
+  return { action: 'try', delayMs: Math.max(1, delay) };
 }

@@ -1,27 +1,39 @@
-import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { refreshRequest, ticketRequest } from '../item/queue-requests.js';
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  beatRequest,
+  leaveRequest,
+  lookRequest,
+  type QueueTarget,
+  skipRequest,
+  ticketRequest,
+} from '../item/queue-requests.js';
+import { parseQueueView, pending, place, type QueueView } from '../item/queue-view.js';
 import { acquireRequest } from '../item/requests.js';
 import type { LockContext } from '../runtime/context.js';
+import type { Item, PlannedWrite, WaitStrategy } from './strategy.js';
 import {
   type Action,
+  coverBound,
   firstStep,
-  graceMs,
-  JOIN_AFTER_MS,
+  goneAfter,
+  holdAge,
   nextStep,
-  parseQueueView,
-  type QueueView,
+  rightOfWayUntil,
   type Step,
+  TUNING,
   type WaitSettings,
   type WaitState,
 } from './wait-policy.js';
 
+/** The writes that take the lock when admitted; the others only inform. */
+const ACQUIRING: ReadonlySet<Action> = new Set(['try', 'take']);
+
 /**
- * One acquire's side of the queue: what it knows (its ticket, the item as last returned), the
- * write its current step sends, and what each answer teaches it. The decisions are the pure
- * functions of `wait-policy.ts`; this class only carries the state between writes. Internal to
- * the acquire loop.
+ * How an acquire of a single-slot lock waits: it carries what the waiter knows between writes
+ * (its ticket, the item as last returned, the longest hold it saw), builds the write of each step,
+ * and asks the pure policy (`wait-policy.ts`) for the next one after each answer.
  */
-export class Waiter {
+export class QueueWaiter implements WaitStrategy {
   readonly #ctx: LockContext;
   readonly #settings: WaitSettings;
   #s: WaitState;
@@ -29,149 +41,146 @@ export class Waiter {
 
   /**
    * @param now - wall-clock epoch ms at the start of the acquire.
-   * @param blocking - false for a single try, which never queues.
+   * @param deadline - wall-clock epoch ms at which it gives up (`Infinity`: never).
    */
-  constructor(ctx: LockContext, now: number, blocking: boolean) {
+  constructor(ctx: LockContext, now: number, deadline: number, blocking: boolean) {
     this.#ctx = ctx;
     this.#settings = { maxPollMs: ctx.o.maxPollMs, skewMs: ctx.o.skewMs };
-    // What this lock's own release saw, if it was lately: a pending queue is joined at once.
-    const seen = ctx.seen !== undefined && now - ctx.seen.at < JOIN_AFTER_MS ? ctx.seen.view : undefined;
+    const remembered = ctx.memory.lastRelease;
     this.#s = {
+      blocking,
       startedAt: now,
+      deadline,
       ticket: undefined,
-      view: seen,
+      view: remembered?.view,
       viewFresh: false,
+      viewAt: remembered?.at ?? now,
       itemMissing: false,
       refusals: 0,
-      blind: 0,
       returnsItem: false,
       rttMs: undefined,
-      knownAvgHoldMs: ctx.seen?.view.avgHoldMs,
-      avgPollWaitMs: ctx.pollWaitMs,
+      longest: undefined,
+      firstSeen: undefined,
     };
-    this.#step = blocking
-      ? firstStep(seen, ctx.pollWaitMs, this.#settings, ctx.clock.random)
-      : { action: 'try', delayMs: 0 };
+    this.#step = firstStep(this.#s, now, this.#settings);
   }
 
-  /** How long to wait before the first write, ms. */
   get firstDelayMs(): number {
     return this.#step.delayMs;
   }
 
-  /**
-   * The acquire took the lock at wall time `now`: the polled wait its release is to record in
-   * the item's average (0 if never refused), or `undefined` when it came through the queue.
-   */
-  won(now: number): number | undefined {
-    const s = this.#s;
-    if (s.ticket !== undefined) return undefined;
-    return s.refusals > 0 ? Math.max(0, now - s.startedAt) : 0;
+  write(code: string, now: number): PlannedWrite {
+    return { request: this.#request(code, now), slot: 0, acquires: ACQUIRING.has(this.#step.action) };
   }
 
-  /** Keeps the item's average polled wait where a view carried it, for this and later acquires. */
-  #learnWait(view: QueueView | undefined): number | undefined {
-    if (view?.avgWaitMs !== undefined) this.#ctx.pollWaitMs = view.avgWaitMs;
-    return view?.avgWaitMs ?? this.#s.avgPollWaitMs;
-  }
-
-  /** The write the current step sends. */
-  get action(): Action {
-    return this.#step.action;
-  }
-
-  /** Whether that write takes the lock when admitted (rather than only informing). */
-  get acquires(): boolean {
-    const a = this.#step.action;
-    return a === 'try' || a === 'head' || a === 'skip';
-  }
-
-  /** The current step's write, built for owner code `code` at wall time `now`. */
-  request(code: string, now: number): UpdateItemCommandInput {
+  #request(code: string, now: number): UpdateItemCommandInput {
     const ctx = this.#ctx;
-    const o = ctx.o;
-    const target = { tableName: o.tableName, key: ctx.key(0) };
-    const acquire = ctx.acquireInput(0, code, now);
-    const { ticket, view } = this.#s;
+    const target: QueueTarget = { tableName: ctx.o.tableName, key: ctx.key(0), now };
+    const ticket = this.#s.ticket as number;
     switch (this.#step.action) {
+      case 'try':
+        return acquireRequest(ctx.acquireInput(0, code, now));
+      case 'take':
+        return acquireRequest({ ...ctx.acquireInput(0, code, now), claim: { kind: 'head', ticket } });
       case 'ticket':
         return ticketRequest(target);
-      case 'refresh':
-        return refreshRequest(target);
-      case 'try':
-        return acquireRequest({ ...acquire, graceMs: graceMs(this.#settings) });
-      case 'head':
-        return acquireRequest({ ...acquire, queue: { ticket: ticket as number } });
-      case 'skip':
-        return acquireRequest({
-          ...acquire,
-          queue: {
-            ticket: ticket as number,
-            skip: { seen: view?.serving as number, graceMs: graceMs(this.#settings) },
-          },
-        });
+      case 'look':
+        return lookRequest(target);
+      case 'beat':
+        return beatRequest({ ...target, ticket, until: rightOfWayUntil(now, this.#settings) });
+      case 'skip': {
+        const v = this.#s.view as QueueView;
+        const gone = goneAfter(Math.max(1, pending(v) - 1), coverBound(this.#s, now, this.#settings), this.#settings);
+        return skipRequest({ ...target, ticket, until: rightOfWayUntil(now, this.#settings), goneBefore: now - gone });
+      }
+      case 'leave':
+        return leaveRequest({ ...target, ticket });
     }
   }
 
-  /** A ticket or refresh was answered with the whole item. */
-  informed(item: Record<string, AttributeValue> | undefined): void {
+  informed(item: Item | undefined, now: number): number {
+    const action = this.#step.action;
+    if (action === 'leave') {
+      this.#s = { ...this.#s, ticket: undefined, viewFresh: false };
+    } else {
+      const view = parseQueueView(item);
+      const ticket = action === 'ticket' ? view?.nextTicket : this.#s.ticket;
+      this.#saw(view, now, { ticket, itemMissing: false });
+    }
+    return this.#next(now);
+  }
+
+  refused(item: Item | undefined, now: number): number | undefined {
+    const action = this.#step.action;
+    if (action === 'ticket' || action === 'look') {
+      // Conditional on the item existing: it is gone, the lock free, and no queue left.
+      this.#s = { ...this.#s, ticket: undefined, view: undefined, viewFresh: false, itemMissing: true };
+      return this.#next(now);
+    }
+    if (action === 'leave') {
+      this.#s = { ...this.#s, ticket: undefined, viewFresh: false };
+      return this.#next(now);
+    }
+    if (action === 'try' && !this.#s.blocking) return undefined;
     const view = parseQueueView(item);
-    const ticket = this.#step.action === 'ticket' ? view?.nextTicket : this.#s.ticket;
-    const knownAvgHoldMs = view?.avgHoldMs ?? this.#s.knownAvgHoldMs;
-    const avgPollWaitMs = this.#learnWait(view);
-    this.#s = {
-      ...this.#s,
-      ticket,
-      view,
-      viewFresh: view !== undefined,
-      itemMissing: false,
-      blind: 0,
-      knownAvgHoldMs,
-      avgPollWaitMs,
-    };
+    this.#saw(view, now, {
+      refusals: action === 'try' && this.#s.ticket === undefined ? this.#s.refusals + 1 : this.#s.refusals,
+      returnsItem: this.#s.returnsItem || view !== undefined,
+    });
+    return this.#next(now);
   }
 
-  /** A ticket or refresh was refused: the item does not exist, so the lock is free and no queue is left. */
-  missing(): void {
-    this.#s = { ...this.#s, ticket: undefined, view: undefined, viewFresh: false, itemMissing: true };
-  }
-
-  /** An acquiring write was refused; `item` is the item where the server returned it. */
-  refused(item: Record<string, AttributeValue> | undefined): void {
-    const view = parseQueueView(item);
-    const s = this.#s;
-    this.#s = {
-      ...s,
-      view: view ?? s.view,
-      viewFresh: view !== undefined,
-      knownAvgHoldMs: view?.avgHoldMs ?? s.knownAvgHoldMs,
-      avgPollWaitMs: this.#learnWait(view),
-      returnsItem: s.returnsItem || view !== undefined,
-      itemMissing: false,
-      refusals: s.ticket === undefined ? s.refusals + 1 : s.refusals,
-      blind: view === undefined && s.ticket !== undefined ? s.blind + 1 : 0,
-    };
-    // A void ticket is dropped when the policy says so (it asks for a fresh one, or a plain try).
-  }
-
-  /** A write of this acquire was answered after `ms`: the round trip its timing allows for. */
   observe(ms: number): void {
     const rtt = this.#s.rttMs;
     this.#s = { ...this.#s, rttMs: rtt === undefined ? ms : rtt + 0.25 * (ms - rtt) };
   }
 
-  /** Decides the next step at wall time `now`; returns it. */
-  next(now: number): Step {
-    const step = nextStep(this.#s, now, this.#settings, this.#ctx.clock.random);
-    if ((step.action === 'try' || step.action === 'ticket') && this.#s.ticket !== undefined) {
-      this.#s = { ...this.#s, ticket: undefined };
-    }
-    this.#step = step;
-    return step;
+  leaving(now: number): UpdateItemCommandInput | undefined {
+    const { ticket, view } = this.#s;
+    if (ticket === undefined || view === undefined) return undefined;
+    const at = place(ticket, view);
+    // The head leaves; so does the waiter right behind it, which may have become the head unseen.
+    if (at.kind === 'void' || (at.kind === 'behind' && at.ahead > 1)) return undefined;
+    const ctx = this.#ctx;
+    return leaveRequest({ tableName: ctx.o.tableName, key: ctx.key(0), now, ticket });
   }
 
-  /** The item as last seen (for the `contended` event). */
-  get view(): QueueView | undefined {
-    return this.#s.view;
+  /**
+   * Keeps what an answer said: the item where returned (fresh), the longest hold seen in progress
+   * lately (the contract's bound), and when a holder without `acquired_ms` was first seen.
+   */
+  #saw(view: QueueView | undefined, now: number, more: Partial<WaitState>): void {
+    const s = this.#s;
+    let { firstSeen, longest } = s;
+    if (view !== undefined && view.acquiredMs === undefined && view.expiresMs !== 0) {
+      // The first holder this acquire sees has held since it started, at least as far as it can tell.
+      if (firstSeen?.code !== view.releaseCode) {
+        firstSeen = { code: view.releaseCode, at: firstSeen === undefined ? s.startedAt : now };
+      }
+    }
+    const age = view === undefined ? undefined : holdAge({ firstSeen }, view, now);
+    if (
+      age !== undefined &&
+      (longest === undefined || now - longest.at > TUNING.coverMemoryMs || age >= longest.holdMs)
+    ) {
+      longest = { holdMs: age, at: now };
+    }
+    this.#s = {
+      ...s,
+      view: view ?? s.view,
+      viewFresh: view !== undefined,
+      viewAt: view === undefined ? s.viewAt : now,
+      firstSeen,
+      longest,
+      ...more,
+    };
+  }
+
+  #next(now: number): number {
+    const step = nextStep(this.#s, now, this.#settings, this.#ctx.clock.random);
+    // A void ticket, or one given up for short holds, is dropped (the head leaves with a write first).
+    if (step.dropsTicket) this.#s = { ...this.#s, ticket: undefined };
+    this.#step = step;
+    return step.delayMs;
   }
 }

@@ -23,21 +23,28 @@ export const ATTR = {
   owner: 'owner',
   /** The holder's own payload (S): the `data` option or `setData`; absent when it set none. */
   data: 'data',
-  /** The last ticket handed out to a waiter (N); see `src/acquire/wait-policy.ts`. */
+  /**
+   * The last ticket handed out to a waiter (N). Tickets count up from the writer's clock in
+   * microseconds when the queue (re)starts, so a ticket from before a reset is never handed out again.
+   */
   nextTicket: 'next_ticket',
-  /** The ticket of the latest holder that came through the queue (N): the queue is pending while `next_ticket` exceeds it. */
+  /** The ticket of the latest waiter the queue served (or skipped) (N): the head holds `serving + 1`. */
   serving: 'serving',
+  /** The ticket of the waiter that last claimed the right of way (N); see `src/acquire/wait-policy.ts`. */
+  headOf: 'head_of',
+  /**
+   * Epoch milliseconds (N) until which `head_of` has the right of way, by its clock (a heartbeat);
+   * when the queue served a waiter, the time it did.
+   */
+  headUntil: 'head_until',
   /** Epoch milliseconds (N) of the latest acquisition, by the acquirer's clock. */
   acquiredMs: 'acquired_ms',
   /** Epoch milliseconds (N) of the latest release, by the releaser's clock; 0 while held. */
   freedMs: 'freed_ms',
   /** Running average (N) of hold times in milliseconds, recorded by each release. */
   avgHoldMs: 'avg_hold_ms',
-  /**
-   * Running average (N) of the waits, in milliseconds, of acquisitions that polled (one that was
-   * never refused counts as 0), recorded by each such acquisition's release.
-   */
-  avgWaitMs: 'avg_wait_ms',
+  /** The latest hold time (N) in milliseconds, recorded by each release. */
+  lastHoldMs: 'last_hold_ms',
 } as const;
 
 /**
@@ -76,11 +83,13 @@ export interface Holder {
   readonly data: string | undefined;
 }
 
-function str(value: AttributeValue | undefined): string | undefined {
+/** A string attribute's value, or `undefined` when it is missing or of another type. */
+export function readString(value: AttributeValue | undefined): string | undefined {
   return value !== undefined && 'S' in value ? value.S : undefined;
 }
 
-function num(value: AttributeValue | undefined): number | undefined {
+/** A number attribute's value, or `undefined` when it is missing, of another type or not finite. */
+export function readNumber(value: AttributeValue | undefined): number | undefined {
   if (value === undefined || !('N' in value) || value.N === undefined) return undefined;
   const n = Number(value.N);
   return Number.isFinite(n) ? n : undefined;
@@ -89,16 +98,16 @@ function num(value: AttributeValue | undefined): number | undefined {
 /** Parses what DynamoDB returned of a lock item (ALL_OLD / UPDATED_OLD). */
 export function parseHolder(item: Record<string, AttributeValue> | undefined): Holder | undefined {
   if (item === undefined) return undefined;
-  const expiresMs = num(item[ATTR.expiresMs]);
-  const expires = num(item[ATTR.expires]);
+  const expiresMs = readNumber(item[ATTR.expiresMs]);
+  const expires = readNumber(item[ATTR.expires]);
   const when = expiresMs ?? (expires === undefined ? undefined : expires * 1000);
   return {
-    releaseCode: str(item[ATTR.releaseCode]),
+    releaseCode: readString(item[ATTR.releaseCode]),
     expiresMs: when,
-    fencingToken: num(item[ATTR.fencingToken]),
+    fencingToken: readNumber(item[ATTR.fencingToken]),
     released: when === 0,
-    owner: str(item[ATTR.owner]),
-    data: str(item[ATTR.data]),
+    owner: readString(item[ATTR.owner]),
+    data: readString(item[ATTR.data]),
   };
 }
 

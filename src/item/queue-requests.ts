@@ -2,10 +2,13 @@ import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey } from './attributes.js';
 
 /**
- * Pure builders of the two writes a queued waiter sends besides its acquire (taking a ticket,
- * and learning where the queue stands), and of the queue's part of the acquire's condition. Both are unconditional updates of counters only (never
- * of the lease), so they cannot disturb a holder, and both return the whole item (ALL_NEW),
- * which dynalite returns too, unlike the item of a refused write.
+ * Pure builders of the queue's writes (taking a ticket, looking, the head's heartbeat, skipping
+ * a head that is gone, leaving) and of the queue's part of the acquire condition. None of them
+ * touches the lease: a queue write can never disturb a holder. The writes that inform return the
+ * whole item (`ALL_NEW`), which dynalite returns too, unlike the item of a refused write.
+ *
+ * WIRE CONTRACT: the attributes and conditions here are read by every client version in the mix;
+ * a change needs an interop test and a CHANGELOG line.
  */
 
 /** Where the queue lives. */
@@ -13,124 +16,182 @@ export interface QueueTarget {
   readonly tableName: string;
   /** The lock item (a queue is kept only on a single-slot lock's item). */
   readonly key: ItemKey;
+  /** The writer's wall clock, epoch ms. */
+  readonly now: number;
+}
+
+/** A queued waiter's own write: its ticket, and where its right of way ends (`headUntil`), epoch ms. */
+export interface TicketHolder extends QueueTarget {
+  readonly ticket: number;
+}
+
+const QUEUE_NAMES = {
+  '#rid': ATTR.resourceId,
+  '#serving': ATTR.serving,
+  '#next': ATTR.nextTicket,
+} as const;
+
+const HEAD_NAMES = {
+  '#serving': ATTR.serving,
+  '#headOf': ATTR.headOf,
+  '#headUntil': ATTR.headUntil,
+} as const;
+
+/**
+ * Where a (re)started queue counts from: the writer's clock in microseconds, like the fencing
+ * token's base, so that a ticket handed out before a reset (a Python 1.x client's PutItem wipes
+ * the counters) is never handed out again, and its holder sees it void.
+ */
+export function ticketBase(nowMs: number): number {
+  return Math.floor(nowMs) * 1000;
 }
 
 /**
- * Takes the next ticket: `next_ticket` + 1, answered with the whole item, whose `next_ticket` is
- * the ticket. `serving` starts at 0 when the item has none, so ticket 1 is at the head.
- * Conditional on the item existing: a ticket must not create an item without a lease end,
- * which no acquire condition (ours or Python's) would ever admit. A refusal therefore means
- * the item is gone, and the lock free.
+ * Takes the next ticket, answered with the whole item: its `next_ticket` is the ticket.
+ * Conditional on the item existing: a ticket must not create an item without a lease end, which
+ * no acquire condition (ours or Python's) would ever admit. A refusal means the lock is free.
+ * On a queue that has never served anyone, it starts the clock by which the first head is judged
+ * gone (`head_until`), so that the waiter behind it does not skip it at once.
  */
 export function ticketRequest(t: QueueTarget): UpdateItemCommandInput {
   return {
     TableName: t.tableName,
     Key: t.key,
-    UpdateExpression: 'SET #serving = if_not_exists(#serving, :zero) ADD #next :one',
+    UpdateExpression:
+      'SET #serving = if_not_exists(#serving, :base), #next = if_not_exists(#next, :base) + :one, #headUntil = if_not_exists(#headUntil, :now)',
     ConditionExpression: 'attribute_exists(#rid)',
-    ExpressionAttributeNames: { '#rid': ATTR.resourceId, '#serving': ATTR.serving, '#next': ATTR.nextTicket },
-    ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' } },
+    ExpressionAttributeNames: { ...QUEUE_NAMES, '#headUntil': ATTR.headUntil },
+    ExpressionAttributeValues: {
+      ':base': { N: String(ticketBase(t.now)) },
+      ':one': { N: '1' },
+      ':now': { N: String(t.now) },
+    },
     ReturnValues: 'ALL_NEW',
   };
 }
 
 /**
- * Reads the item through a write that changes nothing that exists: it only fills in missing
- * counters (after a Python 1.x client's PutItem wiped them, so the queue starts again from 0).
- * Needed where a refused write does not return the item (dynalite); the lock never reads, so
- * that a lock costs write units only. A refusal means the item is gone.
+ * Looks at the item through a write that changes nothing that exists (it only fills in missing
+ * counters, after a wipe): the lock never reads, so that it costs write units only. A refusal
+ * means the item is gone, and the lock free.
  */
-export function refreshRequest(t: QueueTarget): UpdateItemCommandInput {
+export function lookRequest(t: QueueTarget): UpdateItemCommandInput {
   return {
     TableName: t.tableName,
     Key: t.key,
-    UpdateExpression: 'SET #serving = if_not_exists(#serving, :zero), #next = if_not_exists(#next, :zero)',
+    UpdateExpression: 'SET #serving = if_not_exists(#serving, :base), #next = if_not_exists(#next, :base)',
     ConditionExpression: 'attribute_exists(#rid)',
-    ExpressionAttributeNames: { '#rid': ATTR.resourceId, '#serving': ATTR.serving, '#next': ATTR.nextTicket },
-    ExpressionAttributeValues: { ':zero': { N: '0' } },
+    ExpressionAttributeNames: QUEUE_NAMES,
+    ExpressionAttributeValues: { ':base': { N: String(ticketBase(t.now)) } },
     ReturnValues: 'ALL_NEW',
   };
 }
 
 /**
- * How an acquire stands towards the queue kept in the item (`src/acquire/wait-policy.ts`): as the head
- * (`serving` is the ticket before ours), or skipping waiters that did not take a lock left free
- * for `graceMs` (`serving` is still what we saw). Either way the write sets `serving` to our ticket.
+ * The head's heartbeat: it claims the right of way until `until` (epoch ms, its clock), only
+ * while it is the head (`serving` is the ticket before its own). Answered with the whole item;
+ * a refusal (with the item, where the server returns it) means its ticket is no longer the head's.
  */
-export interface QueueClaim {
-  readonly ticket: number;
-  readonly skip?: { readonly seen: number; readonly graceMs: number };
+export function beatRequest(t: TicketHolder & { readonly until: number }): UpdateItemCommandInput {
+  return {
+    TableName: t.tableName,
+    Key: t.key,
+    UpdateExpression: 'SET #headOf = :ticket, #headUntil = :until',
+    ConditionExpression: '#serving = :ticketBefore',
+    ExpressionAttributeNames: HEAD_NAMES,
+    ExpressionAttributeValues: {
+      ':ticket': { N: String(t.ticket) },
+      ':ticketBefore': { N: String(t.ticket - 1) },
+      ':until': { N: String(t.until) },
+    },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
 }
 
 /**
- * The parts of the acquire condition that judge the holder and the queue. DynamoDB conditions
- * have no arithmetic, so the constants (the ticket before ours, the grace cut-off) are computed
- * here from what the waiter last saw.
+ * The waiter right behind the head takes its place when the head is gone: the head has not
+ * claimed the right of way since `goneBefore` (epoch ms; `head_until` is the head's last heartbeat,
+ * or the time the queue served the waiter before it). It skips that one ticket and beats at once.
  */
-export function admission(
-  r: { readonly now: number; readonly queue?: QueueClaim | undefined; readonly graceMs?: number | undefined },
-  cutoff: number,
-) {
-  const q = r.queue;
-  if (q === undefined) {
-    // No ticket: a free lock, and no queue pending (a missing counter compares false, so NOT
-    // admits an item without one: written by Python 1.x or before the queue existed).
-    const plain = {
-      expired: '#expms <= :cutms AND NOT #next > #serving',
-      python: '#exp <= :cuts AND NOT #next > #serving',
-      names: { '#next': ATTR.nextTicket, '#serving': ATTR.serving },
-      values: { ':cutms': { N: String(cutoff) }, ':cuts': { N: String(Math.floor(cutoff / 1000)) } },
-      stale: '',
-      set: '',
-    };
-    if (r.graceMs === undefined) return plain;
-    const leaseCut = cutoff - r.graceMs;
-    return {
-      ...plain,
-      stale:
-        ' OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts)',
-      set: ', #serving = if_not_exists(#next, :zero)',
-      values: {
-        ...plain.values,
-        ':gcutms': { N: String(leaseCut) },
-        ':gcutf': { N: String(r.now - r.graceMs) },
-        ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
-      },
-    };
-  }
-  const mine = { ':mine': { N: String(q.ticket) } };
-  const set = ', #serving = :mine';
-  if (q.skip === undefined) {
-    return {
-      stale: '',
-      set,
-      expired: '#expms <= :cutms AND #serving = :prev',
-      python: '#exp <= :cuts AND #serving = :prev',
-      names: { '#serving': ATTR.serving },
-      values: {
-        ':cutms': { N: String(cutoff) },
-        ':cuts': { N: String(Math.floor(cutoff / 1000)) },
-        ':prev': { N: String(q.ticket - 1) },
-        ...mine,
-      },
-    };
-  }
-  // Free for longer than the grace: since its release (`freed_ms`, missing on a marker from an
-  // older client: NOT admits it; the grace includes the skew allowance, as `freed_ms` is another
-  // writer's clock), or since its lease ran out (its end plus the skew; `freed_ms` is 0 while held).
-  const leaseCut = cutoff - q.skip.graceMs;
+export function skipRequest(
+  t: TicketHolder & { readonly until: number; readonly goneBefore: number },
+): UpdateItemCommandInput {
   return {
-    stale: '',
-    set,
-    expired: '#expms <= :gcutms AND NOT #freed > :gcutf AND #serving = :seen',
-    python: '#exp <= :gcuts AND #serving = :seen',
-    names: { '#serving': ATTR.serving, '#freed': ATTR.freedMs },
-    values: {
-      ':gcutms': { N: String(leaseCut) },
-      ':gcutf': { N: String(r.now - q.skip.graceMs) },
-      ':gcuts': { N: String(Math.floor(leaseCut / 1000)) },
-      ':seen': { N: String(q.skip.seen) },
-      ...mine,
+    TableName: t.tableName,
+    Key: t.key,
+    UpdateExpression: 'SET #serving = :ticketBefore, #headOf = :ticket, #headUntil = :until',
+    ConditionExpression: '#serving = :headBefore AND NOT #headUntil > :goneBefore',
+    ExpressionAttributeNames: HEAD_NAMES,
+    ExpressionAttributeValues: {
+      ':ticket': { N: String(t.ticket) },
+      ':ticketBefore': { N: String(t.ticket - 1) },
+      ':headBefore': { N: String(t.ticket - 2) },
+      ':until': { N: String(t.until) },
+      ':goneBefore': { N: String(t.goneBefore) },
     },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * A head that gives up (timeout, abort) leaves: the queue counts it served, so that the next
+ * waiter is the head at once and nothing waits for it.
+ */
+export function leaveRequest(t: TicketHolder): UpdateItemCommandInput {
+  return {
+    TableName: t.tableName,
+    Key: t.key,
+    UpdateExpression: 'SET #serving = :ticket, #headOf = :ticket, #headUntil = :now',
+    ConditionExpression: '#serving = :ticketBefore',
+    ExpressionAttributeNames: HEAD_NAMES,
+    ExpressionAttributeValues: {
+      ':ticket': { N: String(t.ticket) },
+      ':ticketBefore': { N: String(t.ticket - 1) },
+      ':now': { N: String(t.now) },
+    },
+  };
+}
+
+/**
+ * Who an acquire takes the lock as. `'plain'`: anyone, admitted to a free lock only while no
+ * queued waiter holds the right of way. `'head'`: the queue's head (`ticket`), admitted to a free
+ * lock whatever the right of way says, and counted served.
+ */
+export type Claim = { readonly kind: 'plain' } | { readonly kind: 'head'; readonly ticket: number };
+
+/** The queue's part of an acquire: clauses to AND into each branch that judges a free lock, and updates. */
+export interface Admission {
+  /** Conjuncts of which at least one must hold (each ANDed into the lease's expiry test). */
+  readonly alternatives: readonly string[];
+  /** SET items appended to the acquire's update. */
+  readonly set: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, { N: string }>;
+}
+
+/**
+ * The queue's part of the acquire condition for `claim`. DynamoDB conditions have no arithmetic,
+ * so the head's "ticket before mine" is computed here. A missing attribute compares false, so
+ * `NOT` admits an item with no queue at all (written by Python, or never queued). Both use the
+ * acquire's own `:now`: the right of way is judged by the acquirer's clock, and the head's
+ * `head_until` records when the queue served it.
+ */
+export function admission(claim: Claim): Admission {
+  if (claim.kind === 'plain') {
+    return {
+      // No right of way: nobody waiting, or the head's heartbeat ran out.
+      alternatives: ['NOT #headOf > #serving', 'NOT #headUntil > :now'],
+      set: '',
+      names: HEAD_NAMES,
+      values: {},
+    };
+  }
+  return {
+    alternatives: ['#serving = :ticketBefore'],
+    set: ', #serving = :ticket, #headOf = :ticket, #headUntil = :now',
+    names: HEAD_NAMES,
+    values: { ':ticket': { N: String(claim.ticket) }, ':ticketBefore': { N: String(claim.ticket - 1) } },
   };
 }

@@ -1,6 +1,6 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey } from './attributes.js';
-import { admission, type QueueClaim } from './queue-requests.js';
+import { admission, type Claim } from './queue-requests.js';
 
 /**
  * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
@@ -77,14 +77,12 @@ export interface AcquireRequest extends RequestContext, HolderFields {
   readonly skewMs: number;
   /** Seconds past the lease end after which TTL may delete the item. */
   readonly retentionS: number;
-  /** The waiter's ticket in the item's queue; without one, the acquire admits no queue pending. */
-  readonly queue?: QueueClaim;
   /**
-   * Without a ticket: also take a lock that has stood free for this long (ms) whatever the queue
-   * says, and clear the queue (its waiters died or gave up), so that dead tickets cannot shut
-   * out `blocking: false` for ever. The same grace after which queued waiters skip them.
+   * Who takes the lock: anyone (`'plain'`, admitted only while no queued waiter holds the right
+   * of way), or the queue's head.
+   * @default { kind: 'plain' }
    */
-  readonly graceMs?: number;
+  readonly claim?: Claim;
 }
 
 /**
@@ -96,7 +94,9 @@ export interface AcquireRequest extends RequestContext, HolderFields {
  * was lost succeeds instead of waiting out our own lease. Two guards stop a write of ours that
  * the network delayed past a later one: it may not move our own lease end backwards, and it may
  * not take our own released marker (the `NOT #code = :code` branch; written with NOT because a
- * comparison with a missing attribute is false).
+ * comparison with a missing attribute is false). Whoever takes a free lock must also pass the
+ * queue's admission (`src/item/queue-requests.ts`): the head always, anyone else only while no
+ * queued waiter holds the right of way.
  *
  * The token is the old token plus one. When the item does not exist it starts from the
  * writer's clock in microseconds, so it still exceeds every token minted before the item was
@@ -104,17 +104,27 @@ export interface AcquireRequest extends RequestContext, HolderFields {
  * time the item was gone for.
  */
 export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
-  const a = admission(r, r.now - r.skewMs);
+  const a = admission(r.claim ?? { kind: 'plain' });
   const holder = holderClauses(r);
+  const cutoffMs = r.now - r.skewMs;
+  // Flat on purpose (each queue alternative ANDed into each expiry test, not nested): the same
+  // condition nested three parentheses deep cost dynalite's parser 3.5x the time
+  // (bench/diagnose/condition-cost.mjs). Our own live lease (a retry of a write applied unseen)
+  // is admitted whatever the queue says.
+  const free = a.alternatives.flatMap((q) => [
+    `(NOT #code = :code AND #expms <= :cutoffMs AND ${q})`,
+    `(NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cutoffS AND ${q})`,
+  ]);
   return {
     TableName: r.tableName,
     Key: r.key,
     // The queue's SET items come before the holder's clauses, which may end in a REMOVE.
     UpdateExpression: `SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero${a.set}${holder.update}`,
-    // Flat on purpose (NOT ... AND distributed over the two expiry tests): the same condition
-    // nested three parentheses deep cost dynalite's parser 3.5x the time (bench/diagnose/condition-cost.mjs).
-    // Our own live lease (a retry of a write applied unseen) is admitted whatever the queue says.
-    ConditionExpression: `attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND ${a.expired}) OR (NOT #code = :code AND attribute_not_exists(#expms) AND ${a.python})${a.stale}`,
+    ConditionExpression: [
+      'attribute_not_exists(#rid)',
+      '(#code = :code AND #expms > :zero AND #expms <= :expms)',
+      ...free,
+    ].join(' OR '),
     ExpressionAttributeNames: {
       ...NAMES,
       '#acqms': ATTR.acquiredMs,
@@ -129,6 +139,8 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
       ':one': { N: '1' },
       ':zero': { N: '0' },
       ':now': { N: String(r.now) },
+      ':cutoffMs': { N: String(cutoffMs) },
+      ':cutoffS': { N: String(Math.floor(cutoffMs / 1000)) },
       ...a.values,
       ...holder.values,
     },
@@ -177,17 +189,19 @@ export function extendRequest(r: ExtendRequest): UpdateItemCommandInput {
   };
 }
 
-/** The running averages a release records for waiters (`src/acquire/wait-policy.ts`); each omitted when unknown. */
-export interface Averages {
-  /** Of hold times, ms (`holdAverage`). */
-  readonly avgHoldMs?: number | undefined;
-  /** Of polled waits, ms (`waitAverage`). */
-  readonly avgWaitMs?: number | undefined;
+/** What a release records of the hold it ends, for waiters to time their polls by (`src/acquire/wait-policy.ts`). */
+export interface HoldRecord {
+  /** The running average of hold times, ms (`holdAverage`). */
+  readonly avgHoldMs: number;
+  /** This hold, ms. */
+  readonly lastHoldMs: number;
 }
 
 /** Inputs of a release. */
-export interface ReleaseRequest extends RequestContext, Averages {
+export interface ReleaseRequest extends RequestContext {
   readonly retentionS: number;
+  /** Omitted by a clean-up of an acquire that may have been applied unseen: it held nothing. */
+  readonly hold?: HoldRecord | undefined;
 }
 
 /**
@@ -196,30 +210,31 @@ export interface ReleaseRequest extends RequestContext, Averages {
  * retried release (response lost) succeed again. TTL removes the marker after `retentionS`.
  */
 export function releaseRequest(r: ReleaseRequest): UpdateItemCommandInput {
-  const avg = r.avgHoldMs === undefined ? undefined : Math.max(0, Math.round(r.avgHoldMs));
-  const wait = r.avgWaitMs === undefined ? undefined : Math.max(0, Math.round(r.avgWaitMs));
+  const h = r.hold;
   return {
     TableName: r.tableName,
     Key: r.key,
-    // When it was freed (queued waiters may skip one that never comes after a grace from then),
-    // and the running averages of holds and polled waits (waiters time their polls by them).
-    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${avg === undefined ? '' : ', #avg = :avg'}${wait === undefined ? '' : ', #avgw = :avgw'}`,
+    // When it was freed, and the hold it ends (waiters time their polls by them).
+    UpdateExpression: `SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now${h === undefined ? '' : ', #avg = :avg, #last = :last'}`,
     ConditionExpression: '#code = :code',
     ExpressionAttributeNames: {
       ...HELD_NAMES,
       '#freed': ATTR.freedMs,
-      ...(avg === undefined ? {} : { '#avg': ATTR.avgHoldMs }),
-      ...(wait === undefined ? {} : { '#avgw': ATTR.avgWaitMs }),
+      ...(h === undefined ? {} : { '#avg': ATTR.avgHoldMs, '#last': ATTR.lastHoldMs }),
     },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
       ':zero': { N: '0' },
       ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
       ':now': { N: String(r.now) },
-      ...(avg === undefined ? {} : { ':avg': { N: String(avg) } }),
-      ...(wait === undefined ? {} : { ':avgw': { N: String(wait) } }),
+      ...(h === undefined
+        ? {}
+        : {
+            ':avg': { N: String(Math.max(0, Math.round(h.avgHoldMs))) },
+            ':last': { N: String(Math.max(0, Math.round(h.lastHoldMs))) },
+          }),
     },
-    // The item as left: the releaser's next acquire learns whether a queue is pending.
+    // The item as left: the releaser's next acquire learns whether a queued waiter has the right of way.
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
@@ -254,15 +269,17 @@ export function forceReleaseRequest(r: ForceReleaseRequest): UpdateItemCommandIn
   return {
     TableName: r.tableName,
     Key: r.key,
-    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl',
+    // `freed_ms` as any release writes it: the time the lock became free.
+    UpdateExpression: 'SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl, #freed = :now',
     ConditionExpression: `attribute_exists(#rid) AND #code = :held AND ${token}`,
-    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeNames: { ...NAMES, '#freed': ATTR.freedMs },
     ExpressionAttributeValues: {
       ':zero': { N: '0' },
       ':code': { S: r.code },
       ':held': { S: r.heldCode },
       ...(r.fencingToken === undefined ? {} : { ':token': { N: String(r.fencingToken) } }),
       ':ttl': { N: String(Math.ceil(r.now / 1000) + r.retentionS) },
+      ':now': { N: String(r.now) },
     },
     ReturnValues: 'ALL_OLD',
   };

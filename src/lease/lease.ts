@@ -1,4 +1,4 @@
-import { holdAverage, waitAverage } from '../acquire/poll-timing.js';
+import { holdAverage } from '../acquire/hold-average.js';
 import type { Turn } from '../acquire/process-line.js';
 import { type LockLostError, LockReleasedError, type LostReason } from '../errors.js';
 import { parseHolder } from '../item/attributes.js';
@@ -24,10 +24,6 @@ export interface LeaseStart {
   readonly now: number;
   /** The running average of hold times the item carried when acquired, ms. */
   readonly avgHoldMs?: number | undefined;
-  /** The running average of polled waits the item carried when acquired, ms. */
-  readonly avgWaitMs?: number | undefined;
-  /** This acquisition's polled wait, ms; `undefined` when it came through the queue. */
-  readonly polledWaitMs?: number | undefined;
 }
 
 /** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
@@ -47,8 +43,8 @@ export class Lease {
   readonly fencingToken: number;
   readonly tookOver: boolean;
   readonly acquiredMono: number;
-  /** The item's averages when acquired, and this acquisition's polled wait: the release records the next averages. */
-  readonly #start: LeaseStart;
+  /** The item's average hold when acquired: the release records the next one from it. */
+  readonly #avgHoldMs: number | undefined;
   /** Aborts when the lease is lost (a {@link LockLostError}) or released (a {@link LockReleasedError}). */
   readonly controller = new AbortController();
   readonly #end: LeaseEnd;
@@ -72,7 +68,7 @@ export class Lease {
     this.fencingToken = start.fencingToken;
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
-    this.#start = start;
+    this.#avgHoldMs = start.avgHoldMs;
     this.#end = new LeaseEnd(ctx.clock, ctx.o.marginMs, start.sentMono, start.now, ctx.o.durationMs);
   }
 
@@ -209,7 +205,7 @@ export class Lease {
           cutoff.signal,
         );
         this.#renewFailure = undefined;
-        if (data !== undefined) ctx.holder.data = data;
+        if (data !== undefined) ctx.memory.dataWritten(data);
         this.#end.pushed(sent, now, durationMs, extendMs);
         if (this.#state.kind === 'held') {
           this.#watchExpiry();
@@ -287,19 +283,15 @@ export class Lease {
     // Sent after the lease's end by either clock: the work outlived its protection. (Retries
     // are sent only before the end by the monotonic clock.)
     const late = this.#end.remaining() + ctx.o.marginMs <= 0;
-    // The hold (and the polled wait) this release records in the item's running averages, for
-    // waiters to time their polls by.
-    const s = this.#start;
-    const averages = {
-      avgHoldMs: holdAverage(s.avgHoldMs, ctx.clock.monotonic() - this.acquiredMono),
-      avgWaitMs: s.polledWaitMs === undefined ? undefined : waitAverage(s.avgWaitMs, s.polledWaitMs),
-    };
+    // The hold this release records in the item, for waiters to time their looks by.
+    const heldMs = ctx.clock.monotonic() - this.acquiredMono;
+    const hold = { avgHoldMs: holdAverage(this.#avgHoldMs, heldMs), lastHoldMs: heldMs };
     const outcome = await releaseLease(
       ctx,
       this.slot,
       this.code,
       () => ctx.clock.monotonic() < this.#end.endMono,
-      averages,
+      hold,
     );
     if (outcome.taken) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.

@@ -1,6 +1,6 @@
-import { parseQueueView } from '../acquire/wait-policy.js';
 import { parseHolder } from '../item/attributes.js';
-import { type Averages, releaseRequest } from '../item/requests.js';
+import { parseQueueView } from '../item/queue-view.js';
+import { type HoldRecord, releaseRequest } from '../item/requests.js';
 import { deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
 import { classify, conditionItem } from '../runtime/sdk-errors.js';
@@ -13,9 +13,9 @@ export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * One release write of `code` on `slot`, cut off if unanswered after
  * {@link RELEASE_ATTEMPT_TIMEOUT_MS}. The item it leaves is kept as what this lock last saw: an
- * acquire soon after learns from it whether a queue is pending, and the average hold.
+ * acquire soon after learns from it whether a queued waiter has the right of way, and the holds.
  */
-async function releaseOnce(ctx: LockContext, slot: number, code: string, averages: Averages): Promise<void> {
+async function releaseOnce(ctx: LockContext, slot: number, code: string, hold: HoldRecord | undefined): Promise<void> {
   const { clock, o } = ctx;
   // A release with no answer must not hang the caller's `finally` for ever.
   const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
@@ -28,13 +28,11 @@ async function releaseOnce(ctx: LockContext, slot: number, code: string, average
         code,
         now,
         retentionS: o.retentionS,
-        ...averages,
+        hold,
       }),
       cutoff.signal,
     );
-    const view = parseQueueView(out?.Attributes);
-    ctx.seen = view === undefined ? undefined : { view, at: now };
-    if (view?.avgWaitMs !== undefined) ctx.pollWaitMs = view.avgWaitMs;
+    ctx.memory.released(parseQueueView(out?.Attributes), now);
   } finally {
     cutoff.cancel();
   }
@@ -57,11 +55,11 @@ export async function releaseLease(
   slot: number,
   code: string,
   mayRetry: () => boolean,
-  averages: Averages = {},
+  hold?: HoldRecord,
 ): Promise<ReleaseOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await releaseOnce(ctx, slot, code, averages);
+      await releaseOnce(ctx, slot, code, hold);
       return { taken: false };
     } catch (error) {
       const kind = classify(error);
@@ -78,7 +76,7 @@ export async function releaseLease(
 /** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
 export async function clearAmbiguous(ctx: LockContext, slot: number, code: string): Promise<void> {
   try {
-    await releaseOnce(ctx, slot, code, {});
+    await releaseOnce(ctx, slot, code, undefined);
   } catch (error) {
     if (classify(error) !== 'conditional') {
       ctx.log.warn(

@@ -4,7 +4,6 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { QueueView } from '../acquire/wait-policy.js';
 import type { DynamoDlmError } from '../errors.js';
 import { type EventOrigin, emit, type LockHooks } from '../events.js';
 import { type ItemKey, itemKey } from '../item/attributes.js';
@@ -14,6 +13,7 @@ import type { ResolvedLockOptions } from '../options/lock-options.js';
 import { backoffDelay, THROTTLE_BACKOFF } from './backoff.js';
 import { defaultClient } from './client.js';
 import type { Clock } from './clock.js';
+import { LockMemory } from './lock-memory.js';
 import { type Logger, shieldLogger } from './logger.js';
 import { wrapSdkError } from './sdk-errors.js';
 
@@ -22,7 +22,7 @@ export type Operation = 'acquire' | 'extend' | 'release';
 
 /**
  * What the acquire loop and the lease engine of one lock share: its resolved options, its clock,
- * and the few things both do with them (send a write, back off after a failure, wrap an SDK
+ * its memory of the item, and the few things both do with them (send a write, back off after a failure, wrap an SDK
  * error, call into user code). Internal to `DynamoDbLock`.
  */
 export interface LockContext {
@@ -52,20 +52,10 @@ export interface LockContext {
   /** The typed error a caller sees for an SDK error the lock does not handle itself. */
   wrap(error: unknown, op: Operation): DynamoDlmError;
   /**
-   * What every acquire writes about the holder: the `owner` option, and the data as last set
-   * (the `data` option, replaced by each successful `setData`).
+   * What the lock remembers across acquisitions (the data it writes, what its latest release saw):
+   * the context's one mutable part, written only through its named methods.
    */
-  readonly holder: { readonly owner: string; data: string | undefined };
-  /**
-   * What this lock's latest release saw of the item, and when (wall ms): an acquire soon after
-   * joins a pending queue at once instead of first spending a refused write to find it.
-   */
-  seen: { readonly view: QueueView; readonly at: number } | undefined;
-  /**
-   * The item's running average of polled waits (`avg_wait_ms`), as this lock last saw it, ms: a
-   * long one times the polls (`pollDelay` in `wait-policy.ts`).
-   */
-  pollWaitMs: number | undefined;
+  readonly memory: LockMemory;
   /** Calls one hook, shielded, and publishes the event on its diagnostics channel (see `events.ts`). */
   emit<K extends keyof LockHooks>(name: K, event: Parameters<NonNullable<LockHooks[K]>>[0]): void;
 }
@@ -93,7 +83,8 @@ export function createContext(
       durationMs: o.durationMs,
       skewMs: o.skewMs,
       retentionS: o.retentionS,
-      ...ctx.holder,
+      owner: o.owner,
+      data: ctx.memory.data,
     }),
     slotOf: (slot) => (o.tableLayout === 'slots' ? slot : undefined),
     log,
@@ -108,9 +99,7 @@ export function createContext(
       return delay;
     },
     wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
-    holder: { owner: o.owner, data: o.data },
-    seen: undefined,
-    pollWaitMs: undefined,
+    memory: new LockMemory(o.data),
     emit: (name, event) => emit(o.hooks, name, event, log, origin),
   };
   return ctx;

@@ -82,20 +82,20 @@ describe('multiple processes on dynalite', () => {
     }
   }, 60_000);
 
-  test("mutual exclusion with polls timed by the item's average wait: 6 processes x 8 increments, none lost, none overlapping", async () => {
-    // An item that says polled waits are long (900 ms): the waiters poll a third of that apart
-    // at first, and the average comes down as their own (shorter) waits are recorded.
+  test('mutual exclusion through the queue: 6 processes x 8 increments behind an item that says holds are long, none lost, none overlapping', async () => {
+    // An item that says holds last 2 s: the waiters queue for the first holds (tickets, the
+    // head's heartbeat, takes as the head), and poll once the releases record short holds.
     await client.send(
       new UpdateItemCommand({
         TableName: tableName,
-        Key: { resource_id: { S: 'counter-timed' } },
-        UpdateExpression: 'SET avg_wait_ms = :w, avg_hold_ms = :h, expires = :z, expires_ms = :z, release_code = :c',
-        ExpressionAttributeValues: { ':w': { N: '900' }, ':h': { N: '10' }, ':z': { N: '0' }, ':c': { S: 'seed' } },
+        Key: { resource_id: { S: 'counter-queued' } },
+        UpdateExpression: 'SET avg_hold_ms = :h, last_hold_ms = :h, expires = :z, expires_ms = :z, release_code = :c',
+        ExpressionAttributeValues: { ':h': { N: '2000' }, ':z': { N: '0' }, ':c': { S: 'seed' } },
       }),
     );
-    const counter = join(dir, 'counter-timed');
+    const counter = join(dir, 'counter-queued');
     writeFileSync(counter, '0');
-    const workers = Array.from({ length: 6 }, () => start('counter-worker.mjs', ['counter-timed', counter, '8']));
+    const workers = Array.from({ length: 6 }, () => start('counter-worker.mjs', ['counter-queued', counter, '8']));
     const runs = await Promise.all(workers.map((w) => w.done));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     expect(Number(readFileSync(counter, 'utf8'))).toBe(48);
@@ -106,8 +106,10 @@ describe('multiple processes on dynalite', () => {
     for (let i = 1; i < intervals.length; i++) {
       expect(intervals[i]!.start).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
     }
-    const left = await readItem(client, tableName, 'counter-timed');
-    expect(Number(left?.avg_wait_ms?.N)).toBeLessThan(900);
+    // The queue was used: tickets were handed out and served.
+    const left = await readItem(client, tableName, 'counter-queued');
+    expect(Number(left?.next_ticket?.N)).toBeGreaterThan(0);
+    expect(Number(left?.serving?.N)).toBeGreaterThan(0);
   }, 90_000);
 
   test('fencing: tokens strictly increase over many acquisitions from several processes, with expiry takeovers', async () => {

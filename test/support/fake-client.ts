@@ -6,13 +6,19 @@ import {
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 
-/** Which of the lock's writes a request is: the three of a lease, and a queued waiter's two. */
-export type WriteKind = 'acquire' | 'extend' | 'release' | 'ticket' | 'refresh';
+/** Which of the lock's writes a request is: the three of a lease, and a queued waiter's five. */
+export type WriteKind = 'acquire' | 'extend' | 'release' | 'ticket' | 'look' | 'beat' | 'skip' | 'leave';
+
+const KINDS: readonly WriteKind[] = ['acquire', 'extend', 'release', 'ticket', 'look', 'beat', 'skip', 'leave'];
 
 export function kindOf(input: UpdateItemCommandInput): WriteKind {
-  if (input.UpdateExpression?.includes('#token')) return 'acquire';
-  if (input.UpdateExpression?.includes('ADD #next')) return 'ticket';
-  if (input.UpdateExpression?.includes('if_not_exists(#next')) return 'refresh';
+  const update = input.UpdateExpression ?? '';
+  if (update.includes('#token')) return 'acquire';
+  if (update.includes('+ :one') && update.includes('#next')) return 'ticket';
+  if (update.includes('if_not_exists(#next')) return 'look';
+  if (input.ConditionExpression?.includes(':headBefore')) return 'skip';
+  if (update.includes('#headUntil = :until')) return 'beat';
+  if (update.includes('#headUntil = :now')) return 'leave';
   if (input.ConditionExpression?.includes('> :zero')) return 'extend';
   return 'release';
 }
@@ -45,7 +51,7 @@ export const reset = (): Error => Object.assign(new Error('socket hang up'), { c
  */
 export class FakeClient {
   readonly calls: Call[] = [];
-  #scripts: Record<WriteKind, Reply[]> = { acquire: [], extend: [], release: [], ticket: [], refresh: [] };
+  #scripts = Object.fromEntries(KINDS.map((k) => [k, []])) as unknown as Record<WriteKind, Reply[]>;
   #fallback: Partial<Record<WriteKind, (input: UpdateItemCommandInput) => Reply>> = {};
 
   constructor(private readonly monotonic: () => number) {}

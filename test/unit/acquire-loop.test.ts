@@ -206,71 +206,95 @@ describe('acquire', () => {
   });
 });
 
-describe('polling a crowded lock', () => {
-  /** A released marker, as a release returns it (ALL_NEW), carrying the average polled wait. */
-  const freed = (avgWaitMs: number) => ({
-    Attributes: {
-      release_code: { S: 'x' },
-      expires_ms: { N: '0' },
-      freed_ms: { N: String(WALL) },
-      avg_wait_ms: { N: String(avgWaitMs) },
-    },
+describe('waiting in the queue (the loop and the queue strategy together)', () => {
+  /** The item while someone has held it for 10 s, with tickets 11 and 12 out and 10 served. */
+  const item = (more: Record<string, { N: string } | { S: string }> = {}) => ({
+    release_code: { S: 'holder' },
+    expires_ms: { N: String(WALL + 600_000) },
+    acquired_ms: { N: String(WALL - 10_000) },
+    next_ticket: { N: '12' },
+    serving: { N: '10' },
+    head_until: { N: String(WALL) },
+    ...more,
   });
-  /** Refused by a holder whose holds are short (5 ms on average): a waiter polls, never queues. */
-  const busy = () =>
-    conditionFailed({
-      release_code: { S: 'y' },
-      expires_ms: { N: String(WALL + 600_000) },
-      acquired_ms: { N: String(WALL) },
-      avg_hold_ms: { N: '5' },
+  const ticketOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':ticket']?.N;
+
+  test('a refused waiter that sees a long hold queues, and as the head claims the right of way, then looks within the cap', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', conditionFailed(item()));
+    fake.script('ticket', { Attributes: item({ next_ticket: { N: '11' } }) });
+    fake.otherwise('beat', () => ({
+      Attributes: item({ head_of: { N: '11' }, head_until: { N: String(WALL + 9_999) } }),
+    }));
+    const pending = lock.acquire({ timeout: 10 });
+    await clock.advance(5_000);
+    expect(fake.of('ticket')).toHaveLength(1);
+    const beats = fake.of('beat');
+    expect(beats.map(ticketOf).every((t) => t === '11')).toBe(true);
+    // The first heartbeat at once, then none more than 97.5% of maxPollInterval (2 s) apart.
+    expect(beats[0]?.at).toBe(fake.of('ticket')[0]?.at);
+    for (let i = 1; i < beats.length; i++) expect(beats[i]!.at - beats[i - 1]!.at).toBeLessThanOrEqual(1_950);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    await clock.advance(5_000);
+    expect(await pending).toBe(false);
+  });
+
+  test('the head that times out leaves the queue with one write before acquire() resolves false', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', conditionFailed(item()));
+    fake.script('ticket', { Attributes: item({ next_ticket: { N: '11' } }) });
+    fake.otherwise('beat', () => ({
+      Attributes: item({ head_of: { N: '11' }, head_until: { N: String(WALL + 9_999) } }),
+    }));
+    let result: boolean | undefined;
+    const pending = lock.acquire({ timeout: 3 }).then((r) => {
+      result = r;
     });
-  const avgWaitOf = (c: Call | undefined) => c?.input.ExpressionAttributeValues?.[':avgw']?.N;
-
-  test('the release records the polled wait; a lock that sees a long average polls a third of it apart, and waits that long after its own release', async () => {
-    const { clock, fake, lock } = setup({ duration: 60 });
-    // Ten refusals with the backoff (random 0.5: 25, 50, then 100 ms): taken 875 ms after the call.
-    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
-    const first = lock.acquire();
-    await clock.advance(1_000);
-    expect(await first).toBe(true);
-    fake.script('release', freed(875));
-    await lock.release();
-    expect(avgWaitOf(fake.of('release')[0])).toBe('875');
-    const t1 = clock.monotonic();
-    fake.script('acquire', busy(), busy(), {});
-    const second = lock.acquire();
-    await clock.advance(2_000);
-    expect(await second).toBe(true);
-    // Average polled wait 875 ms: every poll a third of it apart (jitter 0.5-1.5x, here 1x),
-    // the first too, instead of at once, then 25 and 50 ms.
-    const at = fake
-      .of('acquire')
-      .slice(11)
-      .map((c) => Math.round(c.at - t1));
-    expect(at).toEqual([292, 583, 875]);
+    await clock.advance(3_000);
+    await pending;
+    expect(result).toBe(false);
+    expect(fake.of('leave').map(ticketOf)).toEqual(['11']);
+    expect(clock.pendingTimers).toBe(0);
   });
 
-  test('a timeout shorter than that first wait tries at once instead', async () => {
+  test('a waiter further back that gives up sends nothing: the waiter behind the head skips a dead one in time', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
-    fake.script('acquire', ...Array.from({ length: 10 }, busy), {});
-    const first = lock.acquire();
-    await clock.advance(1_000);
-    await first;
-    fake.script('release', freed(875));
-    await lock.release();
-    const t1 = clock.monotonic();
-    fake.script('acquire', {});
-    expect(await lock.acquire({ timeout: 0.1 })).toBe(true);
-    expect(fake.of('acquire').at(-1)?.at).toBe(t1);
+    const behind = item({ next_ticket: { N: '13' }, head_of: { N: '11' }, head_until: { N: String(WALL + 60_000) } });
+    fake.script('acquire', conditionFailed(behind));
+    fake.script('ticket', { Attributes: behind });
+    fake.otherwise('look', () => ({ Attributes: behind }));
+    const pending = lock.acquire({ timeout: 5 });
+    await clock.advance(5_000);
+    expect(await pending).toBe(false);
+    expect(fake.of('look').length).toBeGreaterThanOrEqual(2);
+    expect(fake.of('leave')).toHaveLength(0);
   });
 
-  test('an acquire never refused records a wait of 0, a tenth of the way from the average it found', async () => {
+  test('a timeout shorter than maxPollInterval never takes a ticket: it polls', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
-    fake.script('acquire', { Attributes: freed(1_000).Attributes });
-    await lock.acquire();
+    fake.otherwise('acquire', () => conditionFailed(item()));
+    const pending = lock.acquire({ timeout: 1.5 });
+    await clock.advance(1_500);
+    expect(await pending).toBe(false);
+    expect(fake.of('ticket')).toHaveLength(0);
+    expect(fake.of('acquire').length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('the head takes the lock as the head the moment its heartbeat shows it free, and is counted served', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    fake.script('acquire', conditionFailed(item()), {});
+    fake.script('ticket', { Attributes: item({ next_ticket: { N: '11' } }) });
+    fake.script('beat', { Attributes: item({ head_of: { N: '11' }, expires_ms: { N: '0' } }) });
+    const pending = lock.acquire({ timeout: 10 });
     await clock.advance(10);
+    expect(await pending).toBe(true);
+    const take = fake.of('acquire')[1];
+    expect(take?.input.ExpressionAttributeValues).toMatchObject({
+      ':ticket': { N: '11' },
+      ':ticketBefore': { N: '10' },
+    });
+    expect(fake.of('leave')).toHaveLength(0);
     await lock.release();
-    expect(avgWaitOf(fake.of('release')[0])).toBe('900');
   });
 });
 

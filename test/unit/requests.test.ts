@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { itemKey, parseHolder } from '../../src/item/attributes.js';
-import { refreshRequest, ticketRequest } from '../../src/item/queue-requests.js';
+import {
+  beatRequest,
+  leaveRequest,
+  lookRequest,
+  skipRequest,
+  ticketBase,
+  ticketRequest,
+} from '../../src/item/queue-requests.js';
 import {
   acquireRequest,
   extendRequest,
@@ -55,15 +62,18 @@ describe('acquireRequest', () => {
     expect(v[':zero']).toEqual({ N: '0' });
   });
 
-  test('admits a missing item, our own live lease (never moved backwards), an expired lease (ms or Python seconds) judged with the skew, but not our own released marker, nor past a pending queue', () => {
-    expect(r.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND NOT #next > #serving) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND NOT #next > #serving)',
-    );
-    expect(r.ExpressionAttributeNames).toMatchObject({ '#next': 'next_ticket', '#serving': 'serving' });
+  // What the condition admits is proven on the servers (test/integration/queue-requests.test.ts);
+  // here only the values it is built from.
+  test('judges expiry by the acquirer clock less the skew allowance, in ms and in Python whole seconds', () => {
     const v = r.ExpressionAttributeValues!;
-    expect(v[':cutms']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
+    expect(v[':cutoffMs']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
     // floor((now - skew) / 1000): a Python item expiring at second s is free once s <= that.
-    expect(v[':cuts']).toEqual({ N: '1699999999' });
+    expect(v[':cutoffS']).toEqual({ N: '1699999999' });
+    expect(r.ExpressionAttributeNames).toMatchObject({
+      '#serving': 'serving',
+      '#headOf': 'head_of',
+      '#headUntil': 'head_until',
+    });
   });
 
   test("writes data when given; without it, removes the previous holder's, so a new holder never shows it", () => {
@@ -79,7 +89,7 @@ describe('acquireRequest', () => {
     expect(r.ExpressionAttributeValues![':data']).toBeUndefined();
     for (const req of [r, withData]) {
       const text = `${req.UpdateExpression} ${req.ConditionExpression}`;
-      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
         new Set([...Object.keys(req.ExpressionAttributeNames!), ...Object.keys(req.ExpressionAttributeValues!)]),
       );
     }
@@ -88,12 +98,12 @@ describe('acquireRequest', () => {
   test('an exact-second expiry is not rounded further up', () => {
     const exact = acquireRequest({ ...base, now: 1_700_000_000_000, durationMs: 2_000, skewMs: 0, retentionS: 1 });
     expect(exact.ExpressionAttributeValues![':exp']).toEqual({ N: '1700000002' });
-    expect(exact.ExpressionAttributeValues![':cuts']).toEqual({ N: '1700000000' });
+    expect(exact.ExpressionAttributeValues![':cutoffS']).toEqual({ N: '1700000000' });
   });
 
   test('every placeholder it uses is defined, and every one defined is used', () => {
     const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+    expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
       new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
     );
   });
@@ -129,85 +139,83 @@ describe('itemKey: the two key shapes', () => {
   });
 });
 
-describe('acquireRequest without a ticket, with the grace', () => {
-  const r = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, graceMs: 5_000 });
-
-  test('also takes a lock free for the grace past a queue whose waiters never came, and clears that queue', () => {
-    expect(r.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND NOT #next > #serving) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND NOT #next > #serving) OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts)',
-    );
-    expect(r.UpdateExpression).toContain(', #serving = if_not_exists(#next, :zero), #owner = :owner REMOVE #data');
-    const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
-      new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
-    );
-  });
-});
-
-describe('acquireRequest with a ticket', () => {
-  const head = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, queue: { ticket: 7 } });
-  const skip = acquireRequest({
+describe('acquireRequest as the head of the queue', () => {
+  const head = acquireRequest({
     ...base,
     durationMs: 1_500,
     skewMs: 1_000,
     retentionS: 60,
-    queue: { ticket: 7, skip: { seen: 4, graceMs: 5_000 } },
+    claim: { kind: 'head', ticket: 7 },
   });
 
-  test('as the head: a free lock while serving is the ticket before ours, and serving becomes ours', () => {
-    expect(head.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms AND #serving = :prev) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts AND #serving = :prev)',
-    );
-    expect(head.UpdateExpression).toContain(', #freed = :zero, #serving = :mine, #owner = :owner REMOVE #data');
-    expect(head.ExpressionAttributeValues).toMatchObject({ ':prev': { N: '6' }, ':mine': { N: '7' } });
-  });
-
-  test('skipping: a lock free (released or expired) for the grace beyond the skew, while serving is what we saw', () => {
-    expect(skip.ConditionExpression).toBe(
-      'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :gcutms AND NOT #freed > :gcutf AND #serving = :seen) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :gcuts AND #serving = :seen)',
-    );
-    expect(skip.ExpressionAttributeValues).toMatchObject({
-      ':gcutms': { N: String(1_700_000_000_250 - 1_000 - 5_000) },
-      ':gcutf': { N: String(1_700_000_000_250 - 5_000) },
-      ':gcuts': { N: '1699999994' },
-      ':seen': { N: '4' },
-      ':mine': { N: '7' },
+  test('asks for the ticket before its own, and records itself served, and when', () => {
+    expect(head.ExpressionAttributeValues).toMatchObject({
+      ':ticketBefore': { N: '6' },
+      ':ticket': { N: '7' },
+      ':now': { N: '1700000000250' },
     });
-  });
-
-  test('placeholders match definitions in every form', () => {
-    for (const r of [head, skip]) {
-      const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
-        new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
-      );
-    }
-  });
-});
-
-describe('ticketRequest and refreshRequest', () => {
-  const target = { tableName: 'locks', key: itemKey('single', 'res', 0) };
-
-  test('a ticket adds one to next_ticket (serving starts at 0), only on an existing item, and returns the whole item', () => {
-    const r = ticketRequest(target);
-    expect(r.UpdateExpression).toBe('SET #serving = if_not_exists(#serving, :zero) ADD #next :one');
-    expect(r.ConditionExpression).toBe('attribute_exists(#rid)');
-    expect(r.ReturnValues).toBe('ALL_NEW');
-  });
-
-  test('a refresh changes nothing that exists, fills in wiped counters, and returns the whole item', () => {
-    const r = refreshRequest(target);
-    expect(r.UpdateExpression).toBe(
-      'SET #serving = if_not_exists(#serving, :zero), #next = if_not_exists(#next, :zero)',
-    );
-    expect(r.ConditionExpression).toBe('attribute_exists(#rid)');
-    expect(r.ReturnValues).toBe('ALL_NEW');
+    expect(head.UpdateExpression).toContain('#serving = :ticket, #headOf = :ticket, #headUntil = :now');
+    // The queue's SET items come before the holder's clauses, which end in a REMOVE.
+    expect(head.UpdateExpression).toMatch(/#headUntil = :now, #owner = :owner REMOVE #data$/);
   });
 
   test('placeholders match definitions', () => {
-    for (const r of [ticketRequest(target), refreshRequest(target)]) {
+    const text = `${head.UpdateExpression} ${head.ConditionExpression}`;
+    expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
+      new Set([...Object.keys(head.ExpressionAttributeNames!), ...Object.keys(head.ExpressionAttributeValues!)]),
+    );
+  });
+});
+
+describe('the queue writes', () => {
+  const target = { tableName: 'locks', key: itemKey('single', 'res', 0), now: 1_700_000_000_250 };
+  const all = {
+    ticket: ticketRequest(target),
+    look: lookRequest(target),
+    beat: beatRequest({ ...target, ticket: 7, until: 1_700_000_002_500 }),
+    skip: skipRequest({ ...target, ticket: 7, until: 1_700_000_002_500, goneBefore: 1_699_999_993_250 }),
+    leave: leaveRequest({ ...target, ticket: 7 }),
+  };
+
+  test('a queue (re)started counts from the writer clock in microseconds, so no ticket is handed out twice', () => {
+    expect(ticketBase(1_700_000_000_250)).toBe(1_700_000_000_250_000);
+    expect(all.ticket.ExpressionAttributeValues?.[':base']).toEqual({ N: '1700000000250000' });
+    expect(all.look.ExpressionAttributeValues?.[':base']).toEqual({ N: '1700000000250000' });
+  });
+
+  test('those that inform return the whole item; the head’s also the item that refused them', () => {
+    for (const r of [all.ticket, all.look, all.beat, all.skip]) expect(r.ReturnValues).toBe('ALL_NEW');
+    for (const r of [all.beat, all.skip]) expect(r.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  test('none of them touches the lease', () => {
+    for (const r of Object.values(all)) {
+      expect(Object.values(r.ExpressionAttributeNames ?? {})).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(release_code|expires|expires_ms|fencing_token|ttl)$/)]),
+      );
+    }
+  });
+
+  test('the head’s writes carry its ticket and the one before; the skip the one before that and the cut-off', () => {
+    expect(all.beat.ExpressionAttributeValues).toMatchObject({
+      ':ticket': { N: '7' },
+      ':ticketBefore': { N: '6' },
+      ':until': { N: '1700000002500' },
+    });
+    expect(all.skip.ExpressionAttributeValues).toMatchObject({
+      ':headBefore': { N: '5' },
+      ':goneBefore': { N: '1699999993250' },
+    });
+    expect(all.leave.ExpressionAttributeValues).toMatchObject({
+      ':ticket': { N: '7' },
+      ':now': { N: '1700000000250' },
+    });
+  });
+
+  test('placeholders match definitions', () => {
+    for (const r of Object.values(all)) {
       const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
         new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
       );
     }
@@ -241,7 +249,7 @@ describe('extendRequest', () => {
 
   test('placeholders match definitions', () => {
     const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
-    expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+    expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
       new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
     );
   });
@@ -258,7 +266,7 @@ describe('extendRequest', () => {
 
 describe('releaseRequest', () => {
   const r = releaseRequest({ ...base, retentionS: 86_400 });
-  const avg = releaseRequest({ ...base, retentionS: 86_400, avgHoldMs: 6_999.6 });
+  const avg = releaseRequest({ ...base, retentionS: 86_400, hold: { avgHoldMs: 6_999.6, lastHoldMs: 12.4 } });
 
   test('leaves a released marker (expires 0, code and token kept, when freed) that TTL removes later', () => {
     expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now');
@@ -273,16 +281,18 @@ describe('releaseRequest', () => {
     expect(r.ReturnValues).toBe('ALL_NEW');
   });
 
-  test('records the running average hold, in whole ms, when given', () => {
-    expect(avg.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now, #avg = :avg');
-    expect(avg.ExpressionAttributeNames?.['#avg']).toBe('avg_hold_ms');
-    expect(avg.ExpressionAttributeValues?.[':avg']).toEqual({ N: '7000' });
+  test('records the running average hold and the hold it ends, in whole ms, when given', () => {
+    expect(avg.UpdateExpression).toBe(
+      'SET #exp = :zero, #expms = :zero, #ttl = :ttl, #freed = :now, #avg = :avg, #last = :last',
+    );
+    expect(avg.ExpressionAttributeNames).toMatchObject({ '#avg': 'avg_hold_ms', '#last': 'last_hold_ms' });
+    expect(avg.ExpressionAttributeValues).toMatchObject({ ':avg': { N: '7000' }, ':last': { N: '12' } });
   });
 
   test('placeholders match definitions', () => {
     for (const x of [r, avg]) {
       const text = `${x.UpdateExpression} ${x.ConditionExpression}`;
-      expect(new Set(text.match(/[#:][a-z]+/g))).toEqual(
+      expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
         new Set([...Object.keys(x.ExpressionAttributeNames!), ...Object.keys(x.ExpressionAttributeValues!)]),
       );
     }
@@ -344,9 +354,12 @@ describe('forceReleaseRequest', () => {
   };
   const r = forceReleaseRequest({ ...forced, heldCode: 'c0de', fencingToken: 41 });
 
-  test('writes the released-marker shape with a fresh code, keeping the token, returning the old item', () => {
+  test('writes the released-marker shape with a fresh code and when it was freed, keeping the token, returning the old item', () => {
     expect(r.Key).toEqual({ resource_id: { S: 'res' } });
-    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl');
+    // `freed_ms` is the time of the forced release, as for any release (not 0, "free since 1970").
+    expect(r.UpdateExpression).toBe('SET #exp = :zero, #expms = :zero, #code = :code, #ttl = :ttl, #freed = :now');
+    expect(r.ExpressionAttributeNames?.['#freed']).toBe('freed_ms');
+    expect(r.ExpressionAttributeValues?.[':now']).toEqual({ N: '1000500' });
     expect(r.ExpressionAttributeValues).toMatchObject({
       ':zero': { N: '0' },
       ':code': { S: 'forced-x' },

@@ -1,343 +1,267 @@
 import { describe, expect, test } from 'vitest';
 import {
-  BLIND_REFRESH_EVERY,
-  behindCapMs,
+  coverBound,
   firstStep,
-  freeSince,
-  graceMs,
-  JOIN_AFTER_MS,
+  goneAfter,
+  headDelay,
+  holdAge,
+  longHolds,
+  lookInterval,
   nextStep,
-  parseQueueView,
-  place,
-  predictedRelease,
-  type QueueView,
-  queuePending,
+  rightOfWayUntil,
+  TUNING,
   type WaitState,
 } from '../../src/acquire/wait-policy.js';
+import type { QueueView } from '../../src/item/queue-view.js';
 
 const NOW = 1_700_000_000_000;
 const settings = { maxPollMs: 2_000, skewMs: 1_000 };
+const low = () => 0;
+const high = () => 0.999_999;
 const half = () => 0.5;
 
 function view(v: Partial<QueueView>): QueueView {
   return {
     expiresMs: undefined,
+    releaseCode: 'holder',
     nextTicket: undefined,
     serving: undefined,
+    headOf: undefined,
+    headUntil: undefined,
     acquiredMs: undefined,
-    freedMs: undefined,
     avgHoldMs: undefined,
-    avgWaitMs: undefined,
+    lastHoldMs: undefined,
     ...v,
   };
 }
 
 function state(s: Partial<WaitState>): WaitState {
   return {
-    startedAt: NOW,
+    blocking: true,
+    startedAt: NOW - 1_000,
+    deadline: Number.POSITIVE_INFINITY,
     ticket: undefined,
     view: undefined,
-    viewFresh: false,
+    viewFresh: true,
+    viewAt: NOW,
     itemMissing: false,
     refusals: 1,
-    blind: 0,
-    returnsItem: false,
+    returnsItem: true,
     rttMs: 20,
-    knownAvgHoldMs: undefined,
-    avgPollWaitMs: undefined,
+    longest: undefined,
+    firstSeen: undefined,
     ...s,
   };
 }
 
-/** Held since 10 s ago until 5 s from now; 3 tickets out, serving 1 (ticket 2 is the head). */
-const held = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 10_000, nextTicket: 3, serving: 1 });
-
-describe('reading the item', () => {
-  test('parses the queue attributes, and Python’s whole seconds when expires_ms is missing', () => {
-    expect(
-      parseQueueView({
-        expires: { N: '1700000005' },
-        next_ticket: { N: '7' },
-        serving: { N: '4' },
-        acquired_ms: { N: '1699999999000' },
-        freed_ms: { N: '0' },
-        avg_hold_ms: { N: '7000' },
-      }),
-    ).toEqual({
-      expiresMs: 1_700_000_005_000,
-      nextTicket: 7,
-      serving: 4,
-      acquiredMs: 1_699_999_999_000,
-      freedMs: 0,
-      avgHoldMs: 7_000,
-    });
-    expect(parseQueueView(undefined)).toBeUndefined();
-  });
-
-  test('a queue is pending only while tickets exceed serving, with both counters present', () => {
-    expect(queuePending(view({ nextTicket: 3, serving: 1 }))).toBe(true);
-    expect(queuePending(view({ nextTicket: 3, serving: 3 }))).toBe(false);
-    expect(queuePending(view({ nextTicket: 3 }))).toBe(false);
-    expect(queuePending(undefined)).toBe(false);
-  });
-
-  test('free since: the release time of a released marker, the lease end plus skew of an expired lease, never for a live one', () => {
-    expect(freeSince(view({ expiresMs: 0, freedMs: NOW - 7 }), NOW, 1_000)).toBe(NOW - 7);
-    expect(freeSince(view({ expiresMs: NOW - 3_000 }), NOW, 1_000)).toBe(NOW - 2_000);
-    expect(freeSince(view({ expiresMs: NOW - 500 }), NOW, 1_000)).toBeUndefined();
-    expect(freeSince(undefined, NOW, 1_000)).toBe(Number.NEGATIVE_INFINITY);
-  });
-
-  test('the predicted release is the holder’s start plus the average hold, never past its lease end', () => {
-    expect(predictedRelease(view({ expiresMs: NOW + 9_000, acquiredMs: NOW - 1_000, avgHoldMs: 7_000 }), 1_000)).toBe(
-      NOW + 6_000,
-    );
-    expect(predictedRelease(view({ expiresMs: NOW + 1_000, acquiredMs: NOW - 1_000, avgHoldMs: 7_000 }), 1_000)).toBe(
-      NOW + 2_000,
-    );
-    expect(predictedRelease(view({ expiresMs: NOW + 1_000, acquiredMs: NOW }), 1_000)).toBeUndefined();
-  });
+/** Held for 10 s so far, 20 s left; tickets 11-13 out, 10 served; 7 s holds on record. */
+const held = view({
+  expiresMs: NOW + 20_000,
+  acquiredMs: NOW - 10_000,
+  nextTicket: 13,
+  serving: 10,
+  headOf: 10,
+  headUntil: NOW - 10_000,
+  avgHoldMs: 7_000,
+  lastHoldMs: 7_000,
 });
+const released = { ...held, expiresMs: 0 };
+/** Ticket 11 holds the right of way for another second. */
+const claimed = { ...held, headOf: 11, headUntil: NOW + 1_000 };
 
-describe('place in the queue', () => {
-  test('head, behind, or void when skipped, stale from before a reset, or the counters were wiped', () => {
-    expect(place(2, held)).toEqual({ kind: 'head' });
-    expect(place(3, held)).toEqual({ kind: 'behind', ahead: 1 });
-    expect(place(1, held)).toEqual({ kind: 'void' });
-    expect(place(4, held)).toEqual({ kind: 'void' });
-    expect(place(2, { ...held, serving: undefined })).toEqual({ kind: 'void' });
+describe('rule 1: a free lock goes to the head, or to anyone while no head holds the right of way', () => {
+  test('a waiter without a ticket tries a free lock at once, unless a live head claims it', () => {
+    expect(nextStep(state({ view: released }), NOW, settings, half)).toEqual({ action: 'try', delayMs: 0 });
+    const s = nextStep(state({ view: { ...claimed, expiresMs: 0 } }), NOW, settings, half);
+    expect(s.action).toBe('ticket');
   });
-});
 
-describe('settings', () => {
-  test('grace is two head intervals plus the skew allowance; waiters behind sleep at most 30 intervals', () => {
-    expect(graceMs(settings)).toBe(5_000);
-    expect(behindCapMs(settings)).toBe(60_000);
-  });
-});
-
-describe('without a ticket', () => {
-  test('the first write is a plain try, unless this lock last saw a queue pending', () => {
-    expect(firstStep(undefined, undefined, settings, half)).toEqual({ action: 'try', delayMs: 0 });
-    expect(firstStep(view({ nextTicket: 2, serving: 2 }), undefined, settings, half)).toEqual({
-      action: 'try',
+  test('the head takes a free lock at once; a waiter behind it takes one only while no head is live', () => {
+    expect(nextStep(state({ ticket: 11, view: released }), NOW, settings, half)).toEqual({
+      action: 'take',
       delayMs: 0,
     });
-    // An eighth of maxPollInterval later, when a live head has taken the lock.
-    expect(firstStep(view({ nextTicket: 3, serving: 2 }), undefined, settings, half)).toEqual({
-      action: 'ticket',
-      delayMs: 250,
-    });
+    expect(nextStep(state({ ticket: 12, view: released }), NOW, settings, half)).toEqual({ action: 'try', delayMs: 0 });
+    const behind = nextStep(state({ ticket: 12, view: { ...claimed, expiresMs: 0 } }), NOW, settings, half);
+    expect(behind.action).toBe('look');
   });
 
-  test('a short wait with nothing known polls with the contention backoff (full jitter, 50 ms then doubling)', () => {
-    expect(nextStep(state({ refusals: 1 }), NOW + 10, settings, half)).toEqual({ action: 'try', delayMs: 25 });
-    expect(nextStep(state({ refusals: 3 }), NOW + 10, settings, half)).toEqual({ action: 'try', delayMs: 100 });
+  test('a right of way whose heartbeat ran out, or whose head was served, is nobody’s', () => {
+    const lapsed = { ...claimed, expiresMs: 0, headUntil: NOW - 1 };
+    expect(nextStep(state({ ticket: 13, view: lapsed }), NOW, settings, half).action).toBe('try');
+    const served = { ...claimed, expiresMs: 0, serving: 11 };
+    expect(nextStep(state({ ticket: 13, view: served }), NOW, settings, half).action).toBe('try');
   });
 
-  test('once the item’s polled waits average 300 ms or more, a refused waiter sleeps a third of that, and so does the first try after its own release', () => {
-    const held = view({ expiresMs: NOW + 60_000, acquiredMs: NOW - 2, avgHoldMs: 5 });
-    expect(nextStep(state({ view: held, viewFresh: true, avgPollWaitMs: 600 }), NOW, settings, half).delayMs).toBe(200);
-    // The first write: after this lock's own release, a crowded lock waits one such interval.
-    const released = view({ expiresMs: 0, freedMs: NOW });
-    expect(firstStep(released, 600, settings, half)).toEqual({ action: 'try', delayMs: 200 });
-    expect(firstStep(released, 150, settings, half)).toEqual({ action: 'try', delayMs: 0 });
-    expect(firstStep(undefined, 600, settings, half)).toEqual({ action: 'try', delayMs: 0 });
-  });
-
-  test('never sleeps past the lease end the server returned', () => {
-    const v = view({ expiresMs: NOW - 990 });
-    expect(nextStep(state({ refusals: 4, view: v, viewFresh: true }), NOW, settings, half).delayMs).toBe(10);
-  });
-
-  test('joins the queue when the hold is long (by the average, or by the hold so far) or finds a queue pending', () => {
-    // `held`: a holder of 10 s, a queue pending.
-    expect(nextStep(state({ view: held, viewFresh: true }), NOW, settings, half).action).toBe('ticket');
-    const long = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 100, avgHoldMs: 1_500 });
-    expect(nextStep(state({ view: long, viewFresh: true }), NOW, settings, half).action).toBe('ticket');
-    const pending = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 100, avgHoldMs: 300, nextTicket: 2, serving: 1 });
-    expect(nextStep(state({ view: pending, viewFresh: true }), NOW, settings, half).action).toBe('ticket');
-  });
-
-  test('polls on through a long wait while the holds are not long, and only from a fresh view judges the holder', () => {
-    const mid = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 100, avgHoldMs: 200 });
-    const waited = { startedAt: NOW - 2 * JOIN_AFTER_MS };
-    expect(nextStep(state({ ...waited, view: mid, viewFresh: true }), NOW, settings, half).action).toBe('try');
-    // The same view, not returned by the latest write: its holder's age says nothing now.
-    expect(nextStep(state({ ...waited, view: mid, viewFresh: false }), NOW + 5_000, settings, half).action).toBe('try');
-  });
-
-  test('a long wait knowing nothing of the holds (dynalite returns nothing on refusal) looks before it queues', () => {
-    expect(nextStep(state({}), NOW + JOIN_AFTER_MS, settings, half)).toEqual({ action: 'refresh', delayMs: 0 });
-  });
-
-  test('short holds (by the item, or as this lock last saw them) are polled for, whatever the wait or the queue', () => {
-    const short = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 10, avgHoldMs: 5, nextTicket: 3, serving: 1 });
-    const waited = { startedAt: NOW - 5_000 };
-    expect(nextStep(state({ ...waited, view: short, viewFresh: true }), NOW, settings, half).action).toBe('try');
-    // ...unless this holder has held long already.
-    expect(nextStep(state({ ...waited, view: short, viewFresh: true }), NOW + 1_000, settings, half).action).toBe(
-      'ticket',
-    );
-    expect(nextStep(state({ knownAvgHoldMs: 5 }), NOW + 5_000, settings, half).action).toBe('try');
-    expect(firstStep(short, undefined, settings, half)).toEqual({ action: 'try', delayMs: 0 });
-  });
-
-  test('an item found missing is free: try at once', () => {
-    expect(nextStep(state({ itemMissing: true, ticket: 4 }), NOW, settings, half)).toEqual({
+  test('an item known to be gone is tried at once', () => {
+    expect(nextStep(state({ itemMissing: true, ticket: 12, view: held }), NOW, settings, half)).toEqual({
       action: 'try',
       delayMs: 0,
     });
   });
 });
 
-describe('the head of the queue', () => {
-  const predicted = view({ ...held, expiresMs: NOW + 60_000, acquiredMs: NOW - 2_000, avgHoldMs: 7_000 });
+describe('rule 2: short holds are polled for, long ones queued for', () => {
+  const young = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 50, lastHoldMs: 20, avgHoldMs: 3_000 });
 
-  test('takes a free lock at once', () => {
-    const free = view({ ...held, expiresMs: 0, freedMs: NOW - 5 });
-    expect(nextStep(state({ ticket: 2, view: free, viewFresh: true }), NOW, settings, half)).toEqual({
-      action: 'head',
-      delayMs: 0,
-    });
+  test('a hold in progress for 300 ms, or typical holds of 300 ms, make a blocking waiter queue', () => {
+    expect(longHolds(state({}), view({ expiresMs: NOW + 1, acquiredMs: NOW - 300 }), NOW)).toBe(true);
+    expect(longHolds(state({}), view({ expiresMs: NOW + 1, acquiredMs: NOW - 299 }), NOW)).toBe(false);
+    expect(longHolds(state({}), view({ expiresMs: 0, lastHoldMs: 300 }), NOW)).toBe(true);
+    expect(nextStep(state({ view: held }), NOW, settings, half)).toEqual({ action: 'ticket', delayMs: 0 });
   });
 
-  test('sleeps until half a round trip after the predicted release', () => {
-    expect(nextStep(state({ ticket: 2, view: predicted, viewFresh: true }), NOW, settings, half)).toEqual({
-      action: 'head',
-      delayMs: 5_010,
-    });
+  test('typical is the shorter of the average and the latest hold: one short hold after long ones ends queueing', () => {
+    expect(longHolds(state({}), young, NOW)).toBe(false);
+    const s = nextStep(state({ view: young, refusals: 3 }), NOW, settings, half);
+    expect(s.action).toBe('try');
+    // The backoff: uniform under min(200, 50 * 2^2) ms.
+    expect(s.delayMs).toBe(100);
   });
 
-  test('then polls at intervals growing with how overdue the release is, up to maxPollInterval', () => {
-    const delays = [5_020, 5_100, 6_000, 20_000].map(
-      (t) => nextStep(state({ ticket: 2, view: predicted, viewFresh: true }), NOW + t, settings, () => 0).delayMs,
-    );
-    // Overdue by 20 ms, 100 ms, 1 s, 15 s: a quarter of it (jitter 0.9-1x), at least 20 ms; at the
-    // cap, 87.5-97.5% of maxPollInterval.
-    expect(delays.map(Math.round)).toEqual([20, 25, 250, 1_950]);
-    const far = state({ ticket: 2, view: predicted, viewFresh: true });
-    expect(nextStep(far, NOW + 20_000, settings, () => 0.999_999).delayMs).toBeCloseTo(1_750, 0);
+  test('a queued waiter behind the head that sees short holds drops its ticket and polls', () => {
+    const s = nextStep(state({ ticket: 13, view: { ...young, nextTicket: 13, serving: 10 } }), NOW, settings, half);
+    expect(s).toMatchObject({ action: 'try', dropsTicket: true });
   });
 
-  test('at the cap its intervals average 92.5% of maxPollInterval, so the median hand-off after an unpredicted release is under half of it', () => {
-    const v = view({ ...held, expiresMs: NOW + 3_600_000, acquiredMs: NOW - 600_000 });
-    let sum = 0;
-    const n = 1_000;
-    for (let i = 0; i < n; i++) {
-      sum += nextStep(state({ ticket: 2, view: v, viewFresh: true }), NOW, settings, () => (i + 0.5) / n).delayMs;
-    }
-    expect(sum / n).toBeCloseTo(1_850, 0);
+  test('the head that sees short holds leaves the queue with a write', () => {
+    const s = nextStep(state({ ticket: 11, view: { ...young, nextTicket: 13, serving: 10 } }), NOW, settings, half);
+    expect(s.action).toBe('leave');
   });
 
-  test('with no average recorded, half the hold so far stands in', () => {
-    const v = view({ ...held, expiresMs: NOW + 60_000, acquiredMs: NOW - 2_000 });
-    expect(nextStep(state({ ticket: 2, view: v, viewFresh: true }), NOW, settings, () => 0).delayMs).toBe(1_000);
+  test('a single try, or a timeout shorter than one poll of the head, never takes a ticket', () => {
+    expect(nextStep(state({ view: held, blocking: false }), NOW, settings, half).action).toBe('try');
+    expect(nextStep(state({ view: held, deadline: NOW + 1_999 }), NOW, settings, half).action).toBe('try');
+    expect(nextStep(state({ view: held, deadline: NOW + 2_000 }), NOW, settings, half).action).toBe('ticket');
   });
 
-  test('never sleeps past the lease end', () => {
-    const v = view({ ...held, expiresMs: NOW - 900, acquiredMs: NOW - 60_000 });
-    expect(nextStep(state({ ticket: 2, view: v, viewFresh: true }), NOW, settings, half).delayMs).toBe(100);
+  test('where refusals say nothing (dynalite), a poller looks after 300 ms, then once per maxPollInterval', () => {
+    const blind = { returnsItem: false, viewFresh: false };
+    expect(nextStep(state({ ...blind, startedAt: NOW - 299 }), NOW, settings, half).action).toBe('try');
+    expect(nextStep(state({ ...blind, startedAt: NOW - 300 }), NOW, settings, half).action).toBe('look');
+    const looked = { ...blind, startedAt: NOW - 5_000, view: view({ expiresMs: NOW + 1, lastHoldMs: 5 }) };
+    expect(nextStep(state({ ...looked, viewAt: NOW - 1_999 }), NOW, settings, half).action).toBe('try');
+    expect(nextStep(state({ ...looked, viewAt: NOW - 2_000 }), NOW, settings, half).action).toBe('look');
   });
 
-  test(`refreshes its view after ${BLIND_REFRESH_EVERY} refusals that returned no item`, () => {
-    const s = state({ ticket: 2, view: predicted, viewFresh: false });
-    expect(nextStep({ ...s, blind: BLIND_REFRESH_EVERY - 1 }, NOW + 9_000, settings, half).action).toBe('head');
-    expect(nextStep({ ...s, blind: BLIND_REFRESH_EVERY }, NOW + 9_000, settings, half).action).toBe('refresh');
+  test('a poller never sleeps past the lease end it saw', () => {
+    const ending = view({ expiresMs: NOW - 995, acquiredMs: NOW - 100, lastHoldMs: 5 });
+    expect(nextStep(state({ view: ending, refusals: 9 }), NOW, settings, high).delayMs).toBe(5);
   });
 });
 
-describe('waiters behind the head', () => {
-  test('sleep until their predicted turn, then try as the head; after a refusal that returned nothing, look first', () => {
-    const v = view({ ...held, acquiredMs: NOW - 2_000, avgHoldMs: 7_000 });
-    // Ticket 3 is one behind the head: release in 5 s + one cycle (7 s + two round trips of 20 ms) + 10 ms;
-    // that far off, it sleeps three quarters of the way and only looks (a try would say nothing on dynalite).
-    expect(nextStep(state({ ticket: 3, view: v, viewFresh: true }), NOW, settings, () => 0)).toEqual({
-      action: 'refresh',
-      delayMs: 9_037.5,
-    });
-    expect(
-      nextStep(state({ ticket: 3, view: v, viewFresh: true, returnsItem: true }), NOW, settings, () => 0).action,
-    ).toBe('head');
-    // Near: release in 0.5 s + one cycle of 1.04 s + 10 ms; it wakes at its turn and tries as the head.
-    const near = view({ ...v, acquiredMs: NOW - 500, avgHoldMs: 1_000, expiresMs: NOW + 60_000 });
-    expect(nextStep(state({ ticket: 3, view: near, viewFresh: true }), NOW, settings, () => 0)).toEqual({
-      action: 'head',
-      delayMs: 1_550,
-    });
-    expect(nextStep(state({ ticket: 3, view: v, viewFresh: true }), NOW + 3_000, settings, () => 0).delayMs).toBe(
-      8_000,
-    );
-    expect(nextStep(state({ ticket: 3, view: v, blind: 1 }), NOW, settings, () => 0)).toEqual({
-      action: 'refresh',
-      delayMs: 20,
-    });
-    expect(nextStep(state({ ticket: 3, view: v, blind: 1, returnsItem: true }), NOW, settings, () => 0).action).toBe(
-      'head',
-    );
+describe('rule 3: the head claims the right of way and looks at the predicted release, never more than the cap apart', () => {
+  test('a waiter that finds itself the head claims the right of way at once', () => {
+    expect(nextStep(state({ ticket: 11, view: held }), NOW, settings, half)).toEqual({ action: 'beat', delayMs: 0 });
+    // After its own heartbeat it waits.
+    expect(nextStep(state({ ticket: 11, view: claimed }), NOW, settings, half).delayMs).toBeGreaterThan(0);
   });
 
-  test('with short holds, the turn is a few cycles away, measured in round trips', () => {
-    const v = view({ expiresMs: NOW + 10_000, acquiredMs: NOW - 2, avgHoldMs: 5, nextTicket: 9, serving: 4 });
-    // Ticket 8 has three ahead of it: release in 3 ms, then 3 cycles of 5 + 2 x 4 ms, + 2 ms.
-    expect(nextStep(state({ ticket: 8, view: v, viewFresh: true, rttMs: 4 }), NOW, settings, half).delayMs).toBe(44);
+  test('it looks just after the predicted release, in equal steps of at most the cap on the way', () => {
+    // Released predicted at acquired + 7 s = 3 s from now (+ half a round trip): two steps of 1.505 s.
+    const ahead = { ...claimed, acquiredMs: NOW - 4_000 };
+    const d = headDelay(state({ ticket: 11, view: ahead }), ahead, NOW, settings, low);
+    expect(d).toBeCloseTo((3_000 + 10) / 2, 6);
+    const near = { ...claimed, acquiredMs: NOW - 6_500 };
+    expect(headDelay(state({}), near, NOW, settings, low)).toBeCloseTo(510, 6);
   });
 
-  test('with no average recorded, the hold so far stands in for one (so the sleep grows with it), up to the cap', () => {
-    // Held for 10 s, one waiter ahead: two holds of 10 s, three quarters of the way (jitter 0.9-1x).
-    expect(nextStep(state({ ticket: 3, view: held, viewFresh: true }), NOW, settings, half).delayMs).toBe(14_250);
-    const old = view({ ...held, acquiredMs: NOW - 600_000 });
-    expect(nextStep(state({ ticket: 3, view: old, viewFresh: true }), NOW, settings, half).delayMs).toBe(60_000);
+  test('the cap is 87.5-97.5% of maxPollInterval, whatever the prediction', () => {
+    const far = { ...claimed, avgHoldMs: 600_000, lastHoldMs: 600_000, expiresMs: NOW + 900_000 };
+    for (const r of [low, half, high]) {
+      const d = headDelay(state({}), far, NOW, settings, r);
+      expect(d).toBeLessThanOrEqual(settings.maxPollMs * TUNING.headCap.high);
+      expect(d).toBeGreaterThanOrEqual((settings.maxPollMs * TUNING.headCap.low) / 2);
+    }
   });
 
-  test('a skip refused without the item being returned looks again before skipping again', () => {
-    const free = view({ ...held, expiresMs: 0, freedMs: NOW - 6_000 });
-    expect(nextStep(state({ ticket: 3, view: free, viewFresh: false }), NOW, settings, half)).toEqual({
-      action: 'refresh',
-      delayMs: 20,
-    });
+  test('once overdue, a quarter of the overdue time from one round trip up to the cap', () => {
+    const overdue = { ...claimed, acquiredMs: NOW - 7_000 - 4_000 };
+    expect(headDelay(state({ rttMs: 20 }), overdue, NOW, settings, low)).toBeCloseTo(1_000, 0);
+    expect(headDelay(state({ rttMs: 20 }), overdue, NOW, settings, high)).toBeCloseTo(900, 0);
+    const just = { ...claimed, acquiredMs: NOW - 7_000 - 10 };
+    expect(headDelay(state({ rttMs: 20 }), just, NOW, settings, high)).toBeCloseTo(20, 0);
   });
 
-  test('skip waiters that left the lock free for the grace, and wake for that moment otherwise', () => {
-    const free = view({ ...held, expiresMs: 0, freedMs: NOW - 1_000, avgHoldMs: 60_000 });
-    // By then it may be the head: it tries as one where a refusal returns the item, else looks.
-    expect(nextStep(state({ ticket: 3, view: free, viewFresh: true, returnsItem: true }), NOW, settings, half)).toEqual(
-      { action: 'head', delayMs: 4_020 },
-    );
-    expect(nextStep(state({ ticket: 3, view: free, viewFresh: true }), NOW, settings, half)).toEqual({
-      action: 'refresh',
-      delayMs: 4_020,
-    });
-    expect(nextStep(state({ ticket: 3, view: free, viewFresh: true }), NOW + 4_000, settings, half)).toEqual({
-      action: 'skip',
-      delayMs: 0,
-    });
+  test('with nothing to predict by (a Python holder), half the hold so far, measured from when it was first seen', () => {
+    const python = view({ expiresMs: NOW + 30_000, releaseCode: 'py', nextTicket: 11, serving: 10 });
+    const s = state({ firstSeen: { code: 'py', at: NOW - 1_000 } });
+    expect(holdAge(s, python, NOW)).toBe(1_000);
+    expect(headDelay(s, python, NOW, settings, low)).toBeCloseTo(500, 0);
+    // Never a busy poll: a holder just seen is looked at after one round trip at least.
+    expect(headDelay(state({}), python, NOW, settings, high)).toBeGreaterThanOrEqual(20);
   });
 
-  test('a void ticket (skipped, or the queue was reset) queues again, or tries when no queue is left', () => {
-    const reset = view({ expiresMs: NOW + 5_000, acquiredMs: NOW - 10_000 });
-    expect(nextStep(state({ ticket: 3, view: reset, viewFresh: true }), NOW, settings, half).action).toBe('ticket');
-    const drained = view({ expiresMs: 0, freedMs: NOW, nextTicket: 5, serving: 5 });
-    expect(nextStep(state({ ticket: 3, view: drained, viewFresh: true }), NOW, settings, half).action).toBe('try');
+  test('never past the holder’s lease end (plus the skew allowance)', () => {
+    const ending = { ...claimed, acquiredMs: NOW, expiresMs: NOW + 200 };
+    expect(headDelay(state({}), ending, NOW, settings, half)).toBe(1_200);
+  });
+
+  test('the heartbeat’s right of way outlasts the longest interval by the slack', () => {
+    expect(rightOfWayUntil(NOW, settings)).toBe(NOW + 2_000 + TUNING.headSlackMs);
   });
 });
 
-describe('cost bound at default settings', () => {
-  test('over a 10-minute hold with no average, the head polls at most 35 times a minute and each waiter behind it about once', () => {
-    const v = view({ expiresMs: NOW + 3_600_000, acquiredMs: NOW, nextTicket: 4, serving: 0 });
-    // The head: 33.3 a minute at the cap, plus its first polls while the hold is young.
-    for (const [ticket, most] of [
-      [1, 35],
-      [2, 1.5],
-      [3, 1.5],
-    ] as const) {
-      let t = NOW;
-      let polls = 0;
-      while (t < NOW + 600_000) {
-        t += nextStep(state({ ticket, view: v, viewFresh: true }), t, settings, Math.random).delayMs;
-        polls++;
-      }
-      expect(polls / 10).toBeLessThanOrEqual(most);
+describe('rule 4: the others look at least every B, and all of them together a bounded number of times', () => {
+  test('B is maxPollInterval, or a quarter of the longest hold seen in progress in the last minute', () => {
+    expect(coverBound(state({}), NOW, settings)).toBe(2_000);
+    expect(coverBound(state({ longest: { holdMs: 7_000, at: NOW } }), NOW, settings)).toBe(2_000);
+    expect(coverBound(state({ longest: { holdMs: 40_000, at: NOW - 60_000 } }), NOW, settings)).toBe(10_000);
+    expect(coverBound(state({ longest: { holdMs: 40_000, at: NOW - 60_001 } }), NOW, settings)).toBe(2_000);
+  });
+
+  test('a few waiters look within 87.5-97.5% of B; many share 40 looks per maxPollInterval', () => {
+    expect(lookInterval(2, 2_000, settings, low)).toBeCloseTo(1_950, 6);
+    expect(lookInterval(2, 2_000, settings, high)).toBeCloseTo(1_750, 3);
+    // 200 behind the head: each looks every 10 s on average (0.5-1.5x), 20 looks a second in all.
+    expect(lookInterval(200, 2_000, settings, half)).toBe(10_000);
+    expect(lookInterval(200, 2_000, settings, low)).toBe(5_000);
+  });
+
+  test('a waiter behind a live head looks again after its interval, never past the lease end', () => {
+    const s = nextStep(state({ ticket: 12, view: claimed }), NOW, settings, low);
+    expect(s).toEqual({ action: 'look', delayMs: 1_950 });
+    const ending = nextStep(state({ ticket: 12, view: { ...claimed, expiresMs: NOW - 500 } }), NOW, settings, low);
+    expect(ending.delayMs).toBe(500);
+  });
+});
+
+describe('rule 5: the waiter right behind a head that is gone skips it', () => {
+  const gone = goneAfter(2, 2_000, settings);
+
+  test('gone means no heartbeat, and no serving, for two of the longest look intervals plus the skew', () => {
+    expect(gone).toBe(2 * 2_000 * 1.5 + 1_000);
+    const silent = { ...held, headUntil: NOW - gone };
+    expect(nextStep(state({ ticket: 12, view: silent }), NOW, settings, half)).toEqual({ action: 'skip', delayMs: 0 });
+    const lately = { ...held, headUntil: NOW - gone + 1 };
+    expect(nextStep(state({ ticket: 12, view: lately }), NOW, settings, half).action).toBe('look');
+  });
+
+  test('only the waiter right behind it skips, and never a live head', () => {
+    const silent = { ...held, headUntil: NOW - gone };
+    expect(nextStep(state({ ticket: 13, view: silent }), NOW, settings, half).action).toBe('look');
+    expect(nextStep(state({ ticket: 12, view: { ...claimed } }), NOW, settings, half).action).toBe('look');
+  });
+});
+
+describe('void tickets and the first step', () => {
+  test('a ticket at or below serving, above next_ticket, or on a wiped queue is void: the waiter starts over', () => {
+    for (const v of [
+      { ...held, serving: 11 },
+      { ...held, nextTicket: 10 },
+      { ...held, serving: undefined, nextTicket: undefined },
+    ]) {
+      expect(nextStep(state({ ticket: 11, view: v }), NOW, settings, half)).toMatchObject({
+        action: 'ticket',
+        dropsTicket: true,
+      });
     }
+  });
+
+  test('after its own release a lock queues at once where a live head and long holds make a try useless', () => {
+    expect(firstStep(state({ view: claimed, viewFresh: false }), NOW, settings).action).toBe('ticket');
+    expect(firstStep(state({ view: held, viewFresh: false }), NOW, settings).action).toBe('try');
+    expect(firstStep(state({ view: claimed, blocking: false }), NOW, settings).action).toBe('try');
+    expect(firstStep(state({}), NOW, settings).action).toBe('try');
   });
 });

@@ -1,0 +1,39 @@
+import type { QueueView } from '../item/queue-view.js';
+
+/**
+ * What one lock remembers across its acquisitions: the data it writes with each acquire, and
+ * what its latest release saw of the item. The only mutable state a lock's context carries;
+ * every write to it is one of the named methods below, so a search for them finds every writer.
+ */
+export class LockMemory {
+  #data: string | undefined;
+  #released: { readonly view: QueueView; readonly at: number } | undefined;
+
+  /** @param data - The `data` option: what acquires write until a `setData` replaces it. */
+  constructor(data: string | undefined) {
+    this.#data = data;
+  }
+
+  /** The data every acquire writes: the `data` option, replaced by each successful `setData`. */
+  get data(): string | undefined {
+    return this.#data;
+  }
+
+  /** A `setData` was written: later acquires write its data too. */
+  dataWritten(data: string): void {
+    this.#data = data;
+  }
+
+  /** A release of this lock was answered at `at` (epoch ms) with the item as it left it. */
+  released(view: QueueView | undefined, at: number): void {
+    this.#released = view === undefined ? undefined : { view, at };
+  }
+
+  /**
+   * The item as this lock's latest release left it, and when: the next acquire learns from it
+   * whether a queued waiter has the right of way, instead of spending a refused write to find out.
+   */
+  get lastRelease(): { readonly view: QueueView; readonly at: number } | undefined {
+    return this.#released;
+  }
+}
