@@ -143,7 +143,7 @@ export function coverBound(s: Pick<WaitState, 'longest'>, now: number, settings:
  */
 export function lookInterval(behind: number, bound: number, settings: WaitSettings, random: () => number): number {
   const shared = (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget;
-  if (shared <= bound) return bound * spread(random);
+  if (shared <= bound) return bound * (1 - 0.1 * random());
   return shared * (0.5 + random());
 }
 
@@ -226,8 +226,8 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   if (at.kind === 'head') {
     if (!longHolds(s, v, now) && !free) return { action: 'leave', delayMs: 0 };
     if (free) return { action: 'take', delayMs: 0 };
-    // Not yet claimed (just became the head), or the last look was not a heartbeat: claim now.
-    if (v.headOf !== s.ticket || !s.viewFresh) return { action: 'beat', delayMs: 0 };
+    // The lock is held: the right of way matters at its release, so the claim waits for the
+    // head's next look (no live head meanwhile only lets others take a lock freed early).
     return { action: 'beat', delayMs: headDelay(s, v, now, settings, random) };
   }
   if (!longHolds(s, v, now) && !free) return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
@@ -237,10 +237,11 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   if (at.ahead === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
     return { action: 'skip', delayMs: 0 };
   }
-  return {
-    action: 'look',
-    delayMs: Math.max(1, withinLease(lookInterval(behind, bound, settings, random), v, now, settings)),
-  };
+  const delayMs = Math.max(1, withinLease(lookInterval(behind, bound, settings, random), v, now, settings));
+  // Right behind the head, where refusals return the item, a look is a heartbeat: refused while
+  // it is not the head (and then as informative as a look), it claims the right of way the moment
+  // it is, one write sooner.
+  return { action: at.ahead === 1 && s.returnsItem ? 'beat' : 'look', delayMs };
 }
 
 function dropping(step: Step): Step {

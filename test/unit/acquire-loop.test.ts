@@ -231,10 +231,11 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
     expect(fake.of('ticket')).toHaveLength(1);
     const beats = fake.of('beat');
     expect(beats.map(ticketOf).every((t) => t === '11')).toBe(true);
-    // The first heartbeat at once, then none more than 97.5% of maxPollInterval (2 s) apart.
-    expect(beats[0]?.at).toBe(fake.of('ticket')[0]?.at);
+    // Heartbeats from the ticket on, none more than 97.5% of maxPollInterval (2 s) apart.
+    const ticketAt = fake.of('ticket')[0]!.at;
+    expect(beats[0]!.at - ticketAt).toBeLessThanOrEqual(1_950);
     for (let i = 1; i < beats.length; i++) expect(beats[i]!.at - beats[i - 1]!.at).toBeLessThanOrEqual(1_950);
-    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(beats.length).toBeGreaterThanOrEqual(2);
     await clock.advance(5_000);
     expect(await pending).toBe(false);
   });
@@ -286,9 +287,10 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
     fake.script('ticket', { Attributes: item({ next_ticket: { N: '11' } }) });
     fake.script('beat', { Attributes: item({ head_of: { N: '11' }, expires_ms: { N: '0' } }) });
     const pending = lock.acquire({ timeout: 10 });
-    await clock.advance(10);
+    await clock.advance(2_000);
     expect(await pending).toBe(true);
     const take = fake.of('acquire')[1];
+    expect(take!.at).toBe(fake.of('beat')[0]!.at);
     expect(take?.input.ExpressionAttributeValues).toMatchObject({
       ':ticket': { N: '11' },
       ':ticketBefore': { N: '10' },
