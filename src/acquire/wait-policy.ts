@@ -11,10 +11,11 @@ import { backoffDelay, CONTENTION_BACKOFF } from '../runtime/backoff.js';
  * 3. The head claims the right of way with a heartbeat each time it looks, and looks at the
  *    predicted release and never more than `maxPollInterval` apart; seeing the lock free, it takes it.
  * 4. Every other queued waiter looks at least every `B` (the contract's bound: `maxPollInterval`,
- *    or a quarter of the longest hold it saw in progress in the last minute), all of them together
- *    at most `LOOK_BUDGET` times per `maxPollInterval`; it takes a free lock that no head claims.
+ *    or a quarter of the longest hold it saw in progress in the last minute), and all of them
+ *    together about once per typical hold (bounded both ways, whatever their number); it takes a
+ *    free lock that no head claims.
  * 5. The waiter right behind a head that is gone (no heartbeat for two of its look intervals) skips it.
- * 6. A head that gives up, or finds the holds turned short, leaves the queue with one write.
+ * 6. A head that gives up leaves the queue with one write.
  */
 
 /**
@@ -28,8 +29,13 @@ export const TUNING = {
   headCap: { low: 0.875, high: 0.975 },
   /** A heartbeat's right of way outlasts the head's longest interval by this much (ms): one slow round trip. */
   headSlackMs: 250,
-  /** Looks per `maxPollInterval` that all waiters behind the head spend together, however many they are. */
-  lookBudget: 40,
+  /** The most looks per `maxPollInterval` that all waiters behind the head spend together (short holds). */
+  lookBudget: 80,
+  /**
+   * The fewest looks per `B` that many waiters behind the head spend together: with looks at
+   * random, the odds that none falls within `B` of a release are e^-5, under 1%.
+   */
+  coverSamples: 5,
   /** The contract's fraction of the longest hold seen lately, and how long "lately" lasts (ms). */
   coverFraction: 0.25,
   coverMemoryMs: 60_000,
@@ -62,15 +68,13 @@ export type Action =
   /** The head's acquire. */
   | 'take'
   /** Take the place of a head that is gone. */
-  | 'skip'
-  /** The head leaves the queue. */
-  | 'leave';
+  | 'skip';
 
 /** The next write and how long to wait before it, ms. */
 export interface Step {
   readonly action: Action;
   readonly delayMs: number;
-  /** The waiter stops queueing: its ticket is void, or the holds turned short. */
+  /** The waiter stops queueing: its ticket is void. */
   readonly dropsTicket?: true;
 }
 
@@ -135,16 +139,25 @@ export function coverBound(s: Pick<WaitState, 'longest'>, now: number, settings:
 }
 
 /**
- * How long a waiter behind the head waits between looks, ms: at most `B` while the waiters behind
- * the head are few, so that a lock freed while no head claims it (the head has just taken it, or
- * died) is found within `B` by each of them; with many, their looks together stay at
- * `LOOK_BUDGET` per `maxPollInterval` (so many looks a second that one falls within `B` all but
- * never fails), whatever their number.
+ * How long a waiter behind the head waits between looks, ms. Together the waiters behind the head
+ * aim at one look per typical hold (at most `LOOK_BUDGET` per `maxPollInterval`), so that a lock
+ * freed while no head claims it (the head has just taken it, or died) is taken again about as fast
+ * as the holds go; each of a few looks at least every `B`, so that it is found within `B`
+ * whatever the holds do; many share their looks at random, at least `COVER_SAMPLES` per `B` in
+ * all, so that their number does not raise the write rate.
  */
-export function lookInterval(behind: number, bound: number, settings: WaitSettings, random: () => number): number {
-  const shared = (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget;
-  if (shared <= bound) return bound * (1 - 0.1 * random());
-  return shared * (0.5 + random());
+export function lookInterval(
+  behind: number,
+  bound: number,
+  typical: number | undefined,
+  settings: WaitSettings,
+  random: () => number,
+): number {
+  const n = Math.max(1, behind);
+  const gap = Math.max(settings.maxPollMs / TUNING.lookBudget, typical ?? Number.POSITIVE_INFINITY);
+  const shared = n * Math.min(gap, bound / TUNING.coverSamples);
+  if (shared > bound) return shared * (0.5 + random());
+  return Math.min(bound, n * gap) * (1 - 0.1 * random());
 }
 
 /** Uniform in the head cap's spread: never above the cap's top, so never above the bound. */
@@ -157,7 +170,7 @@ function spread(random: () => number): number {
 export function goneAfter(behind: number, bound: number, settings: WaitSettings): number {
   // A live waiter that became the head notices within one look interval (at most `bound`, or the
   // shared interval of a long queue); twice that, plus the clock allowance, is surely gone.
-  const longestLook = Math.max(bound, (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget) * 1.5;
+  const longestLook = Math.max(bound, (Math.max(1, behind) * bound) / TUNING.coverSamples) * 1.5;
   return 2 * longestLook + settings.skewMs;
 }
 
@@ -224,20 +237,19 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   if (at.kind === 'void') return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
   const free = isFree(v, now, settings.skewMs);
   if (at.kind === 'head') {
-    if (!longHolds(s, v, now) && !free) return { action: 'leave', delayMs: 0 };
     if (free) return { action: 'take', delayMs: 0 };
     // The lock is held: the right of way matters at its release, so the claim waits for the
     // head's next look (no live head meanwhile only lets others take a lock freed early).
     return { action: 'beat', delayMs: headDelay(s, v, now, settings, random) };
   }
-  if (!longHolds(s, v, now) && !free) return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
   if (free && !hasLiveHead(v, now)) return { action: 'try', delayMs: 0 };
   const behind = Math.max(1, pending(v) - 1);
   const bound = coverBound(s, now, settings);
   if (at.ahead === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
     return { action: 'skip', delayMs: 0 };
   }
-  const delayMs = Math.max(1, withinLease(lookInterval(behind, bound, settings, random), v, now, settings));
+  const look = lookInterval(behind, bound, typicalHold(v), settings, random);
+  const delayMs = Math.max(1, withinLease(look, v, now, settings));
   // Right behind the head, where refusals return the item, a look is a heartbeat: refused while
   // it is not the head (and then as informative as a look), it claims the right of way the moment
   // it is, one write sooner.

@@ -93,20 +93,13 @@ export class QueueWaiter implements WaitStrategy {
         const gone = goneAfter(Math.max(1, pending(v) - 1), coverBound(this.#s, now, this.#settings), this.#settings);
         return skipRequest({ ...target, ticket, until: rightOfWayUntil(now, this.#settings), goneBefore: now - gone });
       }
-      case 'leave':
-        return leaveRequest({ ...target, ticket });
     }
   }
 
   informed(item: Item | undefined, now: number): number {
-    const action = this.#step.action;
-    if (action === 'leave') {
-      this.#s = { ...this.#s, ticket: undefined, viewFresh: false };
-    } else {
-      const view = parseQueueView(item);
-      const ticket = action === 'ticket' ? view?.nextTicket : this.#s.ticket;
-      this.#saw(view, now, { ticket, itemMissing: false });
-    }
+    const view = parseQueueView(item);
+    const ticket = this.#step.action === 'ticket' ? view?.nextTicket : this.#s.ticket;
+    this.#saw(view, now, { ticket, itemMissing: false });
     return this.#next(now);
   }
 
@@ -115,10 +108,6 @@ export class QueueWaiter implements WaitStrategy {
     if (action === 'ticket' || action === 'look') {
       // Conditional on the item existing: it is gone, the lock free, and no queue left.
       this.#s = { ...this.#s, ticket: undefined, view: undefined, viewFresh: false, itemMissing: true };
-      return this.#next(now);
-    }
-    if (action === 'leave') {
-      this.#s = { ...this.#s, ticket: undefined, viewFresh: false };
       return this.#next(now);
     }
     if (action === 'try' && !this.#s.blocking) return undefined;
@@ -178,7 +167,7 @@ export class QueueWaiter implements WaitStrategy {
 
   #next(now: number): number {
     const step = nextStep(this.#s, now, this.#settings, this.#ctx.clock.random);
-    // A void ticket, or one given up for short holds, is dropped (the head leaves with a write first).
+    // A void ticket is dropped.
     if (step.dropsTicket) this.#s = { ...this.#s, ticket: undefined };
     this.#step = step;
     return step.delayMs;

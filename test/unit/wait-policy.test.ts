@@ -119,14 +119,12 @@ describe('rule 2: short holds are polled for, long ones queued for', () => {
     expect(s.delayMs).toBe(100);
   });
 
-  test('a queued waiter behind the head that sees short holds drops its ticket and polls', () => {
-    const s = nextStep(state({ ticket: 13, view: { ...young, nextTicket: 13, serving: 10 } }), NOW, settings, half);
-    expect(s).toMatchObject({ action: 'try', dropsTicket: true });
-  });
-
-  test('the head that sees short holds leaves the queue with a write', () => {
-    const s = nextStep(state({ ticket: 11, view: { ...young, nextTicket: 13, serving: 10 } }), NOW, settings, half);
-    expect(s.action).toBe('leave');
+  test('a queued waiter stays queued when the holds turn short: it looks faster instead', () => {
+    const v = { ...young, nextTicket: 13, serving: 10 };
+    const behind = nextStep(state({ ticket: 13, view: v }), NOW, settings, low);
+    // Two behind the head, typical hold 20 ms: together a look per 25 ms at most (80 per 2 s).
+    expect(behind).toEqual({ action: 'look', delayMs: 50 });
+    expect(nextStep(state({ ticket: 11, view: v }), NOW, settings, low).action).toBe('beat');
   });
 
   test('a single try, or a timeout shorter than one poll of the head, never takes a ticket', () => {
@@ -217,12 +215,24 @@ describe('rule 4: the others look at least every B, and all of them together a b
     expect(coverBound(state({ longest: { holdMs: 40_000, at: NOW - 60_001 } }), NOW, settings)).toBe(2_000);
   });
 
-  test('a few waiters look within 90-100% of B; many share 40 looks per maxPollInterval', () => {
-    expect(lookInterval(2, 2_000, settings, low)).toBe(2_000);
-    expect(lookInterval(2, 2_000, settings, high)).toBeCloseTo(1_800, 3);
-    // 200 behind the head: each looks every 10 s on average (0.5-1.5x), 20 looks a second in all.
-    expect(lookInterval(200, 2_000, settings, half)).toBe(10_000);
-    expect(lookInterval(200, 2_000, settings, low)).toBe(5_000);
+  test('a few waiters behind long holds look at 90-100% of B, each', () => {
+    expect(lookInterval(2, 2_000, 7_000, settings, low)).toBe(2_000);
+    expect(lookInterval(2, 2_000, 7_000, settings, high)).toBeCloseTo(1_800, 3);
+    expect(lookInterval(2, 2_000, undefined, settings, low)).toBe(2_000);
+  });
+
+  test('behind short holds they look together about once per typical hold, at most 80 times per maxPollInterval', () => {
+    // 15 behind, 100 ms holds: each every 1.5 s; 5 ms holds: the 25 ms floor, each every 375 ms.
+    expect(lookInterval(15, 2_000, 100, settings, low)).toBe(1_500);
+    expect(lookInterval(15, 2_000, 5, settings, low)).toBe(375);
+  });
+
+  test('many share their looks: at least 5 per B in all, whatever their number, and their rate does not grow with it', () => {
+    // 200 behind 7 s holds: B / 5 = 400 ms apart together: each every 80 s on average (0.5-1.5x).
+    expect(lookInterval(200, 2_000, 7_000, settings, half)).toBe(80_000);
+    expect(lookInterval(400, 2_000, 7_000, settings, half)).toBe(160_000);
+    // 200 behind 20 ms holds: 25 ms apart together: each every 5 s.
+    expect(lookInterval(200, 2_000, 20, settings, half)).toBe(5_000);
   });
 
   test('a waiter behind a live head looks again after its interval, never past the lease end', () => {
@@ -238,6 +248,7 @@ describe('rule 5: the waiter right behind a head that is gone skips it', () => {
 
   test('gone means no heartbeat, and no serving, for two of the longest look intervals plus the skew', () => {
     expect(gone).toBe(2 * 2_000 * 1.5 + 1_000);
+    expect(goneAfter(200, 2_000, settings)).toBe(2 * 80_000 * 1.5 + 1_000);
     const silent = { ...held, headUntil: NOW - gone };
     expect(nextStep(state({ ticket: 12, view: silent }), NOW, settings, half)).toEqual({ action: 'skip', delayMs: 0 });
     const lately = { ...held, headUntil: NOW - gone + 1 };
