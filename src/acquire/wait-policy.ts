@@ -29,13 +29,12 @@ export const TUNING = {
   headCap: { low: 0.875, high: 0.975 },
   /** A heartbeat's right of way outlasts the head's longest interval by this much (ms): one slow round trip. */
   headSlackMs: 250,
-  /** The most looks per `maxPollInterval` that all waiters behind the head spend together (short holds). */
-  lookBudget: 80,
   /**
-   * The fewest looks per `B` that many waiters behind the head spend together: with looks at
-   * random, the odds that none falls within `B` of a release are e^-5, under 1%.
+   * The most looks per `maxPollInterval` that all waiters behind the head spend together (40 a
+   * second by default): what a crowd of them costs, whatever its number, and how fast it drains
+   * short holds when no head is live.
    */
-  coverSamples: 5,
+  lookBudget: 80,
   /** The contract's fraction of the longest hold seen lately, and how long "lately" lasts (ms). */
   coverFraction: 0.25,
   coverMemoryMs: 60_000,
@@ -139,12 +138,13 @@ export function coverBound(s: Pick<WaitState, 'longest'>, now: number, settings:
 }
 
 /**
- * How long a waiter behind the head waits between looks, ms. Together the waiters behind the head
- * aim at one look per typical hold (at most `LOOK_BUDGET` per `maxPollInterval`), so that a lock
- * freed while no head claims it (the head has just taken it, or died) is taken again about as fast
- * as the holds go; each of a few looks at least every `B`, so that it is found within `B`
- * whatever the holds do; many share their looks at random, at least `COVER_SAMPLES` per `B` in
- * all, so that their number does not raise the write rate.
+ * How long a waiter behind the head waits between looks, ms. Each looks at least every `B`, so
+ * that a lock freed while no head claims it (the head has just taken it, or died) is found within
+ * `B` whatever the holds do; together they aim at one look per typical hold, so that such a lock
+ * is taken again about as fast as the holds go; and together they never look more than
+ * `LOOK_BUDGET` times per `maxPollInterval`: a crowd shares that many looks at random (with more
+ * than 80 behind the head, each looks less often than `B`, and the crowd's looks still fall about
+ * 25 ms apart), so that its number does not raise the write rate.
  */
 export function lookInterval(
   behind: number,
@@ -154,10 +154,11 @@ export function lookInterval(
   random: () => number,
 ): number {
   const n = Math.max(1, behind);
-  const gap = Math.max(settings.maxPollMs / TUNING.lookBudget, typical ?? Number.POSITIVE_INFINITY);
-  const shared = n * Math.min(gap, bound / TUNING.coverSamples);
-  if (shared > bound) return shared * (0.5 + random());
-  return Math.min(bound, n * gap) * (1 - 0.1 * random());
+  const floor = settings.maxPollMs / TUNING.lookBudget;
+  const own = Math.min(bound, n * Math.max(floor, typical ?? Number.POSITIVE_INFINITY));
+  const shared = n * floor;
+  if (shared > own) return shared * (0.5 + random());
+  return own * (1 - 0.1 * random());
 }
 
 /** Uniform in the head cap's spread: never above the cap's top, so never above the bound. */
@@ -170,7 +171,7 @@ function spread(random: () => number): number {
 export function goneAfter(behind: number, bound: number, settings: WaitSettings): number {
   // A live waiter that became the head notices within one look interval (at most `bound`, or the
   // shared interval of a long queue); twice that, plus the clock allowance, is surely gone.
-  const longestLook = Math.max(bound, (Math.max(1, behind) * bound) / TUNING.coverSamples) * 1.5;
+  const longestLook = Math.max(bound, (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget) * 1.5;
   return 2 * longestLook + settings.skewMs;
 }
 
@@ -250,10 +251,11 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   }
   const look = lookInterval(behind, bound, typicalHold(v), settings, random);
   const delayMs = Math.max(1, withinLease(look, v, now, settings));
-  // Right behind the head, where refusals return the item, a look is a heartbeat: refused while
-  // it is not the head (and then as informative as a look), it claims the right of way the moment
-  // it is, one write sooner.
-  return { action: at.ahead === 1 && s.returnsItem ? 'beat' : 'look', delayMs };
+  // Where refusals return the item, a look can be a write that acts: right behind the head, a
+  // heartbeat (it claims the right of way the moment it is the head), further back, a try (it takes
+  // a lock no head claims at once). Refused, each is as informative as a look, at the same cost.
+  if (!s.returnsItem) return { action: 'look', delayMs };
+  return { action: at.ahead === 1 ? 'beat' : 'try', delayMs };
 }
 
 function dropping(step: Step): Step {

@@ -11,6 +11,9 @@ import { lostError } from './loss.js';
 import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
 import { CuttablePause, Serial } from './serial.js';
 
+/** Below this much time left (ms), a renewal waits for its answer until the lease ends. */
+const RETRY_SPLIT_MS = 200;
+
 /** What an acquiring write established. */
 export interface LeaseStart {
   readonly code: string;
@@ -188,8 +191,11 @@ export class Lease {
         this.#lose(this.#renewFailure === undefined ? 'expired' : 'unreachable', this.#renewFailure);
         throw this.lost;
       }
-      // A renewal that is still unanswered when the lease would end is worthless: cut it off.
-      const cutoff = deadlineSignal(clock, undefined, sent + left);
+      // A renewal still unanswered when the lease would end is worthless: cut it off. One
+      // unanswered halfway there is cut off then and sent again (it is conditional on our own
+      // code, so a retry of one applied unseen succeeds too): a server slowed by a burst of
+      // requests gets more than one chance to answer before the lease is given up.
+      const cutoff = deadlineSignal(clock, undefined, sent + (left > RETRY_SPLIT_MS ? left / 2 : left));
       this.#renewSent = sent;
       try {
         await ctx.send(
@@ -235,11 +241,16 @@ export class Lease {
         // (an automatic renewal's pause is unref'd, and nothing else would keep the process alive).
         if (automatic && !this.#autoRenew) return;
         const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt, this.slot);
-        if (delay >= this.#end.remaining() || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
+        const left = this.#end.remaining();
+        if (left <= 1 || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
           this.#lose('unreachable', error);
           throw this.lost;
         }
-        await this.#waitRetry(delay, automatic);
+        // Never give up while the lease has time left: under throttling a crowd of waiters can
+        // fill the table's capacity for a second or two, and a renewal that waits out a whole
+        // backoff would let the lease run out with retries unspent. Each retry lands within
+        // half of what is left, so the last ones come faster as the end nears.
+        await this.#waitRetry(Math.min(delay, left / 2), automatic);
       } finally {
         this.#renewSent = undefined;
         cutoff.cancel();

@@ -94,16 +94,20 @@ describe('lease timing', () => {
 });
 
 describe('renewal failures', () => {
-  test('transient failures are retried with growing backoff, only while the lease has time left, then unreachable', async () => {
+  test('transient failures are retried with backoff, each retry within half the time left, until the lease ends: unreachable', async () => {
     const { clock, fake, lock, t0, log } = setup();
     fake.otherwise('extend', reset);
     await lock.acquire({ autoRenew: true });
     await clock.advance(2_400);
     const times = fake.of('extend').map((c) => c.at - t0);
-    expect(times.length).toBeGreaterThanOrEqual(4);
+    expect(times.length).toBeGreaterThanOrEqual(5);
     expect(times[0]).toBe(1_000);
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1]!);
+    // Each retry within half of what was left before the abort point (2.4 s): no retry unspent
+    // because a whole backoff would overshoot the end; the last ones come as the end nears.
+    for (let i = 1; i < times.length; i++) {
+      expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual((2_400 - times[i - 1]!) / 2 + 1);
+    }
+    expect(Math.max(...times)).toBeGreaterThan(2_300);
     // Every attempt was made while the lease, less its margin, still held.
     expect(Math.max(...times)).toBeLessThan(2_400);
     expect(lock.signal.aborted).toBe(true);
@@ -127,6 +131,24 @@ describe('renewal failures', () => {
     expect(reasonOf(lock.signal)).toBe('unreachable');
     expect(fake.of('extend')[0]?.at).toBe(t0 + 1_000);
     expect(fake.of('extend')[0]?.signal?.aborted).toBe(true);
+  });
+
+  test('a renewal left unanswered halfway to the lease end is sent again, and its answer keeps the lease', async () => {
+    const { clock, fake, lock, t0 } = setup();
+    fake.script('extend', 'hang');
+    await lock.acquire({ autoRenew: true });
+    await clock.advance(2_100);
+    // Sent at 1 s with 1.4 s left before the abort point: cut off at 1.7 s and sent again after
+    // a backoff within half of what is left.
+    const at = fake.of('extend').map((c) => c.at - t0);
+    expect(at[0]).toBe(1_000);
+    expect(fake.of('extend')[0]?.signal?.aborted).toBe(true);
+    expect(at[1]).toBeGreaterThanOrEqual(1_700);
+    expect(at[1]).toBeLessThanOrEqual(1_700 + 350);
+    await clock.advance(1_000);
+    expect(lock.signal.aborted).toBe(false);
+    expect(lock.locked()).toBe(true);
+    await lock.release();
   });
 
   test('a paused process: the overdue renewal is not sent; the lease is lost as expired, quietly', async () => {

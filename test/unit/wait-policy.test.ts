@@ -83,7 +83,7 @@ describe('rule 1: a free lock goes to the head, or to anyone while no head holds
     });
     expect(nextStep(state({ ticket: 12, view: released }), NOW, settings, half)).toEqual({ action: 'try', delayMs: 0 });
     const behind = nextStep(state({ ticket: 13, view: { ...claimed, expiresMs: 0 } }), NOW, settings, half);
-    expect(behind.action).toBe('look');
+    expect(behind.delayMs).toBeGreaterThan(0);
   });
 
   test('a right of way whose heartbeat ran out, or whose head was served, is nobody’s', () => {
@@ -121,9 +121,11 @@ describe('rule 2: short holds are polled for, long ones queued for', () => {
 
   test('a queued waiter stays queued when the holds turn short: it looks faster instead', () => {
     const v = { ...young, nextTicket: 13, serving: 10 };
-    const behind = nextStep(state({ ticket: 13, view: v }), NOW, settings, low);
+    const behind = nextStep(state({ ticket: 13, view: v, returnsItem: false }), NOW, settings, low);
     // Two behind the head, typical hold 20 ms: together a look per 25 ms at most (80 per 2 s).
     expect(behind).toEqual({ action: 'look', delayMs: 50 });
+    // Where refusals return the item, its looks are tries: they take a lock no head claims.
+    expect(nextStep(state({ ticket: 13, view: v }), NOW, settings, low)).toEqual({ action: 'try', delayMs: 50 });
     expect(nextStep(state({ ticket: 11, view: v }), NOW, settings, low).action).toBe('beat');
   });
 
@@ -159,7 +161,8 @@ describe('rule 3: the head claims the right of way and looks at the predicted re
   test('right behind the head, where refusals return the item, its looks are heartbeats (refused until it is the head)', () => {
     expect(nextStep(state({ ticket: 12, view: claimed }), NOW, settings, half).action).toBe('beat');
     expect(nextStep(state({ ticket: 12, view: claimed, returnsItem: false }), NOW, settings, half).action).toBe('look');
-    expect(nextStep(state({ ticket: 13, view: claimed }), NOW, settings, half).action).toBe('look');
+    expect(nextStep(state({ ticket: 13, view: claimed }), NOW, settings, half).action).toBe('try');
+    expect(nextStep(state({ ticket: 13, view: claimed, returnsItem: false }), NOW, settings, half).action).toBe('look');
   });
 
   test('it looks just after the predicted release, in equal steps of at most the cap on the way', () => {
@@ -227,18 +230,22 @@ describe('rule 4: the others look at least every B, and all of them together a b
     expect(lookInterval(15, 2_000, 5, settings, low)).toBe(375);
   });
 
-  test('many share their looks: at least 5 per B in all, whatever their number, and their rate does not grow with it', () => {
-    // 200 behind 7 s holds: B / 5 = 400 ms apart together: each every 80 s on average (0.5-1.5x).
-    expect(lookInterval(200, 2_000, 7_000, settings, half)).toBe(80_000);
-    expect(lookInterval(400, 2_000, 7_000, settings, half)).toBe(160_000);
-    // 200 behind 20 ms holds: 25 ms apart together: each every 5 s.
+  test('many share at most 80 looks per maxPollInterval, at random, however many they are', () => {
+    // 200 behind the head: each every 5 s on average (0.5-1.5x), 40 looks a second in all.
+    expect(lookInterval(200, 2_000, 7_000, settings, half)).toBe(5_000);
     expect(lookInterval(200, 2_000, 20, settings, half)).toBe(5_000);
+    expect(lookInterval(400, 2_000, 20, settings, half)).toBe(10_000);
   });
 
   test('a waiter behind a live head looks again after its interval, never past the lease end', () => {
-    const s = nextStep(state({ ticket: 13, view: claimed }), NOW, settings, low);
+    const s = nextStep(state({ ticket: 13, view: claimed, returnsItem: false }), NOW, settings, low);
     expect(s).toEqual({ action: 'look', delayMs: 2_000 });
-    const ending = nextStep(state({ ticket: 13, view: { ...claimed, expiresMs: NOW - 500 } }), NOW, settings, low);
+    const ending = nextStep(
+      state({ ticket: 13, view: { ...claimed, expiresMs: NOW - 500 }, returnsItem: false }),
+      NOW,
+      settings,
+      low,
+    );
     expect(ending.delayMs).toBe(500);
   });
 });
@@ -248,7 +255,7 @@ describe('rule 5: the waiter right behind a head that is gone skips it', () => {
 
   test('gone means no heartbeat, and no serving, for two of the longest look intervals plus the skew', () => {
     expect(gone).toBe(2 * 2_000 * 1.5 + 1_000);
-    expect(goneAfter(200, 2_000, settings)).toBe(2 * 80_000 * 1.5 + 1_000);
+    expect(goneAfter(200, 2_000, settings)).toBe(2 * 5_000 * 1.5 + 1_000);
     const silent = { ...held, headUntil: NOW - gone };
     expect(nextStep(state({ ticket: 12, view: silent }), NOW, settings, half)).toEqual({ action: 'skip', delayMs: 0 });
     const lately = { ...held, headUntil: NOW - gone + 1 };
@@ -257,7 +264,7 @@ describe('rule 5: the waiter right behind a head that is gone skips it', () => {
 
   test('only the waiter right behind it skips, and never a live head', () => {
     const silent = { ...held, headUntil: NOW - gone };
-    expect(nextStep(state({ ticket: 13, view: silent }), NOW, settings, half).action).toBe('look');
+    expect(nextStep(state({ ticket: 13, view: silent, returnsItem: false }), NOW, settings, half).action).toBe('look');
     expect(nextStep(state({ ticket: 12, view: { ...claimed } }), NOW, settings, half).action).toBe('beat');
   });
 });
