@@ -34,8 +34,8 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     const holder = new DynamoDbLock('held-long', withClock(options, clock));
     expect(await holder.acquire()).toBe(true);
     const expiresAt = holder.expiresAt!.getTime();
-    // 750 ms to go (with the skew): room for three refusals or more, by the contention backoff
-    // (50, 100, 200 ms) or, once the hold is seen to be long, as the head of the queue.
+    // 750 ms to go (with the skew). The hold has lasted 300 ms: long, so the waiter queues at
+    // its first refusal and, as the head, looks at half the hold so far, never past its end.
     clock.advance(300);
 
     const events: (ContendedEvent & { at: number })[] = [];
@@ -59,7 +59,7 @@ describe.each(backends())('server capabilities on $name', (backend) => {
       ),
     );
     expect(await waiter.acquire({ timeout: 10 })).toBe(true);
-    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(events.length).toBeGreaterThanOrEqual(1);
     const freeAt = expiresAt + 50; // holder's expiry plus the skew allowance
     if (backend.returnsHolder) {
       // Every refusal carried the holder's lease end, and no sleep went past it.
