@@ -8,6 +8,31 @@ import type { Clock } from '../runtime/clock.js';
  */
 export const WATCH_MS = 1_000;
 
+/** Where a lease starts: the acquiring write, and the lock's settings. */
+export interface LeaseEndStart {
+  readonly clock: Clock;
+  /** `safetyMargin`, ms. */
+  readonly marginMs: number;
+  /** Monotonic ms when the acquiring write was sent. */
+  readonly sentMono: number;
+  /** Wall-clock epoch ms the acquiring write was built with. */
+  readonly now: number;
+  /** Lease length, ms. */
+  readonly durationMs: number;
+}
+
+/** A successful extend. */
+export interface Push {
+  /** Monotonic ms when the extend was sent. */
+  readonly sent: number;
+  /** Wall-clock epoch ms the extend was built with. */
+  readonly now: number;
+  /** The lease length asked for, ms: how far the monotonic end moves from `sent`. */
+  readonly durationMs: number;
+  /** What was written: the new end is `now + extendMs` by the wall clock (never before the old one). */
+  readonly extendMs: number;
+}
+
 /**
  * When a lease ends, by two clocks, and the watch that fires `safetyMargin` before that. The
  * monotonic end is measured from when the last successful write was sent (network time only
@@ -21,11 +46,11 @@ export class LeaseEnd {
   #expiresAt: number;
   #cancel: (() => void) | undefined;
 
-  constructor(clock: Clock, marginMs: number, sentMono: number, now: number, durationMs: number) {
-    this.#clock = clock;
-    this.#marginMs = marginMs;
-    this.#endMono = sentMono + durationMs;
-    this.#expiresAt = now + durationMs;
+  constructor(s: LeaseEndStart) {
+    this.#clock = s.clock;
+    this.#marginMs = s.marginMs;
+    this.#endMono = s.sentMono + s.durationMs;
+    this.#expiresAt = s.now + s.durationMs;
   }
 
   /** Lease end by this process's monotonic clock. */
@@ -43,10 +68,10 @@ export class LeaseEnd {
     return Math.min(this.#endMono - this.#clock.monotonic(), this.#expiresAt - this.#clock.now()) - this.#marginMs;
   }
 
-  /** An extend sent at `sent` (monotonic) and `now` (wall) for `durationMs` succeeded. */
-  pushed(sent: number, now: number, durationMs: number, extendMs: number): void {
-    this.#endMono = Math.max(this.#endMono, sent + durationMs);
-    this.#expiresAt = now + extendMs;
+  /** An extend succeeded: the monotonic end moves to `sent + durationMs` (never back), the written end to `now + extendMs`. */
+  pushed(p: Push): void {
+    this.#endMono = Math.max(this.#endMono, p.sent + p.durationMs);
+    this.#expiresAt = p.now + p.extendMs;
   }
 
   /** (Re)arms the watch: `onPast` runs once no time is left before the margin. */

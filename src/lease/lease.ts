@@ -29,6 +29,27 @@ export interface LeaseStart {
   readonly avgHoldMs?: number | undefined;
 }
 
+/** One extend: a caller's, `setData`'s, or an automatic renewal. */
+interface Extension {
+  /** The lease length asked for, from now, ms. */
+  readonly durationMs: number;
+  /** A renewal by the lease's own timer (nobody awaits it), not a caller's extend. */
+  readonly automatic: boolean;
+  /** New `data` written in the same write (`setData`). */
+  readonly data?: string;
+}
+
+/** How a lease is being lost. */
+interface Losing {
+  readonly reason: LostReason;
+  /** The SDK error that showed it, if any. */
+  readonly cause?: unknown;
+  /** Log the loss as a WARNING. @default true */
+  readonly log?: boolean;
+  /** Who took the lease, when the server returned the item that refused us. */
+  readonly owner?: string | undefined;
+}
+
 /** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
 type LeaseState =
   | { readonly kind: 'held' }
@@ -72,7 +93,13 @@ export class Lease {
     this.tookOver = start.tookOver;
     this.acquiredMono = start.sentMono;
     this.#avgHoldMs = start.avgHoldMs;
-    this.#end = new LeaseEnd(ctx.clock, ctx.o.marginMs, start.sentMono, start.now, ctx.o.durationMs);
+    this.#end = new LeaseEnd({
+      clock: ctx.clock,
+      marginMs: ctx.o.marginMs,
+      sentMono: start.sentMono,
+      now: start.now,
+      durationMs: ctx.o.durationMs,
+    });
   }
 
   /** Lease end as written to DynamoDB, epoch ms by this process's wall clock. */
@@ -101,7 +128,7 @@ export class Lease {
   /** Pushes the lease end out; queued behind (and ahead of) any other extend or release. */
   extend(durationMs: number): Promise<void> {
     if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
-    return this.#serial.run(() => this.#extend(durationMs, false));
+    return this.#serial.run(() => this.#extend({ durationMs, automatic: false }));
   }
 
   /**
@@ -110,7 +137,7 @@ export class Lease {
    */
   setData(data: string): Promise<void> {
     if (this.#state.kind === 'lost') return Promise.reject(this.#state.error);
-    return this.#serial.run(() => this.#extend(this.#ctx.o.durationMs, false, data));
+    return this.#serial.run(() => this.#extend({ durationMs: this.#ctx.o.durationMs, automatic: false, data }));
   }
 
   /**
@@ -153,7 +180,7 @@ export class Lease {
       // DynamoDB did not answer in time: that is "unreachable", not a holder that forgot to renew.
       const at = this.#end.endMono - this.#ctx.o.marginMs;
       const unanswered = this.#renewFailure !== undefined || (this.#renewSent !== undefined && this.#renewSent < at);
-      this.#lose(unanswered ? 'unreachable' : 'expired', this.#renewFailure);
+      this.#lose({ reason: unanswered ? 'unreachable' : 'expired', cause: this.#renewFailure });
     });
   }
 
@@ -164,7 +191,9 @@ export class Lease {
       this.#cancelRenew = undefined;
       if (!this.#autoRenew || this.#state.kind !== 'held') return;
       // A failed renewal has already marked the lease lost and aborted the signal: drop its rejection.
-      this.#serial.run(() => this.#extend(this.#ctx.o.durationMs, true)).catch(() => undefined);
+      this.#serial
+        .run(() => this.#extend({ durationMs: this.#ctx.o.durationMs, automatic: true }))
+        .catch(() => undefined);
     });
   }
 
@@ -173,7 +202,8 @@ export class Lease {
    * time left. Retrying is safe: the write is conditional on our own code, so a retry after an
    * applied-but-unanswered write simply succeeds again.
    */
-  async #extend(durationMs: number, automatic: boolean, data?: string): Promise<void> {
+  async #extend(x: Extension): Promise<void> {
+    const { durationMs, automatic, data } = x;
     const ctx = this.#ctx;
     const { clock, o } = ctx;
     const begun = clock.monotonic();
@@ -188,7 +218,7 @@ export class Lease {
       if (left <= 0) {
         // Past the point where the signal aborts by either clock (the process was paused, the
         // machine slept, or the event loop blocked): lost by our clocks; a write now is noise.
-        this.#lose(this.#renewFailure === undefined ? 'expired' : 'unreachable', this.#renewFailure);
+        this.#lose({ reason: this.#renewFailure === undefined ? 'expired' : 'unreachable', cause: this.#renewFailure });
         throw this.lost;
       }
       // A renewal still unanswered when the lease would end is worthless: cut it off. One
@@ -212,7 +242,7 @@ export class Lease {
         );
         this.#renewFailure = undefined;
         if (data !== undefined) ctx.memory.dataWritten(data);
-        this.#end.pushed(sent, now, durationMs, extendMs);
+        this.#end.pushed({ sent, now, durationMs, extendMs });
         if (this.#state.kind === 'held') {
           this.#watchExpiry();
           if (this.#autoRenew)
@@ -229,7 +259,7 @@ export class Lease {
       } catch (error) {
         const kind = classify(error);
         if (kind === 'conditional' || kind === 'missing-table') {
-          this.#lose('taken', error, true, parseHolder(conditionItem(error))?.owner);
+          this.#lose({ reason: 'taken', cause: error, owner: parseHolder(conditionItem(error))?.owner });
           throw this.lost;
         }
         this.#renewFailure = error;
@@ -243,7 +273,7 @@ export class Lease {
         const delay = ctx.backoffAfterFailure(error, kind, 'extend', attempt, this.slot);
         const left = this.#end.remaining();
         if (left <= 1 || (!automatic && attempt >= MAX_RELEASE_ATTEMPTS)) {
-          this.#lose('unreachable', error);
+          this.#lose({ reason: 'unreachable', cause: error });
           throw this.lost;
         }
         // Never give up while the lease has time left: under throttling a crowd of waiters can
@@ -267,8 +297,9 @@ export class Lease {
     return automatic ? this.#pause.wait(this.#ctx.clock, ms) : this.#ctx.clock.sleep(ms);
   }
 
-  /** `owner`: who took the lease, when the server returned the item that refused us. */
-  #lose(reason: LostReason, cause?: unknown, log = true, owner?: string): void {
+  /** Marks the lease lost, stops its timers, aborts its signal, and tells the logger (unless `log` is false) and the hooks. */
+  #lose(l: Losing): void {
+    const { reason, cause, log = true, owner } = l;
     if (this.#state.kind !== 'held') return;
     const ctx = this.#ctx;
     const slot = ctx.slotOf(this.slot);
@@ -297,16 +328,15 @@ export class Lease {
     // The hold this release records in the item, for waiters to time their looks by.
     const heldMs = ctx.clock.monotonic() - this.acquiredMono;
     const hold = { avgHoldMs: holdAverage(this.#avgHoldMs, heldMs), lastHoldMs: heldMs };
-    const outcome = await releaseLease(
-      ctx,
-      this.slot,
-      this.code,
-      () => ctx.clock.monotonic() < this.#end.endMono,
+    const outcome = await releaseLease(ctx, {
+      slot: this.slot,
+      code: this.code,
+      mayRetry: () => ctx.clock.monotonic() < this.#end.endMono,
       hold,
-    );
+    });
     if (outcome.taken) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.
-      this.#lose('taken', undefined, false, outcome.owner);
+      this.#lose({ reason: 'taken', log: false, owner: outcome.owner });
       ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
       throw this.lost;
     }

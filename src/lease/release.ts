@@ -41,22 +41,29 @@ async function releaseOnce(ctx: LockContext, slot: number, code: string, hold: H
 /** How a release ended: written, or refused because another owner took the lease. */
 export type ReleaseOutcome = { readonly taken: false } | { readonly taken: true; readonly owner: string | undefined };
 
+/** Which lease a release writes, and for how long it may retry. */
+export interface Releasing {
+  /** The slot held (0 on a 'single' table). */
+  readonly slot: number;
+  /** The holder's owner code. */
+  readonly code: string;
+  /** Whether the lease is still ours to release: retries stop once it says no. */
+  readonly mayRetry: () => boolean;
+  /** The hold the release records for waiters. */
+  readonly hold?: HoldRecord;
+}
+
 /**
- * Releases the lease of `code` on `slot`, retrying throttling and transient failures (a retried release
- * whose first answer was lost succeeds again: the write is conditional on our own code) while
- * `mayRetry()` says the lease is still ours to release.
+ * Releases a lease, retrying throttling and transient failures (a retried release whose first
+ * answer was lost succeeds again: the write is conditional on our own code) while `mayRetry()`
+ * says the lease is still ours to release.
  *
  * @returns `taken: true` when the condition failed: another owner holds it now (its `owner`,
  * when the server returned the item).
  * @throws the wrapped SDK error when the release could not be written.
  */
-export async function releaseLease(
-  ctx: LockContext,
-  slot: number,
-  code: string,
-  mayRetry: () => boolean,
-  hold?: HoldRecord,
-): Promise<ReleaseOutcome> {
+export async function releaseLease(ctx: LockContext, r: Releasing): Promise<ReleaseOutcome> {
+  const { slot, code, mayRetry, hold } = r;
   for (let attempt = 1; ; attempt++) {
     try {
       await releaseOnce(ctx, slot, code, hold);
