@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'TABLE_NOT_FOUND'
   | 'DYNAMODB_ERROR'
   | 'LOCK_RELEASED'
-  | 'LEASE_TOO_SHORT';
+  | 'LEASE_TOO_SHORT'
+  | 'MISCONFIGURED'
+  | 'UNREACHABLE';
 
 /**
  * Base class of every error thrown by dynamo-dlm. Each subclass has its own literal `code`; to
@@ -209,14 +211,19 @@ export class DynamoDbError extends DynamoDlmError {
   }
 }
 
-/** `withLock` could not acquire the lock: held elsewhere (`blocking: false`) or `timeout` ran out. */
+/**
+ * `withLock` could not acquire the lock: held elsewhere (`blocking: false`) or `timeout` ran out.
+ * `cause` is the last refusal (the SDK's `ConditionalCheckFailedException`) or error the acquire
+ * met; undefined only when the timeout ran out before this acquire sent anything (it waited
+ * behind another acquire of the same lock in this process).
+ */
 export class LockUnavailableError extends DynamoDlmError {
   declare readonly code: 'LOCK_UNAVAILABLE';
   /** The resource that could not be locked. */
   readonly resourceId: string;
 
-  constructor(resourceId: string, message: string) {
-    super('LOCK_UNAVAILABLE', message);
+  constructor(resourceId: string, message: string, options?: { cause?: unknown }) {
+    super('LOCK_UNAVAILABLE', message, options);
     this.resourceId = resourceId;
   }
 
@@ -265,6 +272,56 @@ export class LeaseTooShortError extends DynamoDlmError {
 }
 
 /**
+ * DynamoDB cannot be used as configured, and retrying cannot change that: no region, no
+ * credentials, access denied, a host name that does not resolve (before DynamoDB ever answered
+ * through this client), a TLS failure. Thrown at once by the request that shows it, blocking
+ * acquires included. `cause` is the SDK error.
+ */
+export class MisconfiguredError extends DynamoDlmError {
+  declare readonly code: 'MISCONFIGURED';
+  /** The endpoint the client was given, when one was set. */
+  readonly endpoint: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; endpoint?: string | undefined }) {
+    super(
+      'MISCONFIGURED',
+      message,
+      options === undefined || !('cause' in options) ? undefined : { cause: options.cause },
+    );
+    this.endpoint = options?.endpoint;
+  }
+
+  override get name(): string {
+    return 'MisconfiguredError';
+  }
+}
+
+/**
+ * DynamoDB gave no answer: the connection was refused or reset, or nothing came back within the
+ * cut-off. An acquire that never had an answer rejects with it rather than report the lock as
+ * busy (a `timeout` that ran out, a `blocking: false` try); `createLockTable` when a request got
+ * no answer within 5 s. `cause` is the last error.
+ */
+export class UnreachableError extends DynamoDlmError {
+  declare readonly code: 'UNREACHABLE';
+  /** The endpoint the client was given, when one was set. */
+  readonly endpoint: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; endpoint?: string | undefined }) {
+    super(
+      'UNREACHABLE',
+      message,
+      options === undefined || !('cause' in options) ? undefined : { cause: options.cause },
+    );
+    this.endpoint = options?.endpoint;
+  }
+
+  override get name(): string {
+    return 'UnreachableError';
+  }
+}
+
+/**
  * Every error class of this package, one per `code`: a union discriminated by `code`, so that
  * checking the code narrows to the class (`.reason` after `'LOCK_LOST'`). {@link isDynamoDlmError}
  * narrows an unknown value to it.
@@ -280,7 +337,9 @@ export type AnyDynamoDlmError =
   | TableNotFoundError
   | DynamoDbError
   | LockReleasedError
-  | LeaseTooShortError;
+  | LeaseTooShortError
+  | MisconfiguredError
+  | UnreachableError;
 
 /** The error class of a code: `ErrorOfCode<'LOCK_LOST'>` is `LockLostError`. */
 export type ErrorOfCode<C extends ErrorCode> = Extract<AnyDynamoDlmError, { readonly code: C }>;
@@ -298,6 +357,8 @@ const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
   DYNAMODB_ERROR: true,
   LOCK_RELEASED: true,
   LEASE_TOO_SHORT: true,
+  MISCONFIGURED: true,
+  UNREACHABLE: true,
 };
 
 /**

@@ -21,8 +21,10 @@ export {
   LockReleasedError,
   LockUnavailableError,
   type LostReason,
+  MisconfiguredError,
   TableNotFoundError,
   ThrottledError,
+  UnreachableError,
 } from './errors.js';
 export type {
   AcquiredEvent,

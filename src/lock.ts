@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, acquireLease } from './acquire/acquire-loop.js';
+import { Contact, recordRefusal } from './acquire/contact.js';
 import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
 import { acquireOutcome } from './events.js';
@@ -162,6 +163,11 @@ export class DynamoDbLock implements AsyncDisposable {
    *
    * @returns `true` once held; `false` when `blocking: false` found it held elsewhere or
    * `timeout` ran out. Either way a failed acquire leaves the instance usable, holding nothing.
+   * @throws {@link UnreachableError} instead of `false` when DynamoDB never answered this
+   * acquire, so that an unreachable DynamoDB never looks like a busy lock. (A blocking acquire
+   * without a `timeout` keeps retrying, with a WARNING per retry that names the error.)
+   * @throws {@link MisconfiguredError} at once when retrying cannot help (no region, no
+   * credentials, access denied, an unknown host, a TLS failure).
    * @throws {@link AlreadyAcquiredError} if this instance holds or is acquiring the lock.
    * @throws {@link AbortedError} when `signal` aborts; nothing is left held.
    * @throws {@link LeaseTooShortError} when answers keep coming too late to use the lease.
@@ -192,6 +198,7 @@ export class DynamoDbLock implements AsyncDisposable {
     let turn: Turn | undefined;
     let lease: Lease | undefined;
     let failure: { readonly error: unknown } | undefined;
+    const contact = new Contact(this.#ctx, a.blocking);
     try {
       if (a.blocking) {
         turn = await waitTurn(
@@ -204,7 +211,7 @@ export class DynamoDbLock implements AsyncDisposable {
         );
         if (turn === undefined) return false;
       }
-      lease = await acquireLease(this.#ctx, a, w);
+      lease = await acquireLease(this.#ctx, a, w, contact);
       if (lease === undefined) return false;
       this.#last = lease;
       this.#state = { kind: 'held', lease };
@@ -218,6 +225,7 @@ export class DynamoDbLock implements AsyncDisposable {
       if (lease === undefined) {
         turn?.leave();
         this.#state = IDLE;
+        recordRefusal(this, contact.last);
       }
       this.#ctx.emit('acquireEnded', {
         resourceId: this.resourceId,

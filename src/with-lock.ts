@@ -1,3 +1,4 @@
+import { lastRefusal } from './acquire/contact.js';
 import { LockUnavailableError } from './errors.js';
 import type { HeldLock } from './held-lock.js';
 import type { TableLayout } from './item/attributes.js';
@@ -33,7 +34,8 @@ export interface WithLockOptions extends LockOptions, AcquireOptions {
  *   `lock.signal` only aborted inside the safety margin and the release was still in time,
  *   nothing was lost and `withLock` resolves with the work's value.
  * - If the lock cannot be had (`blocking: false` or `timeout`), it rejects with a
- *   {@link LockUnavailableError} and `work` never runs.
+ *   {@link LockUnavailableError} whose `cause` is the last refusal or error, and `work` never
+ *   runs. If DynamoDB never answered, it rejects with the `UnreachableError` instead.
  *
  * @example
  * const total = await withLock('ledger', async (lock) => {
@@ -60,11 +62,14 @@ export async function withLock<T, Layout extends TableLayout | undefined = undef
   );
   const lock = new DynamoDbLock(resourceId, withClock<LockOptions>({ ...lockOptions, autoRenew }, clockOf(options)));
   if (!(await lock.acquire(acquireOptions))) {
+    // What the lock last said (its refusal) or the last error: an operator looks there first.
+    const cause = lastRefusal(lock);
     throw new LockUnavailableError(
       lock.resourceId,
       blocking === false
         ? `The lock on \`${lock.resourceId}\` is held elsewhere`
-        : `Timed out waiting for the lock on \`${lock.resourceId}\``,
+        : `Timed out waiting for the lock on \`${lock.resourceId}\`${cause === undefined ? ', behind other acquires of it in this process' : ''}`,
+      cause === undefined ? undefined : { cause },
     );
   }
   let result: T;

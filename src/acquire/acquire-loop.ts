@@ -10,7 +10,8 @@ import type { ResolvedAcquireOptions } from '../options/acquire-options.js';
 import { backoffDelay, THROTTLE_BACKOFF } from '../runtime/backoff.js';
 import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
-import { classify, conditionItem } from '../runtime/sdk-errors.js';
+import { classify, conditionItem, unsent } from '../runtime/sdk-errors.js';
+import { Contact } from './contact.js';
 import { SlotWaiter } from './slot-waiter.js';
 import type { Item, WaitStrategy } from './strategy.js';
 import { QueueWaiter } from './waiter.js';
@@ -47,12 +48,14 @@ export interface AcquireWindow {
  * Whatever way it ends, a write that may have been applied unseen is cleared, and a waiter that
  * gives up leaves the queue, so that nothing is left behind that the caller does not know about.
  * What to write and when is the strategy's: the queue for a single-slot lock, the slot search
- * for a lock of several slots.
+ * for a lock of several slots. `contact` hears every answer and error: an acquire DynamoDB never
+ * answered throws rather than say the lock is busy.
  */
 export async function acquireLease(
   ctx: LockContext,
   a: ResolvedAcquireOptions,
   w: AcquireWindow,
+  contact = new Contact(ctx, a.blocking),
 ): Promise<Lease | undefined> {
   const { clock, o } = ctx;
   let code = newCode();
@@ -91,6 +94,7 @@ export async function acquireLease(
       cancelAttempt = attempt.cancel;
       try {
         const out = await ctx.send(plan.request, attempt.signal);
+        contact.answer();
         strategy.observe(clock.monotonic() - sent);
         if (!plan.acquires) {
           delay = strategy.informed(out.Attributes, clock.now());
@@ -118,10 +122,11 @@ export async function acquireLease(
           if (plan.acquires) ambiguous.add(plan.slot);
           throw abortError(a.signal);
         }
+        const giveUp = contact.error(error, attempt.timedOut() ? clock.monotonic() - sent : undefined);
         if (attempt.timedOut() && clock.monotonic() >= w.deadline) {
           // Cut off at the deadline: the write may still have been applied.
           if (plan.acquires) ambiguous.add(plan.slot);
-          return undefined;
+          return contact.ended();
         }
         const kind = attempt.timedOut() ? 'transient' : classify(error);
         if (kind === 'conditional') {
@@ -134,9 +139,10 @@ export async function acquireLease(
           delay = next;
         } else if (kind === 'throttled' || kind === 'transient') {
           // The same write is retried: an acquire applied unseen is then found with our own code.
-          if (kind === 'transient' && plan.acquires) ambiguous.add(plan.slot);
+          if (kind === 'transient' && plan.acquires && !unsent(error)) ambiguous.add(plan.slot);
+          if (giveUp !== undefined) throw giveUp;
           failures++;
-          if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw ctx.wrap(error, 'acquire');
+          if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw contact.unreachable() ?? ctx.wrap(error, 'acquire');
           delay = ctx.backoffAfterFailure(error, kind, 'acquire', failures, plan.slot);
         } else {
           throw ctx.wrap(error, 'acquire');
@@ -144,7 +150,7 @@ export async function acquireLease(
       }
       attempt.cancel();
       const remaining = w.deadline - clock.monotonic();
-      if (remaining <= 0) return undefined;
+      if (remaining <= 0) return contact.ended();
       // A step that follows at once (the first sweep of the slots, a queue step) goes on without
       // a pause, a bounded number in a row; a signal aborted meanwhile is seen by the next write.
       if (delay <= 0 && ++immediate <= Math.max(MAX_IMMEDIATE, o.concurrency)) continue;
@@ -153,7 +159,7 @@ export async function acquireLease(
     }
   } finally {
     cancelAttempt?.();
-    await clearSlots(ctx, ambiguous, code);
+    await clearSlots(ctx, ambiguous, code, contact.clearCutoffMs);
     if (!won) await leaveQueue(ctx, strategy);
   }
 }
@@ -193,9 +199,12 @@ async function leaveQueue(ctx: LockContext, strategy: WaitStrategy): Promise<voi
   }
 }
 
-/** Clears (best effort) every slot whose write under `code` may have been applied unseen. */
-async function clearSlots(ctx: LockContext, slots: Set<number>, code: string): Promise<void> {
-  for (const slot of slots) await clearAmbiguous(ctx, slot, code);
+/**
+ * Clears (best effort) every slot whose write under `code` may have been applied unseen, each
+ * write cut off after `cutoffMs` (default: a release's).
+ */
+async function clearSlots(ctx: LockContext, slots: Set<number>, code: string, cutoffMs?: number): Promise<void> {
+  for (const slot of slots) await clearAmbiguous(ctx, slot, code, cutoffMs);
   slots.clear();
 }
 

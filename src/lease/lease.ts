@@ -263,7 +263,7 @@ export class Lease {
           throw this.lost;
         }
         this.#renewFailure = error;
-        if (kind === 'fatal') {
+        if (kind === 'fatal' || kind === 'misconfigured') {
           ctx.log.error(`renewing the lease on '${ctx.resourceId}' failed; it will not be renewed`, error);
           throw ctx.wrap(error, 'extend');
         }

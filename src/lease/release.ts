@@ -11,14 +11,20 @@ export const MAX_RELEASE_ATTEMPTS = 5;
 export const RELEASE_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /**
- * One release write of `code` on `slot`, cut off if unanswered after
- * {@link RELEASE_ATTEMPT_TIMEOUT_MS}. The item it leaves is kept as what this lock last saw: an
- * acquire soon after learns from it whether a queued waiter has the right of way, and the holds.
+ * One release write of `code` on `slot`, cut off if unanswered after `cutoffMs`. The item it
+ * leaves is kept as what this lock last saw: an acquire soon after learns from it whether a
+ * queued waiter has the right of way, and the holds.
  */
-async function releaseOnce(ctx: LockContext, slot: number, code: string, hold: HoldRecord | undefined): Promise<void> {
+async function releaseOnce(
+  ctx: LockContext,
+  slot: number,
+  code: string,
+  hold: HoldRecord | undefined,
+  cutoffMs = RELEASE_ATTEMPT_TIMEOUT_MS,
+): Promise<void> {
   const { clock, o } = ctx;
   // A release with no answer must not hang the caller's `finally` for ever.
-  const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + RELEASE_ATTEMPT_TIMEOUT_MS);
+  const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + cutoffMs);
   try {
     const now = clock.now();
     const out = await ctx.send(
@@ -80,10 +86,13 @@ export async function releaseLease(ctx: LockContext, r: Releasing): Promise<Rele
   }
 }
 
-/** Best effort, one attempt: release an acquisition whose write may have been applied unseen. */
-export async function clearAmbiguous(ctx: LockContext, slot: number, code: string): Promise<void> {
+/**
+ * Best effort, one attempt, cut off after `cutoffMs` (default: a release's): release an
+ * acquisition whose write may have been applied unseen.
+ */
+export async function clearAmbiguous(ctx: LockContext, slot: number, code: string, cutoffMs?: number): Promise<void> {
   try {
-    await releaseOnce(ctx, slot, code, undefined);
+    await releaseOnce(ctx, slot, code, undefined, cutoffMs);
   } catch (error) {
     if (classify(error) !== 'conditional') {
       ctx.log.warn(

@@ -13,9 +13,10 @@ import type { ResolvedLockOptions } from '../options/lock-options.js';
 import { backoffDelay, THROTTLE_BACKOFF } from './backoff.js';
 import { defaultClient } from './client.js';
 import type { Clock } from './clock.js';
+import { endpointLabel } from './endpoint.js';
 import { LockMemory } from './lock-memory.js';
 import { type Logger, shieldLogger } from './logger.js';
-import { wrapSdkError } from './sdk-errors.js';
+import { errorText, wrapSdkError } from './sdk-errors.js';
 
 /** The operations whose failures are retried and reported. */
 export type Operation = 'acquire' | 'extend' | 'release';
@@ -94,11 +95,16 @@ export function createContext(
     backoffAfterFailure(error, kind, op, attempt, slot) {
       const delay = backoffDelay(THROTTLE_BACKOFF, attempt, clock.random);
       const what = kind === 'throttled' ? 'DynamoDB throttled' : 'a transient DynamoDB failure interrupted';
-      log.warn(`${what} ${op} of '${resourceId}' (attempt ${attempt}); backing off ${Math.round(delay)} ms`);
+      // The error and the endpoint: an operator must be able to tell a busy DynamoDB from a wrong address.
+      const endpoint = endpointLabel(client());
+      const where = endpoint === undefined ? '' : `, endpoint ${endpoint}`;
+      log.warn(
+        `${what} ${op} of '${resourceId}' (attempt ${attempt}: ${errorText(error)}${where}); backing off ${Math.round(delay)} ms`,
+      );
       ctx.emit('throttled', { resourceId, slot: ctx.slotOf(slot), operation: op, attempt, delayMs: delay, error });
       return delay;
     },
-    wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout),
+    wrap: (error, op) => wrapSdkError(error, resourceId, o.tableName, op, o.tableLayout, endpointLabel(client())),
     memory: new LockMemory(o.data),
     emit: (name, event) => emit(o.hooks, name, event, log, origin),
   };

@@ -1,5 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDbError, type DynamoDlmError, TableNotFoundError, ThrottledError } from '../errors.js';
+import {
+  DynamoDbError,
+  type DynamoDlmError,
+  MisconfiguredError,
+  TableNotFoundError,
+  ThrottledError,
+} from '../errors.js';
 import type { TableLayout } from '../item/attributes.js';
 
 /**
@@ -17,7 +23,13 @@ export type ErrorKind =
    * an aborted in-flight request). Retrying our idempotent writes is safe.
    */
   | 'transient'
-  /** Anything else: a bug, bad credentials, a wrong table schema. Not retried. */
+  /**
+   * The client cannot use DynamoDB as configured, and no retry can change that: no region, no
+   * credentials, access denied, a TLS failure. Not retried. (An unknown host is `transient`
+   * here: see {@link unknownHost}.)
+   */
+  | 'misconfigured'
+  /** Anything else: a bug, a wrong table schema. Not retried. */
   | 'fatal';
 
 const THROTTLE_NAMES = new Set([
@@ -49,6 +61,24 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** Refusals of the caller's identity or permissions: a configuration to fix, not a moment to wait out. */
+const MISCONFIGURED_NAMES = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'IncompleteSignatureException',
+  'MissingAuthenticationTokenException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  // The SDK's own, before any request: no credentials found.
+  'CredentialsProviderError',
+  'TokenProviderError',
+]);
+
+/** TLS failures: the endpoint speaks no TLS, or its certificate is not one the client trusts. */
+const TLS_CODE =
+  /^(EPROTO|ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|HOSTNAME_MISMATCH)/;
+
 interface SdkLikeError {
   name?: unknown;
   code?: unknown;
@@ -64,6 +94,10 @@ export function classify(error: unknown): ErrorKind {
   if (name === 'ConditionalCheckFailedException') return 'conditional';
   if (THROTTLE_NAMES.has(name)) return 'throttled';
   if (name === 'ResourceNotFoundException') return 'missing-table';
+  if (MISCONFIGURED_NAMES.has(name)) return 'misconfigured';
+  if (typeof e.code === 'string' && TLS_CODE.test(e.code)) return 'misconfigured';
+  // The SDK's own, before any request: a plain Error.
+  if (error instanceof Error && /^Region is missing/.test(error.message)) return 'misconfigured';
   if (TRANSIENT_NAMES.has(name)) return 'transient';
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return 'transient';
   const status = e.$metadata?.httpStatusCode;
@@ -73,6 +107,32 @@ export function classify(error: unknown): ErrorKind {
     return /socket|network|timed? ?out|ECONN|EPIPE/i.test(error.message) ? 'transient' : 'fatal';
   }
   return 'fatal';
+}
+
+/**
+ * DynamoDB (or something in front of it speaking HTTP) answered: the error carries an HTTP
+ * status. A refusal, throttling or a 500 all prove that the endpoint exists and listens.
+ */
+export function answered(error: unknown): boolean {
+  return typeof (error as SdkLikeError | null)?.$metadata?.httpStatusCode === 'number';
+}
+
+/**
+ * The endpoint's host name does not resolve. Before DynamoDB ever answered through the client,
+ * that is a wrong endpoint or region, and waiting cannot fix it; after, it is a resolver's
+ * hiccup, retried like any transient failure.
+ */
+export function unknownHost(error: unknown): boolean {
+  return (error as SdkLikeError | null)?.code === 'ENOTFOUND';
+}
+
+/**
+ * The request never left this machine (the connection was refused, the host name did not
+ * resolve): unlike other transient failures, it cannot have been applied.
+ */
+export function unsent(error: unknown): boolean {
+  const code = (error as SdkLikeError | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
 /** The item a failed conditional write returned (ALL_OLD), where the server supports it. */
@@ -92,10 +152,12 @@ export function wrapSdkError(
   tableName: string,
   operation: string,
   layout: TableLayout = 'single',
+  endpoint?: string,
 ): DynamoDlmError {
   const kind = classify(error);
   if (kind === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const detail = errorText(error);
+  if (kind === 'misconfigured') return misconfigured(`${operation} of \`${resourceId}\``, error, endpoint);
   if (kind === 'throttled') {
     return new ThrottledError(`DynamoDB kept throttling ${operation} of \`${resourceId}\` (${detail})`, {
       cause: error,
@@ -129,4 +191,36 @@ function layoutHint(message: string, tableName: string, layout: TableLayout): st
   return keyMismatch
     ? `table \`${tableName}\` is not keyed by \`resource_id\` alone; if it has sort key \`concurrency_id\` it is a 'slots' (Python 2.x) table: pass tableLayout: 'slots'`
     : `is \`${tableName}\` keyed by \`resource_id\` (String) with no sort key, as tableLayout 'single' needs?`;
+}
+
+/** An error as one line: its name and message. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The {@link MisconfiguredError} for `what` (e.g. "acquire of \`x\`") failing with `error`. */
+export function misconfigured(what: string, error: unknown, endpoint: string | undefined): MisconfiguredError {
+  const where = endpoint === undefined ? '' : ` (endpoint ${endpoint})`;
+  return new MisconfiguredError(
+    `${what} failed, and retrying cannot help: ${hint(error)}${where}: ${errorText(error)}`,
+    {
+      cause: error,
+      endpoint,
+    },
+  );
+}
+
+/** What to check, for an error that {@link classify} calls misconfigured (or an unknown host). */
+function hint(error: unknown): string {
+  const e = (error ?? {}) as SdkLikeError;
+  if (unknownHost(error)) return "the endpoint's host name does not resolve";
+  if (typeof e.code === 'string' && TLS_CODE.test(e.code)) {
+    return 'TLS with the endpoint failed (an http:// server given as https://, or an untrusted certificate)';
+  }
+  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError')
+    return 'the client found no credentials';
+  if (error instanceof Error && /^Region is missing/.test(error.message)) {
+    return 'the client has no region (pass `region`, or set AWS_REGION)';
+  }
+  return "DynamoDB refused the caller's credentials or permissions";
 }

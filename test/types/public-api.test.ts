@@ -50,12 +50,14 @@ import {
   type Logger,
   type LostEvent,
   type LostReason,
+  MisconfiguredError,
   type ReadLockOptions,
   readLock,
   resetDefaults,
   type TableLayout,
   TableNotFoundError,
   ThrottledError,
+  UnreachableError,
   type WithLockOptions,
   withLock,
 } from '../../src/index.js';
@@ -81,8 +83,10 @@ describe('exports', () => {
         'LockNotAcquiredError',
         'LockReleasedError',
         'LockUnavailableError',
+        'MisconfiguredError',
         'TableNotFoundError',
         'ThrottledError',
+        'UnreachableError',
         'createLockTable',
         'defaults',
         'isDynamoDlmError',
@@ -240,6 +244,8 @@ describe('errors', () => {
       ThrottledError,
       TableNotFoundError,
       DynamoDbError,
+      MisconfiguredError,
+      UnreachableError,
     ]) {
       expectTypeOf(Class.prototype).toExtend<DynamoDlmError>();
     }
@@ -256,12 +262,16 @@ describe('errors', () => {
       | 'DYNAMODB_ERROR'
       | 'LOCK_RELEASED'
       | 'LEASE_TOO_SHORT'
+      | 'MISCONFIGURED'
+      | 'UNREACHABLE'
     >();
     expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
     expectTypeOf<LockLostError['owner']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable'>();
     expectTypeOf<TableNotFoundError['tableName']>().toEqualTypeOf<string>();
     expectTypeOf<LockUnavailableError['resourceId']>().toEqualTypeOf<string>();
+    expectTypeOf<MisconfiguredError['endpoint']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<UnreachableError['endpoint']>().toEqualTypeOf<string | undefined>();
   });
 });
 
@@ -339,8 +349,16 @@ describe('signatures are pinned: no test seam or other extra parameter is public
         options?: { cause?: unknown; slot?: number | undefined; owner?: string | undefined } | undefined,
       ]
     >();
-    for (const Class of [LockReleasedError, LeaseTooShortError, LockUnavailableError]) {
+    for (const Class of [LockReleasedError, LeaseTooShortError]) {
       expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<[resourceId: string, message: string]>();
+    }
+    expectTypeOf<ConstructorParameters<typeof LockUnavailableError>>().toEqualTypeOf<
+      [resourceId: string, message: string, options?: { cause?: unknown } | undefined]
+    >();
+    for (const Class of [MisconfiguredError, UnreachableError]) {
+      expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<
+        [message: string, options?: { cause?: unknown; endpoint?: string | undefined } | undefined]
+      >();
     }
     expectTypeOf<ConstructorParameters<typeof TableNotFoundError>>().toEqualTypeOf<
       [tableName: string, options?: { cause?: unknown } | undefined]

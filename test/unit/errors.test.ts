@@ -16,6 +16,8 @@ const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError
   ['DynamoDbError', 'DYNAMODB_ERROR', (C) => new (C as typeof api.DynamoDbError)('m')],
   ['LockReleasedError', 'LOCK_RELEASED', (C) => new (C as typeof api.LockReleasedError)('r', 'm')],
   ['LeaseTooShortError', 'LEASE_TOO_SHORT', (C) => new (C as typeof api.LeaseTooShortError)('r', 'm')],
+  ['MisconfiguredError', 'MISCONFIGURED', (C) => new (C as typeof api.MisconfiguredError)('m')],
+  ['UnreachableError', 'UNREACHABLE', (C) => new (C as typeof api.UnreachableError)('m')],
 ];
 
 describe('error classes', () => {

@@ -1,6 +1,6 @@
 /** The public class: its state machine, option precedence, and calls into user code. */
 import { describe, expect, test } from 'vitest';
-import { AbortedError, DynamoDbError, InvalidArgumentError } from '../../src/errors.js';
+import { AbortedError, InvalidArgumentError, MisconfiguredError } from '../../src/errors.js';
 import { DynamoDbLock } from '../../src/lock.js';
 import type { LockOptions } from '../../src/options/lock-options.js';
 import { withClock } from '../../src/runtime/test-seam.js';
@@ -116,7 +116,7 @@ describe('acquireStarted and acquireEnded: every acquire that begins reports how
     expect(aborted).toBeInstanceOf(AbortedError);
     fake.otherwise('acquire', () => Object.assign(new Error('no'), { name: 'AccessDeniedException' }));
     const failed = await lock.acquire().catch((e: unknown) => e);
-    expect(failed).toBeInstanceOf(DynamoDbError);
+    expect(failed).toBeInstanceOf(MisconfiguredError);
     expect(ended()).toEqual([
       { resourceId: 'res', outcome: 'aborted', waitMs: 300, error: aborted },
       { resourceId: 'res', outcome: 'error', waitMs: 0, error: failed },

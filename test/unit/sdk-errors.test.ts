@@ -48,9 +48,20 @@ describe('classify', () => {
   });
 
   test.each([
-    ['ValidationException', service('ValidationException', 400)],
     ['AccessDeniedException', service('AccessDeniedException', 400)],
     ['UnrecognizedClientException', service('UnrecognizedClientException', 400)],
+    ['InvalidSignatureException', service('InvalidSignatureException', 400)],
+    ['no credentials', Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' })],
+    ['no region', new Error('Region is missing')],
+    ['TLS to a plain endpoint', Object.assign(new Error('write EPROTO wrong version number'), { code: 'EPROTO' })],
+    ['an untrusted certificate', Object.assign(new Error('self-signed'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })],
+    ['a certificate for another host', Object.assign(new Error('altname'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })],
+  ])('%s is misconfigured (no retry can help)', (_name, error) => {
+    expect(classify(error)).toBe('misconfigured');
+  });
+
+  test.each([
+    ['ValidationException', service('ValidationException', 400)],
     ['a plain bug', new TypeError('x is not a function')],
     ['a string', 'boom'],
     ['null', null],
