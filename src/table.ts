@@ -1,16 +1,20 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DescribeTableCommandOutput,
   type DynamoDBClient,
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
-import { DynamoDbError, DynamoDlmError, TableNotFoundError } from './errors.js';
+import { DynamoDbError, DynamoDlmError, TableNotFoundError, UnreachableError } from './errors.js';
 import { ATTR, type TableLayout } from './item/attributes.js';
 import { checkClient, checkKeys, checkObject, checkTableLayout, checkTableName } from './options/validate.js';
 import { defaultClient } from './runtime/client.js';
-import { classify } from './runtime/sdk-errors.js';
+import { type Clock, deadlineSignal } from './runtime/clock.js';
+import { endpointLabel, hasAnswered, markAnswered, resolveEndpoint } from './runtime/endpoint.js';
+import { answered, classify, errorText, misconfigured, unknownHost } from './runtime/sdk-errors.js';
+import { clockOf } from './runtime/test-seam.js';
 
 /** Options of {@link createLockTable}. */
 export interface CreateLockTableOptions {
@@ -44,6 +48,9 @@ export interface CreateLockTableResult {
 
 const KEYS = new Set(['client', 'tableName', 'tableLayout']);
 
+/** How long each request may go unanswered, as for `readLock` and each of the lock's writes. */
+export const TABLE_REQUEST_TIMEOUT_MS = 5_000;
+
 /** The key schema of each layout. */
 function keySchema(layout: TableLayout) {
   const hash = { AttributeName: ATTR.resourceId, KeyType: 'HASH' as const };
@@ -69,10 +76,15 @@ function keySchema(layout: TableLayout) {
  *
  * Needs `dynamodb:CreateTable`, `dynamodb:DescribeTable`, `dynamodb:UpdateTimeToLive`.
  *
+ * Each request is cut off after 5 s without an answer, whatever the client's own settings.
+ *
  * @throws {@link InvalidArgumentError} for bad options, before any request.
  * @throws {@link DynamoDbError} when an existing table has another key schema, or is a global
  * table without multi-region strong consistency (two regions could then both take one lock),
  * or when DynamoDB fails; {@link TableNotFoundError} if the table vanished meanwhile.
+ * @throws {@link UnreachableError} when a request got no answer (refused, reset, or nothing
+ * within 5 s); {@link MisconfiguredError} when retrying cannot help (no region, no credentials,
+ * access denied, an unknown host, a TLS failure).
  *
  * @example
  * await createLockTable({ tableName: 'dynamo_dlm_locks' });
@@ -85,10 +97,12 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
   const tableName = o.tableName === undefined ? defaults.tableName : checkTableName(o.tableName);
   const tableLayout = o.tableLayout === undefined ? defaults.tableLayout : checkTableLayout(o.tableLayout);
   const client = (o.client as DynamoDBClient | undefined) ?? defaultClient();
+  const send = sender(client, clockOf(options));
+  await resolveEndpoint(client);
 
   let created = true;
   try {
-    await client.send(
+    await send(
       new CreateTableCommand({
         TableName: tableName,
         ...keySchema(tableLayout),
@@ -96,14 +110,14 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ResourceInUseException') throw tableError('creating', tableName, error);
+    if ((error as Error).name !== 'ResourceInUseException') throw tableError('creating', tableName, error, client);
     created = false;
   }
-  await waitUntilActive(client, tableName, tableLayout);
+  await waitUntilActive(send, client, tableName, tableLayout);
 
   let ttl: CreateLockTableResult['ttl'] = 'enabled';
   try {
-    await client.send(
+    await send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
         TimeToLiveSpecification: { AttributeName: ATTR.ttl, Enabled: true },
@@ -115,18 +129,66 @@ export async function createLockTable(options?: CreateLockTableOptions): Promise
     if (name === 'UnknownOperationException') ttl = 'unsupported';
     // Enabling TTL twice is refused ("TimeToLive is already enabled"): that is success.
     else if (!(name === 'ValidationException' && /already enabled/i.test(message))) {
-      throw tableError('enabling TTL on', tableName, error);
+      throw tableError('enabling TTL on', tableName, error, client);
     }
   }
   return { tableName, tableLayout, created, ttl };
 }
 
+type TableCommand = CreateTableCommand | DescribeTableCommand | UpdateTimeToLiveCommand;
+/** Sends one table request; resolves with its output. */
+type Send = (command: TableCommand) => Promise<unknown>;
+
+/**
+ * Sends each table request cut off after {@link TABLE_REQUEST_TIMEOUT_MS}: a client without a
+ * request timeout, against an endpoint that accepts connections and never answers, would
+ * otherwise leave `createLockTable` pending for ever. A request cut off that way, or one that
+ * failed before any HTTP answer, rejects with an {@link UnreachableError} naming it.
+ */
+function sender(client: DynamoDBClient, clock: Clock): Send {
+  return async (command) => {
+    const what = `${command.constructor.name.replace(/Command$/, '')} of table \`${command.input.TableName}\``;
+    const cutoff = deadlineSignal(clock, undefined, clock.monotonic() + TABLE_REQUEST_TIMEOUT_MS);
+    try {
+      // One overload per command class; at run time `send` takes any of them.
+      const out: unknown = await client.send(
+        command as DescribeTableCommand,
+        cutoff.signal === undefined ? undefined : { abortSignal: cutoff.signal },
+      );
+      markAnswered(client);
+      return out;
+    } catch (error) {
+      if (answered(error)) markAnswered(client);
+      throw cutoff.timedOut() ? noAnswer(client, what, error, ` within ${TABLE_REQUEST_TIMEOUT_MS / 1000} s`) : error;
+    } finally {
+      cutoff.cancel();
+    }
+  };
+}
+
+/** `what` (a request, or a step of the table's creation) got no answer; `within`: after how long it was cut off. */
+function noAnswer(client: DynamoDBClient, what: string, error: unknown, within = ''): UnreachableError {
+  const endpoint = endpointLabel(client);
+  return new UnreachableError(
+    `${what} got no answer from DynamoDB${endpoint === undefined ? '' : ` at ${endpoint}`}${within}: ${errorText(error)}`,
+    { cause: error, endpoint },
+  );
+}
+
 /** Every failure of a table request as a DynamoDlmError, the SDK error kept as `cause`. */
-function tableError(doing: string, tableName: string, error: unknown): DynamoDlmError {
+function tableError(doing: string, tableName: string, error: unknown, client: DynamoDBClient): DynamoDlmError {
   if (error instanceof DynamoDlmError) return error;
-  if (classify(error) === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DynamoDbError(`${doing} table \`${tableName}\` failed: ${detail}`, { cause: error });
+  const kind = classify(error);
+  if (kind === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
+  const what = `${doing} table \`${tableName}\``;
+  const endpoint = endpointLabel(client);
+  if (kind === 'misconfigured' || (unknownHost(error) && !hasAnswered(client))) {
+    return misconfigured(what, error, endpoint);
+  }
+  if (kind === 'transient' && !answered(error)) {
+    return noAnswer(client, what, error);
+  }
+  return new DynamoDbError(`${what} failed: ${errorText(error)}`, { cause: error });
 }
 
 /**
@@ -172,13 +234,18 @@ const NEVER_ACTIVE: ReadonlySet<string> = new Set([
   'REPLICATION_NOT_AUTHORIZED',
 ]);
 
-async function waitUntilActive(client: DynamoDBClient, tableName: string, layout: TableLayout): Promise<void> {
+async function waitUntilActive(
+  send: Send,
+  client: DynamoDBClient,
+  tableName: string,
+  layout: TableLayout,
+): Promise<void> {
   for (let i = 0; ; i++) {
     let table: TableDescription | undefined;
     try {
-      table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      table = ((await send(new DescribeTableCommand({ TableName: tableName }))) as DescribeTableCommandOutput).Table;
     } catch (error) {
-      throw tableError('describing', tableName, error);
+      throw tableError('describing', tableName, error, client);
     }
     checkLockTable(table, tableName, layout);
     if (table?.TableStatus === 'ACTIVE') return;

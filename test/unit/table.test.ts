@@ -8,8 +8,16 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, test } from 'vitest';
-import { DynamoDbError, DynamoDlmError, TableNotFoundError } from '../../src/errors.js';
-import { createLockTable } from '../../src/table.js';
+import {
+  DynamoDbError,
+  DynamoDlmError,
+  MisconfiguredError,
+  TableNotFoundError,
+  UnreachableError,
+} from '../../src/errors.js';
+import { withClock } from '../../src/runtime/test-seam.js';
+import { createLockTable, TABLE_REQUEST_TIMEOUT_MS } from '../../src/table.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const meta = { $metadata: { httpStatusCode: 400 }, message: 'fake' };
 
@@ -167,16 +175,28 @@ describe('createLockTable failures are DynamoDlmErrors', () => {
     [
       'CreateTable refused',
       { create: Object.assign(new Error('denied'), { name: 'AccessDeniedException' }) },
-      DynamoDbError,
+      MisconfiguredError,
     ],
     [
       'DescribeTable refused',
       { describe: Object.assign(new Error('denied'), { name: 'AccessDeniedException' }) },
-      DynamoDbError,
+      MisconfiguredError,
     ],
     [
       'DescribeTable on a network failure',
       { describe: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) },
+      UnreachableError,
+    ],
+    [
+      'CreateTable to a host that does not resolve',
+      { create: Object.assign(new Error('getaddrinfo ENOTFOUND x.invalid'), { code: 'ENOTFOUND' }) },
+      MisconfiguredError,
+    ],
+    [
+      'DescribeTable with a 500',
+      {
+        describe: Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }),
+      },
       DynamoDbError,
     ],
     ['the table gone meanwhile', { describe: new ResourceNotFoundException(meta) }, TableNotFoundError],
@@ -186,5 +206,41 @@ describe('createLockTable failures are DynamoDlmErrors', () => {
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toBeInstanceOf(DynamoDlmError);
     expect((error as Error).cause).toBeDefined();
+  });
+});
+
+describe('createLockTable against an endpoint that accepts and never answers', () => {
+  /** A client whose every request hangs until aborted, as a silent endpoint's do. */
+  function silentClient() {
+    const sent: { command: string; signal: AbortSignal | undefined }[] = [];
+    const client = {
+      send(command: object, options?: { abortSignal?: AbortSignal }) {
+        sent.push({ command: command.constructor.name, signal: options?.abortSignal });
+        return new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () =>
+            reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+          );
+        });
+      },
+    } as unknown as DynamoDBClient;
+    return { client, sent };
+  }
+
+  test('each request is cut off after 5 s: an UnreachableError that names what got no answer', async () => {
+    const clock = new FakeClock();
+    const { client, sent } = silentClient();
+    const settled = createLockTable(withClock({ client, tableName: 'locks' }, clock)).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await clock.advance(TABLE_REQUEST_TIMEOUT_MS - 1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.signal?.aborted).toBe(false);
+    await clock.advance(1);
+    const error = await settled;
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as Error).message).toMatch(/^CreateTable of table `locks` got no answer from DynamoDB within 5 s/);
+    expect(((error as Error).cause as Error).name).toBe('AbortError');
+    expect(clock.pendingTimers).toBe(0);
   });
 });
