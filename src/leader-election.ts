@@ -1,6 +1,6 @@
 import { callElected, settleWithin, shield } from './election/callbacks.js';
 import { setCampaignLock } from './election/campaign-lock.js';
-import { EventStream } from './election/event-stream.js';
+import { EventHub } from './election/event-stream.js';
 import {
   type DeposedInfo,
   type DeposedReason,
@@ -10,8 +10,9 @@ import {
   type ResolvedElectionOptions,
   resolveElectionOptions,
 } from './election/options.js';
+import { openTerm, permanent } from './election/term.js';
 import { type ElectionLock, electionLockOf } from './election/test-seam.js';
-import { AbortedError, LockLostError, TableNotFoundError } from './errors.js';
+import { LockLostError } from './errors.js';
 import { publishElection } from './events.js';
 import { DynamoDbLock } from './lock.js';
 import type { Clock } from './runtime/clock.js';
@@ -24,7 +25,6 @@ export type { DeposedInfo, DeposedReason, ElectionEvent, LeaderElectionOptions, 
 /** The term being led: its leadership, and how it is ended. */
 interface Term {
   readonly leadership: Leadership;
-  readonly controller: AbortController;
   /** Ends the term; the first call wins. */
   end(reason: DeposedReason, error?: unknown): void;
   /** Settles once the term's lease has been released (or found lost). */
@@ -66,7 +66,8 @@ export class LeaderElection implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #durationMs: number;
-  readonly #streams = new Set<EventStream<ElectionEvent>>();
+  /** Ended when the election stops (by `stop()`, or by itself), reopened by `start()`. */
+  readonly #events = new EventHub<ElectionEvent>();
   #stop: AbortController | undefined;
   #run: Promise<void> | undefined;
   #term: Term | undefined;
@@ -105,13 +106,17 @@ export class LeaderElection implements AsyncDisposable {
    * `isLeader()` is then true if it won at once (and `onElected` has been called). Does nothing
    * if already started.
    *
-   * @throws {@link TableNotFoundError} if the lock table does not exist; the election is then
-   * stopped. Other failures are logged and the campaign goes on.
+   * @throws {@link TableNotFoundError} if the lock table does not exist, and
+   * {@link MisconfiguredError} when DynamoDB cannot be used as configured (no region, no
+   * credentials, access denied, an unknown host); the election is then stopped. The same errors
+   * met later stop it too: logged, and a `failed` event on {@link events}. Other failures are
+   * logged and the campaign goes on.
    */
   async start(): Promise<void> {
     // Started again while stopping: let the stop finish first.
     if (this.#stop?.signal.aborted) await this.#run;
     if (this.#run !== undefined) return;
+    this.#events.reopen();
     const stop = new AbortController();
     this.#stop = stop;
     this.#keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
@@ -127,11 +132,14 @@ export class LeaderElection implements AsyncDisposable {
   /**
    * Stops campaigning and resigns: ends the current term (its signal aborts, `onDeposed` gets
    * `stopped`), waits up to `settleTimeout` for `onElected`'s promise, and releases the lease
-   * so that a standby takes over on its next attempt. Always settles; never rejects.
+   * so that a standby takes over on its next attempt. Ends every iterator of {@link events},
+   * including those taken before `start()`. Always settles; never rejects.
    */
   async stop(): Promise<void> {
     this.#stop?.abort();
     await this.#run;
+    // Never started: the iterators taken meanwhile end too. (A campaign ends them as it stops.)
+    if (this.#run === undefined) this.#events.end();
   }
 
   /**
@@ -152,7 +160,7 @@ export class LeaderElection implements AsyncDisposable {
    */
   isLeader(): boolean {
     const term = this.#term;
-    return term !== undefined && !term.controller.signal.aborted && this.#lock.locked();
+    return term !== undefined && !term.leadership.signal.aborted && this.#lock.locked();
   }
 
   /** The current term while leading (as given to `onElected`); undefined otherwise. */
@@ -173,16 +181,16 @@ export class LeaderElection implements AsyncDisposable {
 
   /**
    * The election's events as an async iterator: `elected` (with the term's signal and number)
-   * and `deposed` (with the reason), in order, none missed while unread. It ends when the
-   * election stops, or when the loop breaks.
+   * and `deposed` (with the reason), in order, none missed while unread, and `failed` (with the
+   * error) if the election stops itself. It ends when the election stops (`stop()` ends it even
+   * if taken before `start()`), or when the loop breaks; taken after `stop()`, before any new
+   * `start()`, it has already ended.
    *
    * @example
-   * for await (const event of election.events()) console.log(event.type, event.term);
+   * for await (const event of election.events()) console.log(event.type);
    */
   events(): AsyncIterableIterator<ElectionEvent> {
-    const stream = new EventStream<ElectionEvent>((s) => this.#streams.delete(s));
-    this.#streams.add(stream);
-    return stream;
+    return this.#events.open();
   }
 
   /** Stops the election (as {@link stop}). Makes `await using` work. */
@@ -202,15 +210,15 @@ export class LeaderElection implements AsyncDisposable {
         try {
           won = await this.#lock.acquire({ blocking, signal: stop, autoRenew: true });
         } catch (error) {
-          if (!blocking && error instanceof TableNotFoundError) {
-            first.reject(error);
+          if (!stop.aborted && permanent(error)) {
+            this.#failed(error, blocking ? undefined : first);
             return;
           }
           if (!stop.aborted && !blocking) {
             // The single first attempt gives up on throttling early; the blocking ones do not.
             this.#logger.warn(`the first attempt to lead '${this.name}' failed; campaigning on`, error);
           } else if (!stop.aborted) {
-            // A blocking acquire only fails for good (access denied, a malformed item): retry slowly.
+            // What still fails a blocking acquire (a malformed item, an unexpected error): retry slowly.
             this.#logger.error(
               `campaigning for '${this.name}' failed; trying again in ${this.#durationMs / 1000} s`,
               error,
@@ -238,42 +246,16 @@ export class LeaderElection implements AsyncDisposable {
   /** One term: from the won acquire until the lease is released. Resolves with why it ended. */
   async #lead(stop: AbortSignal): Promise<DeposedReason> {
     const lock = this.#lock;
-    const controller = new AbortController();
-    const fencingToken = lock.fencingToken as number;
-    const leadership: Leadership = {
-      term: fencingToken,
-      fencingToken,
-      signal: controller.signal,
-      tookOver: lock.tookOver,
-    };
-    const ended = deferred<{ reason: DeposedReason; error?: unknown }>();
+    const term = openTerm(lock, stop, this.name);
+    const { leadership, end } = term;
     const over = deferred<void>();
-    let ending: { reason: DeposedReason; error?: unknown } | undefined;
-    const end = (reason: DeposedReason, error?: unknown): void => {
-      if (ending !== undefined) return;
-      ending = error === undefined ? { reason } : { reason, error };
-      // At once, in the same tick as the lock's signal: the work stops while the lease still holds.
-      controller.abort(error ?? new AbortedError(`The leadership of '${this.name}' ended: ${reason}`));
-      ended.resolve(ending);
-    };
-    const lockSignal = lock.signal;
-    const onLost = (): void => {
-      const lost: unknown = lockSignal.reason;
-      end(lost instanceof LockLostError ? lost.reason : 'expired', lost);
-    };
-    const onStop = (): void => end('stopped');
-    lockSignal.addEventListener('abort', onLost, { once: true });
-    stop.addEventListener('abort', onStop, { once: true });
-    if (lockSignal.aborted) onLost();
-    if (stop.aborted) onStop();
-    this.#term = { leadership, controller, end, over: over.promise };
+    this.#term = { leadership, end, over: over.promise };
     this.#emit({ type: 'elected', ...leadership });
     const work = callElected(this.#o.onElected, leadership, end, this.#logger, this.name);
 
-    const { reason, error } = await ended.promise;
-    lockSignal.removeEventListener('abort', onLost);
-    stop.removeEventListener('abort', onStop);
-    const info: DeposedInfo = error === undefined ? { term: fencingToken } : { term: fencingToken, error };
+    const { reason, error } = await term.ended;
+    term.detach();
+    const info: DeposedInfo = error === undefined ? { term: leadership.term } : { term: leadership.term, error };
     this.#emit({ type: 'deposed', reason, ...info });
     shield(() => this.#o.onDeposed?.(reason, info), this.#logger, `onDeposed of '${this.name}'`);
     // Let the work finish while the lease still protects it, then hand the lease over.
@@ -301,8 +283,19 @@ export class LeaderElection implements AsyncDisposable {
     }
   }
 
+  /**
+   * Stops the campaign on an error no retry can fix: `start()` rejects with it when it came at
+   * the first attempt (`first`); later, it is logged. Either way the iterators get it as a
+   * `failed` event, then end.
+   */
+  #failed(error: unknown, first: Deferred<void> | undefined): void {
+    this.#emit({ type: 'failed', error });
+    if (first !== undefined) first.reject(error);
+    else this.#logger.error(`the election for '${this.name}' stopped: it cannot go on`, error);
+  }
+
   #emit(event: ElectionEvent): void {
-    for (const stream of this.#streams) stream.push(event);
+    this.#events.push(event);
     publishElection({ election: this, tableName: this.#tableName, event });
   }
 
@@ -317,6 +310,6 @@ export class LeaderElection implements AsyncDisposable {
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
     for (const s of ['SIGTERM', 'SIGINT'] as const) process.off(s, this.#onSignal);
-    for (const stream of this.#streams) stream.close();
+    this.#events.end();
   }
 }

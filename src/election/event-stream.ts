@@ -45,3 +45,36 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
     return this;
   }
 }
+
+/**
+ * The iterators of one source: each gets every event pushed while it is open. `end()` ends them
+ * all, and until `reopen()` every iterator opened is born ended, so that none taken from a
+ * source that has stopped waits for ever.
+ */
+export class EventHub<T> {
+  readonly #streams = new Set<EventStream<T>>();
+  #ended = false;
+
+  /** A new iterator: open, or already ended if the source has stopped. */
+  open(): EventStream<T> {
+    const stream = new EventStream<T>((s) => this.#streams.delete(s));
+    if (this.#ended) stream.close();
+    else this.#streams.add(stream);
+    return stream;
+  }
+
+  push(event: T): void {
+    for (const stream of this.#streams) stream.push(event);
+  }
+
+  /** Ends every open iterator (each once its buffered events are read), and every later one. */
+  end(): void {
+    this.#ended = true;
+    for (const stream of [...this.#streams]) stream.close();
+  }
+
+  /** The source runs again: iterators opened from now on stay open. */
+  reopen(): void {
+    this.#ended = false;
+  }
+}

@@ -47,10 +47,15 @@ export interface DeposedInfo {
   readonly error?: unknown;
 }
 
-/** An event of {@link LeaderElection.events}. */
+/**
+ * An event of {@link LeaderElection.events}: a term began (`elected`) or ended (`deposed`), or
+ * the election stopped itself on an error that campaigning on cannot fix (`failed`: a
+ * `MisconfiguredError` or `TableNotFoundError`); the iterators end after it.
+ */
 export type ElectionEvent =
   | ({ readonly type: 'elected' } & Leadership)
-  | ({ readonly type: 'deposed'; readonly reason: DeposedReason } & DeposedInfo);
+  | ({ readonly type: 'deposed'; readonly reason: DeposedReason } & DeposedInfo)
+  | { readonly type: 'failed'; readonly error: unknown };
 
 /**
  * Options of a {@link LeaderElection}: the lock's options (the election's lease is a

@@ -83,7 +83,8 @@ export class LockMetrics implements Recorder {
   };
 
   election({ election, tableName, event }: ElectionMessage): void {
-    if (event.type === 'deposed') {
+    // A term ended, or the election stopped itself on an error no retry fixes (`failed`).
+    if (event.type !== 'elected') {
       this.#leading.delete(election);
       return;
     }

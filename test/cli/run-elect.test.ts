@@ -174,4 +174,44 @@ describe('dynamo-dlm run --elect, in-process', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach DynamoDB at http://127.0.0.1:9');
   });
+
+  test('no region: exits 1 at once with the error, instead of retrying it every duration', async () => {
+    // The SDK reads the region from the process environment and config files: take both away
+    // (and give it credentials, so that nothing looks further).
+    const saved = { ...process.env };
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: join(dir, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    try {
+      const started = performance.now();
+      // Not a loopback endpoint, so the CLI supplies no region of its own.
+      const result = await runMain(
+        ['run', 'x', '--elect', '--endpoint', 'http://dynamodb.example.invalid:8000', '--table', 'locks', '--', 'true'],
+        fakeIo({}),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/no region/);
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test('the table deleted while standing by: the election stops, and run exits 1 with the error', async () => {
+    const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
+    const doomed = await freshTable(client, 'cli_elect_doomed');
+    const holder = new DynamoDbLock('standby', { client, tableName: doomed, duration: 30, logger: false });
+    expect(await holder.acquire()).toBe(true);
+    const run = runMain(['run', 'standby', '--elect', ...conn().slice(0, 2), '--table', doomed, '--', 'true']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.send(new DeleteTableCommand({ TableName: doomed }));
+    const result = await run;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`DynamoDB table \`${doomed}\` was not found`);
+    holder.release().catch(() => undefined);
+  });
 });

@@ -10,6 +10,7 @@ import {
   InvalidArgumentError,
   LeaderElection,
   LockLostError,
+  MisconfiguredError,
   resetDefaults,
   TableNotFoundError,
   ThrottledError,
@@ -420,6 +421,13 @@ describe('LeaderElection shields user callbacks', () => {
   });
 });
 
+/** An event as a short line. */
+function describeEvent(e: ElectionEvent): string {
+  if (e.type === 'elected') return `elected ${e.term}`;
+  if (e.type === 'deposed') return `deposed ${e.reason} ${e.term}`;
+  return `failed ${(e.error as Error).name}`;
+}
+
 describe('LeaderElection events and lifecycle', () => {
   test('events() yields elected and deposed in order, and ends when the election stops', async () => {
     const { election, start, lock } = setup();
@@ -434,11 +442,57 @@ describe('LeaderElection events and lifecycle', () => {
     await vi.waitFor(() => expect(election.isLeader()).toBe(true));
     await election.stop();
     await reading;
-    expect(seen.map((e) => (e.type === 'elected' ? `elected ${e.term}` : `deposed ${e.reason} ${e.term}`))).toEqual([
-      'elected 1',
-      'deposed taken 1',
-      'elected 2',
-      'deposed stopped 2',
+    expect(seen.map(describeEvent)).toEqual(['elected 1', 'deposed taken 1', 'elected 2', 'deposed stopped 2']);
+  });
+
+  test('stop() ends an iterator taken before start(), and one taken after stop() has already ended', async () => {
+    const { election, start } = setup();
+    const before = election.events();
+    const next = before.next();
+    await election.stop();
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(await election.events().next()).toEqual({ value: undefined, done: true });
+    // Started again: an iterator taken once start() was called sees the new campaign, and stop() ends it.
+    const restarted = start(7);
+    const again = election.events();
+    const seen: ElectionEvent[] = [];
+    const reading = (async () => {
+      for await (const event of again) seen.push(event);
+    })();
+    await restarted;
+    await election.stop();
+    await reading;
+    expect(seen.map(describeEvent)).toEqual(['elected 7', 'deposed stopped 7']);
+  });
+
+  test.each([
+    ['MisconfiguredError', () => new MisconfiguredError('no region')],
+    ['TableNotFoundError', () => new TableNotFoundError('locks')],
+  ])('%s at the first attempt: start() rejects, a failed event, the iterators end', async (_name, make) => {
+    const { election, lock } = setup();
+    const events = election.events();
+    const started = election.start();
+    const error = make();
+    (await lock.nextAcquire()).fail(error);
+    await expect(started).rejects.toBe(error);
+    expect(await events.next()).toEqual({ value: { type: 'failed', error }, done: false });
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+    expect(lock.acquiring).toBe(false);
+  });
+
+  test('a permanent error at a later attempt stops the election: logged, a failed event, no retry', async () => {
+    const { election, lock, logger, clock, start } = setup();
+    const events = election.events();
+    await start();
+    const error = new MisconfiguredError('access denied');
+    (await lock.nextAcquire()).fail(error);
+    expect(await events.next()).toEqual({ value: { type: 'failed', error }, done: false });
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+    await clock.advance(60_000);
+    expect(lock.acquires).toHaveLength(2);
+    expect(election.isLeader()).toBe(false);
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      "the election for 'scheduler' stopped: it cannot go on",
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { LockLostError } from '../../errors.js';
 import { LeaderElection, type Leadership } from '../../leader-election.js';
 import { deferred } from '../../runtime/deferred.js';
+import { EXIT } from '../framework/exit-codes.js';
 import { PREFIX } from '../framework/io.js';
 import { childEnv } from './run-plan.js';
 import type { RunContext } from './supervisor.js';
@@ -15,7 +16,8 @@ import type { RunContext } from './supervisor.js';
  * - SIGTERM, SIGINT or SIGHUP: resigns; the command's code when one ran (it got the signal, and
  *   SIGKILL after `--kill-after`), else 128+N;
  * - the command could not be started: 126 or 127, after resigning;
- * - DynamoDB never answered, or the table is missing: 1.
+ * - DynamoDB never answered, the table is missing, or DynamoDB cannot be used as configured (no
+ *   region, no credentials, access denied, an unknown host), at the start or later: 1, with the error.
  * A lost term is no reason to exit: the command is stopped, and runs again in the next term.
  */
 export async function runElected(o: RunContext): Promise<number> {
@@ -77,6 +79,17 @@ export async function runElected(o: RunContext): Promise<number> {
     },
   });
 
+  // An error no campaign can get past (the table deleted, access revoked) stops the election
+  // after the start too: run ends with it rather than stand by for ever.
+  let failure: unknown;
+  const watching = (async () => {
+    for await (const event of election.events()) {
+      if (event.type !== 'failed') continue;
+      failure = event.error;
+      finished.resolve(EXIT.ERROR);
+    }
+  })();
+
   // The first signal resigns: the command, if one runs, got it from the supervisor and decides
   // when to exit, within --kill-after (its term ends, and `ended` above says so). Without one,
   // and when DynamoDB never answered, run ends here.
@@ -93,12 +106,17 @@ export async function runElected(o: RunContext): Promise<number> {
     }
     const code = await finished.promise;
     await election.stop();
-    // Not when DynamoDB never answered: there was nothing to resign.
-    if (!supervisor.stopping.aborted || supervisor.received !== undefined) supervisor.say(`resigned \`${resourceId}\``);
+    if (failure !== undefined && supervisor.received === undefined) {
+      io.err(`${PREFIX} ${failure instanceof Error ? failure.message : String(failure)}`);
+    } else if (!supervisor.stopping.aborted || supervisor.received !== undefined) {
+      // Not when DynamoDB never answered: there was nothing to resign.
+      supervisor.say(`resigned \`${resourceId}\``);
+    }
     return code;
   } finally {
     supervisor.stopping.removeEventListener('abort', stop);
     await election.stop();
+    await watching;
   }
 }
 
