@@ -97,11 +97,17 @@ export type LostReason =
   /** The lease ran out (by this process's own clock) before it was renewed or released. */
   | 'expired'
   /** DynamoDB could not be reached to renew the lease in time. */
-  | 'unreachable';
+  | 'unreachable'
+  /**
+   * Released by force (`dynamo-dlm release --force`), as the item returned with the refused
+   * write showed: this lease's fencing token under another owner code, and nobody holding it.
+   * (Once someone has acquired it since, the item shows only `taken`.)
+   */
+  | 'forced';
 
 /**
  * The lease this instance held was lost: taken by another owner, expired before renewal or
- * release, or unrenewable because DynamoDB was unreachable. Work done after the loss was not
+ * release, unrenewable because DynamoDB was unreachable, or released by force. Work done after the loss was not
  * protected by the lock.
  *
  * Rejected by `release()`, `extend()` and `withLock()`, and the `reason` of `lock.signal`.

@@ -44,6 +44,8 @@ export class LeaseEnd {
   readonly #marginMs: number;
   #endMono: number;
   #expiresAt: number;
+  /** The latest lease end any write of this lease asked for, answered or not. */
+  #asked: number;
   #cancel: (() => void) | undefined;
 
   constructor(s: LeaseEndStart) {
@@ -51,6 +53,7 @@ export class LeaseEnd {
     this.#marginMs = s.marginMs;
     this.#endMono = s.sentMono + s.durationMs;
     this.#expiresAt = s.now + s.durationMs;
+    this.#asked = this.#expiresAt;
   }
 
   /** Lease end by this process's monotonic clock. */
@@ -61,6 +64,20 @@ export class LeaseEnd {
   /** Lease end as written to DynamoDB, epoch ms by this process's wall clock. */
   get expiresAt(): number {
     return this.#expiresAt;
+  }
+
+  /**
+   * The lease end (epoch ms) the next extend asks for: `now + durationMs`, but never earlier than
+   * one millisecond after every end asked before, answered or not. The server keeps an end only
+   * if it is not earlier than the stored one, so strictly later ends make this holder's writes
+   * apply in the order they were sent: a delayed older write (a `setData` whose first attempt
+   * lost its answer, then retried) is refused once a newer one has applied. Asking for the same
+   * end twice, as every `setData` after an `extend()` longer than `duration` did, let the older
+   * write's data overwrite the newer one's.
+   */
+  nextEnd(now: number, durationMs: number): number {
+    this.#asked = Math.max(now + durationMs, this.#asked + 1);
+    return this.#asked;
   }
 
   /** Lease time left before the safety margin, ms: the smaller reading of the two clocks. */

@@ -1,60 +1,20 @@
 import { holdAverage } from '../acquire/hold-average.js';
 import type { Turn } from '../acquire/process-line.js';
-import { type LockLostError, LockReleasedError, type LostReason } from '../errors.js';
-import { parseHolder } from '../item/attributes.js';
+import { type LockLostError, LockReleasedError } from '../errors.js';
 import { extendRequest } from '../item/requests.js';
 import { deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
 import { classify, conditionItem } from '../runtime/sdk-errors.js';
 import { LeaseEnd } from './lease-end.js';
-import { lostError } from './loss.js';
-import { MAX_RELEASE_ATTEMPTS, releaseLease } from './release.js';
+import type { Extension, LeaseStart, LeaseState, Losing } from './lease-types.js';
+import { lostError, refusal } from './loss.js';
+import { MAX_RELEASE_ATTEMPTS, releaseLease, releaseVerdict } from './release.js';
 import { CuttablePause, Serial } from './serial.js';
 
 /** Below this much time left (ms), a renewal waits for its answer until the lease ends. */
 const RETRY_SPLIT_MS = 200;
 
-/** What an acquiring write established. */
-export interface LeaseStart {
-  readonly code: string;
-  /** The slot the acquiring write took (0 on a 'single' table). */
-  readonly slot: number;
-  readonly fencingToken: number;
-  readonly tookOver: boolean;
-  /** Monotonic time the acquiring write was sent: the lease is measured from there, not from its answer. */
-  readonly sentMono: number;
-  /** Wall-clock epoch ms the acquiring write was built with. */
-  readonly now: number;
-  /** The running average of hold times the item carried when acquired, ms. */
-  readonly avgHoldMs?: number | undefined;
-}
-
-/** One extend: a caller's, `setData`'s, or an automatic renewal. */
-interface Extension {
-  /** The lease length asked for, from now, ms. */
-  readonly durationMs: number;
-  /** A renewal by the lease's own timer (nobody awaits it), not a caller's extend. */
-  readonly automatic: boolean;
-  /** New `data` written in the same write (`setData`). */
-  readonly data?: string;
-}
-
-/** How a lease is being lost. */
-interface Losing {
-  readonly reason: LostReason;
-  /** The SDK error that showed it, if any. */
-  readonly cause?: unknown;
-  /** Log the loss as a WARNING. @default true */
-  readonly log?: boolean;
-  /** Who took the lease, when the server returned the item that refused us. */
-  readonly owner?: string | undefined;
-}
-
-/** The one value that says where a lease is: held, lost while held, or ended (after a loss or not). */
-type LeaseState =
-  | { readonly kind: 'held' }
-  | { readonly kind: 'lost'; readonly error: LockLostError }
-  | { readonly kind: 'ended'; readonly error: LockLostError | undefined };
+export type { LeaseStart } from './lease-types.js';
 
 /**
  * One acquisition of the lock, from the successful write until release or loss. It owns its
@@ -212,8 +172,9 @@ export class Lease {
       if (this.#state.kind === 'ended' || (automatic && !this.#autoRenew)) return;
       const now = clock.now();
       const sent = clock.monotonic();
-      // Never ask for an end earlier than the one held: the server refuses to move it backwards.
-      const extendMs = Math.max(durationMs, this.#end.expiresAt - now);
+      // Never an end earlier than the one held (the server refuses to move it backwards), and
+      // always a later one than any write before asked: see LeaseEnd.nextEnd.
+      const extendMs = this.#end.nextEnd(now, durationMs) - now;
       const left = this.#end.remaining();
       if (left <= 0) {
         // Past the point where the signal aborts by either clock (the process was paused, the
@@ -259,7 +220,8 @@ export class Lease {
       } catch (error) {
         const kind = classify(error);
         if (kind === 'conditional' || kind === 'missing-table') {
-          this.#lose({ reason: 'taken', cause: error, owner: parseHolder(conditionItem(error))?.owner });
+          const r = refusal(conditionItem(error), this.code, this.fencingToken);
+          this.#lose({ reason: r.reason, cause: error, owner: r.owner });
           throw this.lost;
         }
         this.#renewFailure = error;
@@ -334,10 +296,15 @@ export class Lease {
       mayRetry: () => ctx.clock.monotonic() < this.#end.endMono,
       hold,
     });
-    if (outcome.taken) {
+    const verdict = releaseVerdict(outcome, { code: this.code, fencingToken: this.fencingToken, late });
+    if (verdict.lost) {
       // The original's WARNING, and a rejection: the work ran without the lock's protection.
-      this.#lose({ reason: 'taken', log: false, owner: outcome.owner });
-      ctx.log.warn(`Lock on '${ctx.resourceId}' expired and was taken by another owner before release`);
+      this.#lose({ reason: verdict.reason, log: false, owner: verdict.owner });
+      ctx.log.warn(
+        verdict.reason === 'forced'
+          ? `Lock on '${ctx.resourceId}' was released by force before release`
+          : `Lock on '${ctx.resourceId}' expired and was taken by another owner before release`,
+      );
       throw this.lost;
     }
     ctx.emit('released', {

@@ -1,9 +1,10 @@
-import { parseHolder } from '../item/attributes.js';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { parseQueueView } from '../item/queue-view.js';
 import { type HoldRecord, releaseRequest } from '../item/requests.js';
 import { deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
-import { classify, conditionItem } from '../runtime/sdk-errors.js';
+import { classify, conditionItem, unsent } from '../runtime/sdk-errors.js';
+import { type Refusal, refusal } from './loss.js';
 
 /** Attempts a release or a manual extend makes through throttling and transient failures. */
 export const MAX_RELEASE_ATTEMPTS = 5;
@@ -44,8 +45,19 @@ async function releaseOnce(
   }
 }
 
-/** How a release ended: written, or refused because another owner took the lease. */
-export type ReleaseOutcome = { readonly taken: false } | { readonly taken: true; readonly owner: string | undefined };
+/** How a release ended: written, or refused (the code on the item is no longer ours). */
+export type ReleaseOutcome =
+  | { readonly refused: false }
+  | {
+      readonly refused: true;
+      /** The item as the server returned it with the refusal (ALL_OLD); dynalite returns none. */
+      readonly item: Record<string, AttributeValue> | undefined;
+      /**
+       * An earlier attempt failed in a way that may have been applied (its answer lost): the
+       * refusal may then be of a lock that this very release freed, and the next holder took.
+       */
+      readonly afterUnseen: boolean;
+    };
 
 /** Which lease a release writes, and for how long it may retry. */
 export interface Releasing {
@@ -64,26 +76,45 @@ export interface Releasing {
  * answer was lost succeeds again: the write is conditional on our own code) while `mayRetry()`
  * says the lease is still ours to release.
  *
- * @returns `taken: true` when the condition failed: another owner holds it now (its `owner`,
- * when the server returned the item).
+ * @returns `refused: true` when the condition failed: the item no longer carries our code.
  * @throws the wrapped SDK error when the release could not be written.
  */
 export async function releaseLease(ctx: LockContext, r: Releasing): Promise<ReleaseOutcome> {
   const { slot, code, mayRetry, hold } = r;
+  let afterUnseen = false;
   for (let attempt = 1; ; attempt++) {
     try {
       await releaseOnce(ctx, slot, code, hold);
-      return { taken: false };
+      return { refused: false };
     } catch (error) {
       const kind = classify(error);
-      if (kind === 'conditional') return { taken: true, owner: parseHolder(conditionItem(error))?.owner };
+      if (kind === 'conditional') return { refused: true, item: conditionItem(error), afterUnseen };
       if ((kind === 'throttled' || kind === 'transient') && attempt < MAX_RELEASE_ATTEMPTS && mayRetry()) {
+        if (kind === 'transient' && !unsent(error)) afterUnseen = true;
         await ctx.clock.sleep(ctx.backoffAfterFailure(error, kind, 'release', attempt, slot));
         continue;
       }
       throw ctx.wrap(error, 'release');
     }
   }
+}
+
+/**
+ * What a release's outcome means for the lease of `code` and `fencingToken`; `late`: the release
+ * was first sent after the lease had ended. A refusal is a loss (taken, or released by force),
+ * except after an earlier attempt that was sent in time and lost its answer. The lock has then
+ * been taken by the next holder, once that attempt freed it, or (were it lost on the way) as
+ * the lease ran out. Either way the work ended under the lease, before the release was sent:
+ * nothing was lost while it was held, and the release succeeded.
+ */
+export function releaseVerdict(
+  outcome: ReleaseOutcome,
+  lease: { readonly code: string; readonly fencingToken: number; readonly late: boolean },
+): { readonly lost: false } | ({ readonly lost: true } & Refusal) {
+  if (!outcome.refused) return { lost: false };
+  const r = refusal(outcome.item, lease.code, lease.fencingToken);
+  if (r.reason === 'taken' && outcome.afterUnseen && !lease.late) return { lost: false };
+  return { lost: true, ...r };
 }
 
 /**

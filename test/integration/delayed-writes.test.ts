@@ -1,8 +1,10 @@
 import { GetItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DynamoDbLock } from '../../src/index.js';
 import { itemKey } from '../../src/item/attributes.js';
 import { acquireRequest, extendRequest, releaseRequest } from '../../src/item/requests.js';
-import { backends, clientFor, freshTable } from '../support/backends.js';
+import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
+import { FaultInjector } from '../support/faults.js';
 
 /**
  * Writes the network delayed past later ones (a timed-out attempt that still reaches the
@@ -76,5 +78,25 @@ describe.each(backends())('delayed writes on $name', (backend) => {
     expect(await send(newer)).toBe('applied');
     expect(await send(older)).toBe('ConditionalCheckFailedException');
     expect(await expiresMs('renew')).toBe(now + 200 + 5_000);
+  });
+
+  test("after extend() longer than duration, a holder's older setData delivered late cannot undo a newer one", async () => {
+    const faults = new FaultInjector();
+    const recording = clientFor(backend, { requestHandler: faults.handler });
+    const lock = new DynamoDbLock('set-data-order', { client: recording, tableName, duration: 3, logger: false });
+    try {
+      await lock.acquire();
+      await lock.extend(60);
+      await lock.setData('older');
+      // The older setData's write as sent: the network could deliver a copy of it at any time.
+      const older = faults.requests.filter((r) => r.operation === 'UpdateItem').at(-1)?.body;
+      await lock.setData('newer');
+      expect(await send(older as unknown as UpdateItemCommandInput)).toBe('ConditionalCheckFailedException');
+      expect((await readItem(client, tableName, 'set-data-order'))?.data?.S).toBe('newer');
+      expect(lock.data).toBe('newer');
+    } finally {
+      await lock.release().catch(() => undefined);
+      recording.destroy();
+    }
   });
 });

@@ -244,10 +244,12 @@ async function run(commands: readonly Command[], seed: number): Promise<void> {
           } else {
             expect(result.ok).toBe(true);
             expect(item?.owner).toBe(c.i);
-            // extend() never shortens a lease: the end only moves out.
-            const end = Math.max(lease.expires, start + (c.seconds === undefined ? D : Math.round(c.seconds * 1000)));
-            lease.expires = end;
-            item!.expires = end;
+            // extend() never shortens a lease: the end only moves out. The holder believes in its
+            // own clock's end; the server keeps what was asked, and every write of a lease asks
+            // for a later end than the one before (LeaseEnd.nextEnd), by 1 ms at least.
+            const asked = start + (c.seconds === undefined ? D : Math.round(c.seconds * 1000));
+            lease.expires = Math.max(lease.expires, asked);
+            item!.expires = Math.max(item!.expires + 1, asked);
           }
         }
       }

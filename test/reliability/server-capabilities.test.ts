@@ -1,6 +1,14 @@
-import { DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ContendedEvent, createLockTable, DynamoDbLock, InvalidArgumentError } from '../../src/index.js';
+import {
+  type ContendedEvent,
+  createLockTable,
+  DynamoDbLock,
+  InvalidArgumentError,
+  LockLostError,
+} from '../../src/index.js';
+import { itemKey } from '../../src/item/attributes.js';
+import { forceReleaseRequest } from '../../src/item/requests.js';
 import { withClock } from '../../src/runtime/test-seam.js';
 import { VirtualClock } from '../model/virtual-clock.js';
 import { backends, clientFor, freshTable } from '../support/backends.js';
@@ -27,6 +35,32 @@ describe.each(backends())('server capabilities on $name', (backend) => {
     tableName = await freshTable(client, 'caps');
   });
   afterAll(() => client.destroy());
+
+  test('a holder released by force is told so where the server returns the item; else that it was taken', async () => {
+    const holder = new DynamoDbLock('forced', { client, tableName, duration: 30, logger: false });
+    expect(await holder.acquire()).toBe(true);
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: itemKey('single', 'forced', 0), ConsistentRead: true }),
+    );
+    // What `dynamo-dlm release --force` writes.
+    await client.send(
+      new UpdateItemCommand(
+        forceReleaseRequest({
+          tableName,
+          key: itemKey('single', 'forced', 0),
+          heldCode: Item?.release_code?.S ?? '',
+          fencingToken: holder.fencingToken,
+          code: 'forced-by-the-test',
+          now: Date.now(),
+          retentionS: 60,
+        }),
+      ),
+    );
+    const error = await holder.extend().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect((error as LockLostError).reason).toBe(backend.returnsHolder ? 'forced' : 'taken');
+    await holder.release().catch(() => undefined);
+  });
 
   test('a waiting acquire learns the holder expiry and never sleeps past it', async () => {
     const clock = new VirtualClock(() => 0.999);

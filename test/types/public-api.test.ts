@@ -267,7 +267,7 @@ describe('errors', () => {
     >();
     expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
     expectTypeOf<LockLostError['owner']>().toEqualTypeOf<string | undefined>();
-    expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable'>();
+    expectTypeOf<LostReason>().toEqualTypeOf<'taken' | 'expired' | 'unreachable' | 'forced'>();
     expectTypeOf<TableNotFoundError['tableName']>().toEqualTypeOf<string>();
     expectTypeOf<LockUnavailableError['resourceId']>().toEqualTypeOf<string>();
     expectTypeOf<MisconfiguredError['endpoint']>().toEqualTypeOf<string | undefined>();
