@@ -111,7 +111,11 @@ export interface LockOptions {
   readonly renewInterval?: number;
   /**
    * Seconds after a lease ends (or after release) before DynamoDB's TTL may delete the item.
-   * While the item exists, fencing tokens increase without any reliance on clocks.
+   * While the item exists, fencing tokens increase without any reliance on clocks. The `ttl`
+   * written adds two clock allowances (`2 × (clockSkewAllowance + safetyMargin)`, 6 s by
+   * default) to it, so that a writer's lagging clock cannot bring the deletion earlier than
+   * `retention` by DynamoDB's clock, and the token counter a later acquire starts afresh still
+   * exceeds the old one.
    *
    * Must be at least `clockSkewAllowance` plus `safetyMargin`. The TTL is written by the
    * holder's clock and applied by DynamoDB's, so a holder whose clock lags could otherwise see
@@ -140,6 +144,23 @@ export interface LockOptions {
   readonly hooks?: LockHooks;
 }
 
+/**
+ * What a write adds to `retention` in the item's `ttl`: two clock allowances
+ * (`clockSkewAllowance + safetyMargin` each). The ttl is written by the writer's clock and
+ * applied by DynamoDB's, and once TTL deletes the item the next acquire starts a fresh token
+ * counter from its own clock. That counter is above the old one unless the new acquirer's clock
+ * is behind the old counter's creator's by more than the time between the two starts, which is
+ * at least the ttl offset less the writer's lag behind DynamoDB. With one allowance for that lag
+ * and one for the acquirer's, the two starts are at least `retention` plus an allowance apart,
+ * against an allowed disagreement of one allowance: at the `retention` floor (one allowance)
+ * the tokens hold with a whole allowance to spare. Without the pad, a releaser 2.9 s slow at
+ * the 3 s floor let TTL delete the marker 0.1 s after the release, and the next token came out
+ * lower than the last.
+ */
+export function ttlClockPadMs(skewMs: number, marginMs: number): number {
+  return 2 * (skewMs + marginMs);
+}
+
 /** Everything a lock resolved from defaults and options, validated once. */
 export interface ResolvedLockOptions {
   readonly durationMs: number;
@@ -152,6 +173,11 @@ export interface ResolvedLockOptions {
   readonly skewMs: number;
   readonly marginMs: number;
   readonly renewMs: number;
+  /**
+   * Seconds past a lease end (or a release) that every write puts in `ttl`: `retention` plus
+   * {@link ttlClockPadMs}, so that TTL deletes no sooner than `retention` after it by DynamoDB's
+   * clock, however the writer's clock lags within the allowance.
+   */
   readonly retentionS: number;
   readonly maxPollMs: number;
   readonly hooks: LockHooks | undefined;
@@ -269,7 +295,7 @@ export function resolveLockOptions(input: unknown, where = 'lock options', resou
     skewMs,
     marginMs,
     renewMs,
-    retentionS: Math.ceil(retentionMs / 1000),
+    retentionS: Math.ceil((retentionMs + ttlClockPadMs(skewMs, marginMs)) / 1000),
     maxPollMs,
     hooks,
     owner,

@@ -22,7 +22,8 @@ describe('resolveLockOptions', () => {
       skewMs: 1_000,
       marginMs: 2_000,
       renewMs: 3_333,
-      retentionS: 86_400,
+      // A day, plus two clock allowances of 3 s (ttlClockPadMs).
+      retentionS: 86_406,
       hooks: undefined,
     });
   });
@@ -103,7 +104,11 @@ describe('resolveLockOptions', () => {
         clockSkewAllowance: MAX_TIMER_SECONDS,
         retention: 366 * 86_400,
       }),
-    ).toMatchObject({ durationMs: 2 ** 31 - 1, skewMs: 2 ** 31 - 1, retentionS: 366 * 86_400 });
+    ).toMatchObject({
+      durationMs: 2 ** 31 - 1,
+      skewMs: 2 ** 31 - 1,
+      retentionS: 366 * 86_400 + Math.ceil((2 * (2 ** 31 - 1 + 2_000)) / 1000),
+    });
   });
 
   test('retention must cover the skew allowance and the margin, so TTL never deletes a live lease', () => {
@@ -112,11 +117,13 @@ describe('resolveLockOptions', () => {
     expect(() => resolveLockOptions({ retention: 2.999 })).toThrow(
       /`retention` to be at least `clockSkewAllowance` plus `safetyMargin` \(3 s\).*got 2\.999 s/,
     );
-    expect(resolveLockOptions({ retention: 3 }).retentionS).toBe(3);
+    // The ttl written adds two allowances: at the floor, 3 s + 2 x 3 s.
+    expect(resolveLockOptions({ retention: 3 }).retentionS).toBe(9);
     expect(() => resolveLockOptions({ clockSkewAllowance: 10, safetyMargin: 1, retention: 10 })).toThrow(/\(11 s\)/);
     // An allowance past the default retention needs a longer retention, said the same way.
     expect(() => resolveLockOptions({ clockSkewAllowance: 100_000 })).toThrow(/retention/);
     expect(resolveLockOptions({ clockSkewAllowance: 0, safetyMargin: 0, retention: 0.001 }).retentionS).toBe(1);
+    expect(resolveLockOptions({ clockSkewAllowance: 0.5, safetyMargin: 0.25, retention: 2 }).retentionS).toBe(4);
   });
 
   test.each([
