@@ -3,13 +3,26 @@
 // the parent's fenced store. The parent kills, pauses and starves it; it never cleans up.
 //
 // Usage: node scripts/soak-worker.mjs <config-json>
-import { appendFileSync } from 'node:fs';
+import { lookup as dnsLookup } from 'node:dns';
+import { appendFileSync, existsSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLock } from '../dist/index.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const { id, endpoint, control, tableName, resources, durationS, skewS, maxPollS, logFile, unsafe } = config;
+const { id, endpoint, control, tableName, resources, durationS, skewS, maxPollS, logFile, dnsDownFile, unsafe } =
+  config;
+
+/**
+ * The proxy's host name (under .invalid) resolves to 127.0.0.1, except while the parent's DNS
+ * outage file exists: then the system resolver is asked, and fails as for any unknown host.
+ */
+function lookup(hostname, options, callback) {
+  if (existsSync(dnsDownFile)) return dnsLookup(hostname, options, callback);
+  if (options?.all) return callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  return callback(null, '127.0.0.1', 4);
+}
 
 const client = new DynamoDBClient({
   endpoint,
@@ -17,7 +30,12 @@ const client = new DynamoDBClient({
   credentials: { accessKeyId: 'soak', secretAccessKey: 'soak' },
   maxAttempts: 1,
   // Without throwOnRequestTimeout the SDK only logs a hung request and keeps waiting.
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000, throwOnRequestTimeout: true },
+  requestHandler: {
+    httpAgent: new Agent({ keepAlive: true, lookup }),
+    connectionTimeout: 1_000,
+    requestTimeout: 1_000,
+    throwOnRequestTimeout: true,
+  },
 });
 
 /** Tells the parent something; the control channel has no faults. */
@@ -62,8 +80,10 @@ for (;;) {
   try {
     acquired = await lock.acquire({ timeout: 5 });
   } catch (error) {
-    // Faults can outlast an acquire's patience for transient errors; count and go on.
-    await tell('/error', { op: 'acquire', message: String(error?.message ?? error) });
+    // Faults can outlast an acquire's patience for transient errors, and an outage makes it
+    // fail at once (UNREACHABLE, MISCONFIGURED for a host that never resolved): count, pause, go on.
+    await tell('/error', { op: 'acquire', code: error?.code, message: String(error?.message ?? error) });
+    await sleep(100);
     continue;
   }
   if (!acquired) continue;

@@ -5,14 +5,18 @@
 // process; each holder writes to a fenced store served here (it rejects tokens lower than the
 // highest it has accepted) and appends its belief "I hold it now" to a shared log. Meanwhile
 // this process SIGKILLs holders, SIGSTOPs them past their lease and resumes them, and injects
-// bursts of throttling, 500/503, resets, hangs and applied-but-lost writes.
+// bursts of throttling, 500/503, resets, hangs and applied-but-lost writes, and of a DynamoDB that
+// is not there: the endpoint refusing connections (the proxy stops listening), its host name
+// failing to resolve (workers reach the proxy by a name under .invalid, resolved by their own
+// lookup, which fails for real during a burst), and a silent endpoint (every request accepted,
+// none answered).
 //
 // At the end it verifies: no holder believed it held a resource after a later token's write was
 // sent (mutual exclusion), the fenced store accepted tokens in order, and every killed holder's
 // lease was taken by another worker within lease + skew + margin. It prints the figures and
 // exits non-zero on any violation. With --model-runs it then runs the model-based test longer.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +68,8 @@ const dir = join(root, '.soak');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const logFile = join(dir, `log-${process.pid}.jsonl`);
+// While this file exists, the workers' lookup of the proxy's host name fails (a DNS failure).
+const dnsDownFile = join(dir, 'dns-down');
 
 const random = (lo, hi) => lo + Math.random() * (hi - lo);
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
@@ -74,9 +80,12 @@ const target = new URL(dynamo.endpoint);
 
 // --- the fault proxy ------------------------------------------------------------------------------
 const FAULTS = ['throttle', 'error500', 'error503', 'reset', 'hang', 'applied-lost', 'delay'];
+// DynamoDB missing or silent, for everyone at once: whole bursts, not a share of the requests.
+const OUTAGES = ['refuse', 'dns', 'silent'];
 let fault; // { kind, until, rate } while a burst lasts
 const figures = { faultBursts: 0, faultedRequests: 0, proxied: 0 };
-const byKind = Object.fromEntries(FAULTS.map((k) => [k, 0]));
+const byKind = Object.fromEntries([...FAULTS, 'silent'].map((k) => [k, 0]));
+const outages = Object.fromEntries(OUTAGES.map((k) => [k, 0]));
 
 function reply(res, status, type) {
   const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'soak fault' });
@@ -124,6 +133,7 @@ const proxy = createServer((req, res) => {
       case 'reset':
         return res.socket?.destroy();
       case 'hang':
+      case 'silent':
         // Never answer: the client's request timeout (1 s) gives up; close later.
         return setTimeout(() => res.socket?.destroy(), 3_000).unref();
       case 'applied-lost':
@@ -137,13 +147,17 @@ const proxy = createServer((req, res) => {
   });
 });
 await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-const proxyEndpoint = `http://127.0.0.1:${proxy.address().port}`;
+const proxyPort = proxy.address().port;
+// A name, not an address: the workers' own lookup resolves it to 127.0.0.1 (and fails during a
+// DNS outage). Under .invalid, so that no real resolver could ever answer for it.
+const proxyEndpoint = `http://soak-dynamodb.invalid:${proxyPort}`;
 
 // --- the fenced store and the control channel -------------------------------------------------
 const store = new Map(); // resource -> { max, accepted: [tokens in arrival order] }
 const holders = new Map(); // worker id -> { resource, token, expiresAt }
 const counts = { acquisitions: 0, writesAccepted: 0, writesRejected: 0, lostReported: 0, acquireErrors: 0 };
 const lostReasons = {};
+const errorCodes = {};
 const acquisitions = []; // { resource, token, sentAt, at }
 
 const control = createServer((req, res) => {
@@ -173,6 +187,7 @@ const control = createServer((req, res) => {
         break;
       case '/error':
         counts.acquireErrors++;
+        errorCodes[m.code ?? 'other'] = (errorCodes[m.code ?? 'other'] ?? 0) + 1;
         break;
       case '/write': {
         const s = store.get(m.resource) ?? { max: 0, accepted: [] };
@@ -212,6 +227,7 @@ function startWorker() {
     skewS: SKEW_MS / 1000,
     maxPollS: MAX_POLL_MS / 1000,
     logFile,
+    dnsDownFile,
     unsafe: args.unsafe,
   };
   const child = spawn(process.execPath, [join(root, 'scripts', 'soak-worker.mjs'), JSON.stringify(config)], {
@@ -248,7 +264,7 @@ async function serverExpiry(resource) {
 }
 
 async function chaosStep() {
-  const action = pick(['kill', 'pause', 'fault', 'fault', 'none']);
+  const action = pick(['kill', 'pause', 'fault', 'fault', 'outage', 'none']);
   const candidates = [...holders.entries()].filter(([id]) => workers.has(id) && !workers.get(id).paused);
   if (action === 'kill' && candidates.length > 0) {
     const [id, h] = pick(candidates);
@@ -275,7 +291,30 @@ async function chaosStep() {
   } else if (action === 'fault') {
     fault = { kind: pick(FAULTS), until: Date.now() + random(300, 1_500), rate: random(0.3, 0.9) };
     figures.faultBursts++;
+  } else if (action === 'outage') {
+    await outage(pick(OUTAGES), random(300, 2_500));
   }
+}
+
+/** DynamoDB is not there for `ms`, for every worker: refused, unresolvable, or silent. */
+async function outage(kind, ms) {
+  outages[kind]++;
+  if (kind === 'silent') {
+    fault = { kind: 'silent', until: Date.now() + ms, rate: 1 };
+    return;
+  }
+  if (kind === 'dns') writeFileSync(dnsDownFile, '');
+  else {
+    await new Promise((resolve) => {
+      proxy.close(resolve);
+      proxy.closeAllConnections();
+    });
+  }
+  // Kept-alive connections would hide the outage: new ones must be made (and looked up, or refused).
+  proxy.closeAllConnections();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  if (kind === 'dns') rmSync(dnsDownFile, { force: true });
+  else await new Promise((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
 }
 
 while (Date.now() < chaosEnd) {
@@ -372,8 +411,9 @@ console.log(`  pauses                ${pauses} (SIGSTOP past the lease, then SIG
 console.log(
   `  fault bursts          ${figures.faultBursts}; ${figures.faultedRequests} of ${figures.proxied} requests faulted ${JSON.stringify(byKind)}`,
 );
+console.log(`  outages               ${JSON.stringify(outages)} (refused, unresolvable, silent)`);
 console.log(
-  `  leases lost (signal)  ${counts.lostReported} ${JSON.stringify(lostReasons)}; acquire errors ${counts.acquireErrors}`,
+  `  leases lost (signal)  ${counts.lostReported} ${JSON.stringify(lostReasons)}; acquire errors ${counts.acquireErrors} ${JSON.stringify(errorCodes)}`,
 );
 console.log(
   `  recovery after kill   p50 ${pct(0.5)}, p99 ${pct(0.99)}, max ${recoveries.at(-1) ?? 'n/a'} ms (bound ${LEASE_MS + SKEW_MS + RECOVERY_MARGIN_MS} ms)`,
