@@ -14,7 +14,7 @@ export const ATTR = {
   resourceId: 'dynamo_dlm.resource_id',
   /** metrics and spans: how an acquire ended, or how a hold ended (`released`, `lost`). */
   outcome: 'dynamo_dlm.outcome',
-  /** metrics and spans: why a lease was lost (`taken`, `expired`, `unreachable`). */
+  /** metrics and spans: why a lease was lost (`taken`, `expired`, `unreachable`, `forced`). */
   reason: 'dynamo_dlm.reason',
   /** metrics and spans: the acquisition took over a lease its holder had not released. */
   tookOver: 'dynamo_dlm.took_over',
