@@ -156,6 +156,9 @@ export async function acquireLease(
       if (delay <= 0 && ++immediate <= Math.max(MAX_IMMEDIATE, o.concurrency)) continue;
       if (delay > 0) immediate = 0;
       await clock.sleep(Math.min(Math.max(delay, 1), remaining), a.signal);
+      // A sleep that ran to the deadline leaves no time for a write: one sent now would be cut
+      // off at once, and then cleared as if it might have been applied.
+      if (clock.monotonic() >= w.deadline) return contact.ended();
     }
   } finally {
     cancelAttempt?.();

@@ -9,7 +9,9 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Child processes import `dist/`: build it when it is missing or older than `src/`. */
 export function ensureBuilt(): void {
   const built = join(root, 'dist', 'index.js');
-  const newestSource = Math.max(...readdirSync(join(root, 'src')).map((f) => statSync(join(root, 'src', f)).mtimeMs));
+  // Every file under src/, folders included: a change anywhere must rebuild dist/.
+  const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' });
+  const newestSource = Math.max(...sources.map((f) => statSync(join(root, 'src', f)).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const result = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
