@@ -122,14 +122,29 @@ export function releaseVerdict(
  * acquisition whose write may have been applied unseen.
  */
 export async function clearAmbiguous(ctx: LockContext, slot: number, code: string, cutoffMs?: number): Promise<void> {
+  if (!(await clearOnce(ctx, slot, code, cutoffMs))) return;
+  // Refused: the write was not applied, or not yet. A write whose sender gave up on it can still
+  // reach the server after this clear (on another connection), and would then hold the lock for
+  // nobody until its lease ends: clear once more a little later, in the background.
+  ctx.clock.setTimer(LATE_CLEAR_MS, () => {
+    void clearOnce(ctx, slot, code, cutoffMs);
+  });
+}
+
+/** How long after a refused clear it is sent once more, ms. */
+export const LATE_CLEAR_MS = 1_000;
+
+/** One clear; true when it was refused (nothing of ours there). */
+async function clearOnce(ctx: LockContext, slot: number, code: string, cutoffMs?: number): Promise<boolean> {
   try {
     await releaseOnce(ctx, slot, code, undefined, cutoffMs);
+    return false;
   } catch (error) {
-    if (classify(error) !== 'conditional') {
-      ctx.log.warn(
-        `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${ctx.o.durationMs / 1000} s`,
-        error,
-      );
-    }
+    if (classify(error) === 'conditional') return true;
+    ctx.log.warn(
+      `could not clear an acquire of '${ctx.resourceId}' that may have been applied; it expires within ${ctx.o.durationMs / 1000} s`,
+      error,
+    );
+    return false;
   }
 }

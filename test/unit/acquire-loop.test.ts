@@ -146,6 +146,27 @@ describe('acquire', () => {
     expect(await lock.acquire()).toBe(true);
   });
 
+  test('a clear that finds nothing of ours is sent once more a second later: the aborted write may land after it', async () => {
+    const { fake, lock, clock } = setup();
+    fake.script('acquire', 'hang');
+    // The clear overtakes the aborted write: refused, as the item is not (yet) ours.
+    fake.script('release', conditionFailed(), {});
+    const controller = new AbortController();
+    const pending = lock.acquire({ signal: controller.signal });
+    await clock.flush();
+    const abortedAt = clock.monotonic();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(fake.of('release')).toHaveLength(1);
+    await clock.advance(1_000);
+    const clears = fake.of('release');
+    expect(clears).toHaveLength(2);
+    expect(clears[1]!.at - abortedAt).toBe(1_000);
+    const code = fake.of('acquire')[0]?.input.ExpressionAttributeValues?.[':code'];
+    expect(clears.map((c) => c.input.ExpressionAttributeValues?.[':code'])).toEqual([code, code]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   test('an already-aborted signal rejects before any request', async () => {
     const { fake, lock } = setup();
     await expect(lock.acquire({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
