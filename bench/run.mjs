@@ -1,6 +1,7 @@
 // npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,otel,waiting] [-- --out=DIR]
-//   waiting rows alone: --scenario=long,standby,short8,short32,crowd (implies --only=waiting)
-//   --backend=dynalite,ddblocal  --baseline=GITREF  --standby-hold=SECONDS
+//   waiting rows alone: --scenario=short8,short32,afterlong,heavytail,bursts,mixed,python1,long,standby,crowd
+//   (implies --only=waiting; --quick alone runs short8,afterlong,heavytail,bursts,mixed,python1)
+//   --backend=dynalite,ddblocal  --baseline=GITREF  --standby-hold=SECONDS  --seed=N (the holds' seed)
 // Builds nothing itself: `npm run bench` builds dist/ first. Writes DIR/results.json and DIR/chart.svg
 // (DIR defaults to bench/results/) plus a timestamped copy of the JSON.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -93,17 +94,19 @@ if (want('import')) {
   results.importCost = await runImportCost({ quick });
 }
 if (want('waiting')) {
-  log('6/6 waiting across processes (issue 10)...');
+  log('6/6 waiting across processes (issue 19)...');
   const ref = flag('baseline')?.[0] ?? BASELINE_REF;
   const baseline = buildBaseline(ref, log);
   const backends = flag('backend') ?? ['dynalite', ...(dynamoDbLocalAvailable() ? ['ddblocal'] : [])];
   if (!backends.includes('ddblocal')) log('  waiting: DynamoDB Local not run (no Java, or not asked for)');
   const standbyHoldS = flag('standby-hold')?.[0];
+  const seed = flag('seed')?.[0];
   results.waiting = await runWaiting({
     quick,
     scenarios,
     backends,
     standbyHoldS: standbyHoldS === undefined ? undefined : Number(standbyHoldS),
+    seed: seed === undefined ? undefined : Number(seed),
     libs: {
       baseline: { label: `baseline ${baseline.sha.slice(0, 12)}`, index: baseline.index },
       current: { label: 'this checkout (dist/)', index: new URL('../dist/index.js', import.meta.url).href },
