@@ -3,6 +3,7 @@ export interface Hold {
   readonly acquiredAt: number;
   readonly releaseCalledAt: number;
   readonly releasedAt: number;
+  readonly releaseFailed?: boolean;
 }
 export interface Attempt {
   readonly calledAt: number;

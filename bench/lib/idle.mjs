@@ -4,8 +4,9 @@
 // by these functions.
 //
 // Input, on one clock shared by every process (bench/lib/stats.mjs `nowMs`), for one lock:
-// - holds: `{ acquiredAt, releaseCalledAt, releasedAt }`, one per acquisition: when `acquire()`
-//   resolved true, when `release()` was called, and when it resolved;
+// - holds: `{ acquiredAt, releaseCalledAt, releasedAt, releaseFailed? }`, one per acquisition:
+//   when `acquire()` resolved true, when `release()` was called, when it settled, and whether it
+//   failed (then the lock stayed held until its lease ran out, and that is no release to count from);
 // - attempts: `{ calledAt, endedAt }`, one per call to `acquire()`: when it was called, and when it
 //   resolved, rejected, or its process died.
 import { quantile, round } from './stats.mjs';
@@ -40,7 +41,7 @@ export function idleBoundMs(holds, releasedAt, { maxPollIntervalMs = DEFAULT_MAX
 }
 
 /**
- * One sample per release that found a live waiter (a call to `acquire()` made before the release
+ * One sample per release (that did not fail) that found a live waiter (a call to `acquire()` made before the release
  * resolved and not yet ended): `idleMs` runs from the release to the next acquisition, or to the
  * moment nobody waits any more (every call live at the release, and every call made while one
  * was, has ended) if that comes first (`taken` false). A next acquisition that resolved before
@@ -53,7 +54,7 @@ export function idleAfterReleases(holds, attempts, { maxPollIntervalMs = DEFAULT
   const samples = [];
   for (const [i, hold] of acquisitions.entries()) {
     const r = hold.releasedAt;
-    if (!calls.some((a) => a.calledAt < r && a.endedAt > r)) continue;
+    if (hold.releaseFailed || !calls.some((a) => a.calledAt < r && a.endedAt > r)) continue;
     let waitedUntil = r;
     for (const a of calls) {
       if (a.calledAt > waitedUntil) break;

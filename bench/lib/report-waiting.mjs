@@ -36,6 +36,7 @@ function notes(x) {
       `${f(x.writeRatePerSec, 0)} writes/s sent, ${f(x.acceptedWriteRatePerSec, 0)}/s accepted, ${x.writes.throttled} throttled`,
     );
   if (x.events.lost > 0) out.push(`${x.events.lost} leases LOST`);
+  if (x.releasesFailed > 0) out.push(`${x.releasesFailed} releases FAILED (no idle counted after them)`);
   if (x.failures > 0) out.push(`${x.failures} calls FAILED`);
   const groups = Object.entries(x.acquisitionsByGroup);
   if (groups.length > 1) out.push(`acquisitions: ${groups.map(([g, n]) => `${g} ${n}`).join(', ')}`);

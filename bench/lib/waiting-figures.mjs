@@ -6,15 +6,30 @@ import { jain, round, summary } from './stats.mjs';
 
 const FAIR_ROLES = new Set(['loop', 'burst']);
 
-/** Acquisitions whose recorded holds overlap one another (0 under mutual exclusion). */
+/**
+ * Acquisitions that began while an earlier holder still held (0 under mutual exclusion). A holder
+ * holds from `acquire()` resolving until it calls `release()`, or until its lock reported the
+ * lease lost (the `lost` hook), if that came first: after that it knows it holds nothing.
+ */
 function overlaps(holds) {
   let n = 0;
   let busyUntil = Number.NEGATIVE_INFINITY;
   for (const h of holds) {
     if (h.acquiredAt < busyUntil) n++;
-    busyUntil = Math.max(busyUntil, h.releaseCalledAt);
+    busyUntil = Math.max(busyUntil, Math.min(h.releaseCalledAt, h.lostAt ?? Number.POSITIVE_INFINITY));
   }
   return n;
+}
+
+/** How many calls gave up, by kind, from 1 s before a release to the end of its idle: what a stall followed. */
+function gaveUpAround(attempts, s) {
+  const out = {};
+  for (const a of attempts) {
+    if (a.outcome === 'acquired' || a.endedAt < s.releasedAt - 1_000 || a.endedAt > s.releasedAt + s.idleMs) continue;
+    const k = `${a.group} ${a.outcome}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** Acquisitions a second with `acquiredAt` in (from, to]. */
@@ -46,7 +61,7 @@ export function rowFigures(row, jobs, outs, writes, { startAt, endAt, finishedAt
     let acquired = 0;
     for (const a of o.attempts) {
       outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
-      mine.attempts.push(a);
+      mine.attempts.push({ ...a, group: group.name });
       if (a.outcome !== 'acquired') continue;
       acquired++;
       mine.holds.push({ ...a, acquiredAt: a.endedAt, role: group.role });
@@ -69,7 +84,7 @@ export function rowFigures(row, jobs, outs, writes, { startAt, endAt, finishedAt
       if (holds[i].calledAt < prev.releaseCalledAt) handoff.push(holds[i].acquiredAt - prev.releaseCalledAt);
       if (prev.role === 'holder') standbyHandoff.push(holds[i].acquiredAt - prev.releaseCalledAt);
     }
-    idle.push(...idleAfterReleases(holds, attempts));
+    idle.push(...idleAfterReleases(holds, attempts).map((x) => ({ ...x, attempts })));
   }
   const acquisitions = allHolds.length;
   // Every write that neither took the lock, nor gave it back, nor renewed it, was spent waiting.
@@ -100,11 +115,14 @@ export function rowFigures(row, jobs, outs, writes, { startAt, endAt, finishedAt
         atS: round((s.releasedAt - startAt) / 1000, 2),
         idleMs: round(s.idleMs, 1),
         boundMs: round(s.boundMs, 1),
+        gaveUp: gaveUpAround(s.attempts, s),
       })),
     jain: perProcess.length > 1 ? round(jain(perProcess), 4) : undefined,
     perProcess: perProcess.length > 0 ? perProcess : undefined,
     events: counts,
     failures,
+    releasesFailed: allHolds.filter((h) => h.releaseFailed).length,
+    leasesLostWhileHeld: allHolds.filter((h) => h.lostAt !== undefined).length,
     exclusionViolations,
   };
   if (row.standby) {

@@ -69,31 +69,36 @@ async function prepare(job) {
   const g = job.group;
   const byKind = {};
   const counts = { acquired: 0, released: 0, extended: 0, lost: 0, contended: 0, throttled: 0, plannedWaitMs: 0 };
-  const hooks = {
-    acquired: () => counts.acquired++,
-    released: () => counts.released++,
-    extended: () => counts.extended++,
-    lost: () => counts.lost++,
-    contended: (e) => {
-      counts.contended++;
-      counts.plannedWaitMs += e.delayMs;
-    },
-    throttled: () => counts.throttled++,
-  };
-  const instances = g.instances ?? 1;
   const shared = g.ownClients ? undefined : countedClient(job.endpoint, byKind);
   const clients = [];
-  const locks = [];
+  // One `{ lock, holding }` per instance: `holding` is the record of its acquisition in progress.
+  const instances = [];
   const { DynamoDbLock } = builds[job.build];
-  for (let i = 0; i < instances; i++) {
+  for (let i = 0; i < (g.instances ?? 1); i++) {
     const client = shared ?? countedClient(job.endpoint, byKind);
     if (!clients.includes(client)) clients.push(client);
+    const instance = { lock: undefined, holding: undefined };
+    const hooks = {
+      acquired: () => counts.acquired++,
+      released: () => counts.released++,
+      extended: () => counts.extended++,
+      // When a holder's lease was lost, its hold no longer excludes anyone (see waiting-figures.mjs).
+      lost: () => {
+        counts.lost++;
+        if (instance.holding !== undefined) instance.holding.lostAt ??= nowMs();
+      },
+      contended: (e) => {
+        counts.contended++;
+        counts.plannedWaitMs += e.delayMs;
+      },
+      throttled: () => counts.throttled++,
+    };
     const options = { client, tableName: job.tableName, hooks };
-    locks.push(
+    instance.lock =
       g.wire === 'python1'
         ? new Python1Lock(job.resourceId, options)
-        : new DynamoDbLock(job.resourceId, { ...options, logger: false, ...g.lockOptions }),
-    );
+        : new DynamoDbLock(job.resourceId, { ...options, logger: false, ...g.lockOptions });
+    instances.push(instance);
   }
   // Warm each client's connection, and on this process's first run of a build its code paths, on a
   // resource of our own.
@@ -111,7 +116,7 @@ async function prepare(job) {
     }
   }
   for (const k of Object.keys(byKind)) delete byKind[k];
-  run = { job, locks, clients, counts, byKind, attempts: [], failures: 0 };
+  run = { job, instances, clients, counts, byKind, attempts: [], failures: 0 };
 }
 
 /** One call to acquire() on the caller's own terms, within the row's end; its outcome. */
@@ -133,14 +138,14 @@ async function attempt(lock, g, endAt) {
   return own.timeoutS !== undefined && own.timeoutS < remainingS ? 'timedOut' : 'ended';
 }
 
-async function caller(lock, index, { startAt, endAt }) {
+async function caller(instance, index, { startAt, endAt }) {
   const { job } = run;
   const g = job.group;
   const random = seededRandom(job.seed + index * 7919);
   for (let burst = 1; ; ) {
     const calledAt = nowMs();
     if (calledAt >= endAt) return;
-    const outcome = await attempt(lock, g, endAt);
+    const outcome = await attempt(instance.lock, g, endAt);
     const record = { instance: index, calledAt, endedAt: nowMs(), outcome };
     run.attempts.push(record);
     if (outcome === 'failed' || outcome === 'ended') return;
@@ -148,15 +153,19 @@ async function caller(lock, index, { startAt, endAt }) {
       await sleep(drawMs(g.pauseMs ?? 0, random));
       continue;
     }
+    instance.holding = record;
     await sleep(job.holdMs ?? drawMs(g.holdMs, random));
     record.releaseCalledAt = nowMs();
     try {
-      await lock.release();
+      await instance.lock.release();
     } catch (error) {
+      // The lock stays held until its lease ends (or was lost): not a release the idle counts from.
+      record.releaseFailed = true;
       run.failures++;
       process.stderr.write(`waiting worker: release failed: ${error}\n`);
     }
     record.releasedAt = nowMs();
+    instance.holding = undefined;
     if (g.role === 'once' || g.role === 'holder') return;
     if (g.role === 'burst') {
       const next = startAt + burst++ * g.periodMs;
@@ -172,11 +181,11 @@ process.on('message', async (m) => {
     process.send({ type: 'ready' });
     return;
   }
-  const { job, locks, clients, counts, byKind, attempts } = run;
+  const { job, instances, clients, counts, byKind, attempts } = run;
   await sleep(Math.max(0, m.startAt + (job.group.delayMs ?? 0) - nowMs()));
   traceFrom = m.startAt;
-  const callers = job.group.role === 'holder' ? locks.slice(0, 1) : locks;
-  await Promise.all(callers.map((lock, i) => caller(lock, i, m)));
+  const callers = job.group.role === 'holder' ? instances.slice(0, 1) : instances;
+  await Promise.all(callers.map((instance, i) => caller(instance, i, m)));
   for (const c of clients) c.destroy();
   process.send({ type: 'done', attempts, counts, failures: run.failures, byKind });
   run = undefined;

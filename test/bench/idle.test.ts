@@ -43,6 +43,11 @@ describe('idleAfterReleases', () => {
     expect(samples[0]).toMatchObject({ releasedAt: 100, idleMs: 0, taken: true });
   });
 
+  test('a release that failed is no release: the lock stayed held until its lease ran out', () => {
+    const failed = { ...hold(0, 100), releaseFailed: true };
+    expect(idleAfterReleases([failed, hold(3_000, 3_100)], [call(50, 3_000)])).toEqual([]);
+  });
+
   test('a killed waiter (its call ended when it died) is a live waiter until then', () => {
     const samples = idleAfterReleases([hold(0, 100), hold(8_000, 8_100)], [call(50, 6_000), call(7_900, 8_000)]);
     expect(samples).toEqual([{ releasedAt: 100, idleMs: 5_900, boundMs: 2_010, taken: false }]);
