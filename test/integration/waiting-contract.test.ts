@@ -62,12 +62,13 @@ const PYTHON1_REST = { kind: 'mix', parts: [{ weight: 1, minMs: 6_000, maxMs: 12
 const VICTIM = ROLES.length - 1;
 const SEED = Number(process.env.DLM_CONTRACT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-// Today's policy leaves a free lock idle for seconds while waiters sleep on a prediction or wait
-// out a dead ticket's grace (issue 19): on most runs, not all, so a `test.fails` would break
-// `npm test` now and then. The bounded-idle test is skipped until the new policy lands; set this
-// to false then. Against another build (DLM_CONTRACT_LIB) it always runs.
-const IDLE_STALLS_EXPECTED = true;
-const boundedIdleTest = test.skipIf(IDLE_STALLS_EXPECTED && process.env.DLM_CONTRACT_LIB === undefined);
+// The bounded-idle test is skipped in `npm test` while this is true: one known defect can still
+// fail it now and then on DynamoDB Local, an acquire aborted or timed out with its write in flight
+// that leaves a lease nobody holds (bench/diagnose/aborted-acquire.mjs), and the lock idle until
+// that lease ends. Set it to false once that is fixed. Against another build (DLM_CONTRACT_LIB),
+// or this one named that way (DLM_CONTRACT_LIB=dist/index.js), it always runs.
+const IDLE_TEST_SKIPPED = true;
+const boundedIdleTest = test.skipIf(IDLE_TEST_SKIPPED && process.env.DLM_CONTRACT_LIB === undefined);
 
 interface Workload {
   readonly workers: readonly ChildWorker[];
@@ -81,9 +82,12 @@ interface Workload {
 }
 
 /**
- * Stops the victim when it has waited at least 0.5 s, and kills it if, stopped, it has no write
- * in flight and its last write was refused (so it holds nothing); otherwise lets it go on and
- * tries again. Gives up (undefined) if that never happens before 80% of the run.
+ * Stops the victim once it has waited at least 0.5 s, and kills it if, stopped, it is still inside
+ * `acquire()` with no write in flight (the answer to its last write reached it, whatever it was:
+ * a refused try, or a queue's write that holds nothing); otherwise lets it go on and tries again.
+ * An acquire that succeeded prints its end in the same turn of the event loop as its last answer,
+ * so a stop between the two (microseconds) is the one way this could kill a holder. Gives up
+ * (undefined) if no such moment comes before 80% of the run.
  */
 async function killMidWait(victim: ChildWorker, goAt: number): Promise<number | undefined> {
   await sleep(RUN_MS * 0.3);
@@ -97,7 +101,7 @@ async function killMidWait(victim: ChildWorker, goAt: number): Promise<number | 
     const now = lastCall(victim.events);
     const writes = victim.events.filter((e) => e.e === 'w+' || e.e === 'w-');
     const lastWrite = writes.at(-1);
-    if (now !== undefined && !now.ended && lastWrite?.e === 'w-' && lastWrite.ok === false) {
+    if (now !== undefined && !now.ended && lastWrite?.e === 'w-' && (lastWrite.at as number) > now.at) {
       const killAt = nowMs();
       victim.kill('SIGKILL');
       return killAt;
