@@ -1,6 +1,9 @@
 // Whether an acquire aborted with its write in flight can leave the lock held by nobody: aborts
 // acquires of a free lock at random moments during their write, then reads the item. A lease left
-// behind holds the lock until it ends (the `duration`), while every waiter waits.
+// behind holds the lock until it ends (the `duration`), while every waiter waits. The clear that
+// follows an abort (or a timeout that cuts a write off) can reach the server before the cut-off
+// write does, on a server that does not answer in order (DynamoDB Local; DynamoDB too, over
+// separate connections).
 //   node bench/diagnose/aborted-acquire.mjs [dynalite|ddblocal] [tries=300]
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createLockTable } from '../../dist/index.js';

@@ -28,8 +28,8 @@ function kindOf(command) {
   if (c.includes(':headBefore')) return 'skip';
   if (u.includes('#headUntil = :until')) return 'beat';
   if (u.includes('#headUntil = :now')) return 'leave';
-  if (u.includes('#freed = :now')) return 'release';
-  return 'extend';
+  // A renewal is conditioned on a live lease of ours; a release (of either build) only on the code.
+  return c.includes('#expms > :zero') ? 'extend' : 'release';
 }
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
