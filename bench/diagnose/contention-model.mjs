@@ -4,18 +4,8 @@
 // each way; the holder re-acquires at once after its release, as the bench workers do.
 //   npm run build && node bench/diagnose/contention-model.mjs [netMs] [serverMs] [base,cap ...]
 import { backoffDelay, CONTENTION_BACKOFF } from '../../dist/runtime/backoff.js';
+import { seededRandom as rng } from '../lib/draws.mjs';
 import { jain } from '../lib/stats.mjs';
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Simulates `n` workers for `seconds`; returns acq/s, writes per acquisition and Jain. */
 export function simulate({ n, policy, netMs, serverMs, holdMs = 5.3, seconds = 60, seed = 1, polite = false }) {
