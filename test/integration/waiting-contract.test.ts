@@ -10,8 +10,8 @@
 // stay within the bound plus SLACK_MS.
 //
 // Run it again as it failed: DLM_CONTRACT_SEED=<the printed seed>. Run it against another build:
-// DLM_CONTRACT_LIB=<path of its dist/index.js> (for example the pre-queue baseline that
-// `npm run bench -- --only=waiting` builds under bench/results/).
+// DLM_CONTRACT_LIB=<its dist/index.js, from the repository's root> (for example the pre-queue
+// baseline that `npm run bench -- --only=waiting` builds under bench/results/).
 import { describe, expect, test } from 'vitest';
 import { type Attempt, type Hold, type IdleSample, idleAfterReleases, idleSummary } from '../../bench/lib/idle.mjs';
 import { nowMs } from '../../bench/lib/stats.mjs';
@@ -197,7 +197,7 @@ describe.each(backends())('the waiting contract on a randomized workload, on $na
     return workload;
   };
 
-  test('no two holders overlap, and every kind of caller took part: served, timed out, aborted, Python 1.x, killed mid-wait', async () => {
+  test('no two holders overlap, and every kind of caller took part: timeouts, aborts, a Python 1.x holder, a waiter killed mid-wait', async () => {
     const w = await run();
     const context = `seed ${SEED}; outcomes by worker ${JSON.stringify(w.outcomes)}`;
     const holdings = w.holds.map((h) => ({ start: h.acquiredAt, end: h.releaseCalledAt, slot: 0 }));
