@@ -62,13 +62,7 @@ const PYTHON1_REST = { kind: 'mix', parts: [{ weight: 1, minMs: 6_000, maxMs: 12
 const VICTIM = ROLES.length - 1;
 const SEED = Number(process.env.DLM_CONTRACT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-// The bounded-idle test is skipped in `npm test` while this is true: one known defect can still
-// fail it now and then on DynamoDB Local, an acquire aborted or timed out with its write in flight
-// that leaves a lease nobody holds (bench/diagnose/aborted-acquire.mjs), and the lock idle until
-// that lease ends. Set it to false once that is fixed. Against another build (DLM_CONTRACT_LIB),
-// or this one named that way (DLM_CONTRACT_LIB=dist/index.js), it always runs.
-const IDLE_TEST_SKIPPED = true;
-const boundedIdleTest = test.skipIf(IDLE_TEST_SKIPPED && process.env.DLM_CONTRACT_LIB === undefined);
+const boundedIdleTest = test;
 
 interface Workload {
   readonly workers: readonly ChildWorker[];
