@@ -12,6 +12,13 @@ import { answered, errorText, misconfigured, unknownHost } from '../runtime/sdk-
 export const SILENT_CLEAR_MS = 1_000;
 
 /**
+ * How long a write must go unanswered, through a client DynamoDB has answered before, before an
+ * acquire that heard nothing else calls DynamoDB unreachable: far above any answer a live table
+ * gives (tens of milliseconds), so that a timeout that cut its one write short stays a timeout.
+ */
+export const SILENCE_EVIDENCE_MS = 1_000;
+
+/**
  * What one `acquire()` has heard from DynamoDB. An acquire that never had an answer must not say
  * the lock is busy: it cannot know. The loop tells the tracker of every answer and error, and
  * asks it what to do where it would otherwise give up quietly.
@@ -22,6 +29,10 @@ export class Contact {
   readonly #started: number;
   #answered = false;
   #errors = 0;
+  /** Errors other than our own cut-off: a refused connection, a reset, a server error. */
+  #spoken = 0;
+  /** The longest any write of this acquire went unanswered before we cut it off, ms. */
+  #longestSilenceMs = 0;
   #last: unknown;
 
   constructor(ctx: LockContext, blocking: boolean) {
@@ -62,6 +73,8 @@ export class Contact {
     // before it: it is the cause only when nothing else was heard.
     if (noAnswerMs === undefined || this.#last === undefined) this.#last = error;
     this.#errors++;
+    if (noAnswerMs === undefined) this.#spoken++;
+    else this.#longestSilenceMs = Math.max(this.#longestSilenceMs, noAnswerMs);
     if (answered(error)) this.answer();
     if (this.#answered) return undefined;
     const client = this.#ctx.client();
@@ -79,7 +92,7 @@ export class Contact {
    * the {@link UnreachableError} to throw instead when DynamoDB never answered, else undefined.
    */
   unreachable(): UnreachableError | undefined {
-    if (this.#answered) return undefined;
+    if (this.#answered || !this.#evidence()) return undefined;
     const elapsed = this.#ctx.clock.monotonic() - this.#started;
     const writes =
       this.#errors === 1 ? 'its one write got no answer' : `none of its ${this.#errors} writes got an answer`;
@@ -91,6 +104,17 @@ export class Contact {
     const error = this.unreachable();
     if (error !== undefined) throw error;
     return undefined;
+  }
+
+  /**
+   * Whether what this acquire heard says DynamoDB is out of reach, not merely that its time ran
+   * out: an error on the way (a refused connection, a reset), a write left unanswered for
+   * {@link SILENCE_EVIDENCE_MS}, or a client that never had an answer at all. A write cut off
+   * by a deadline a few milliseconds after it was sent, through a client DynamoDB has answered
+   * before, says nothing either way: that acquire timed out.
+   */
+  #evidence(): boolean {
+    return this.#spoken > 0 || this.#longestSilenceMs >= SILENCE_EVIDENCE_MS || !hasAnswered(this.#ctx.client());
   }
 
   #unreachable(what: string): UnreachableError {

@@ -94,6 +94,27 @@ describe('an acquire that never had an answer never says the lock is busy', () =
     expect(lastRefusal(lock)).toBe(refusal);
   });
 
+  test('a timeout that cuts its one write short, through a client DynamoDB answered before, is a timeout: false', async () => {
+    const { clock, fake, lock } = setup();
+    expect(await lock.acquire()).toBe(true);
+    await lock.release();
+    fake.script('acquire', 'hang');
+    const result = outcome(lock.acquire({ timeout: 0.05 }));
+    await clock.advance(50);
+    expect(await result).toEqual({ value: false });
+    expect(fake.of('acquire')).toHaveLength(2);
+  });
+
+  test('the same client whose write then stays unanswered for a whole second: UnreachableError', async () => {
+    const { clock, fake, lock } = setup();
+    expect(await lock.acquire()).toBe(true);
+    await lock.release();
+    fake.script('acquire', 'hang');
+    const result = outcome(lock.acquire({ timeout: 1 }));
+    await clock.advance(1_000 + 1_000);
+    expect((await result).error).toBeInstanceOf(UnreachableError);
+  });
+
   test('a blocking acquire keeps retrying a refusing endpoint, and each warning names the error', async () => {
     const { clock, fake, lock, log } = setup();
     fake.otherwise('acquire', () => refused());
