@@ -12,12 +12,12 @@ import { quantile, round } from '../lib/stats.mjs';
 const CANDIDATES = {
   current: undefined,
   flat4:
-    'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)',
+    'attribute_not_exists(#rid) OR #code = :code OR #expms <= :cutoffMs OR (attribute_not_exists(#expms) AND #exp <= :cutoffS)',
   distributed:
-    'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutms) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cuts)',
+    'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT #code = :code AND #expms <= :cutoffMs) OR (NOT #code = :code AND attribute_not_exists(#expms) AND #exp <= :cutoffS)',
   oneTest: 'attribute_not_exists(#rid)',
   notParen:
-    'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT (#code = :code) AND (#expms <= :cutms OR (attribute_not_exists(#expms) AND #exp <= :cuts)))',
+    'attribute_not_exists(#rid) OR (#code = :code AND #expms > :zero AND #expms <= :expms) OR (NOT (#code = :code) AND (#expms <= :cutoffMs OR (attribute_not_exists(#expms) AND #exp <= :cutoffS)))',
 };
 const server = await startServer();
 const client = makeClient(server.endpoint);
@@ -34,12 +34,16 @@ for (let round_ = 0; round_ < 8; round_++) {
         durationMs: 10_000,
         skewMs: 1_000,
         retentionS: 86_400,
+        owner: 'bench',
       });
       if (condition !== undefined) {
         input.ConditionExpression = condition;
         // Drop values the candidate does not use: DynamoDB rejects unused ones.
         for (const k of Object.keys(input.ExpressionAttributeValues)) {
           if (!condition.includes(k) && !input.UpdateExpression.includes(k)) delete input.ExpressionAttributeValues[k];
+        }
+        for (const k of Object.keys(input.ExpressionAttributeNames)) {
+          if (!condition.includes(k) && !input.UpdateExpression.includes(k)) delete input.ExpressionAttributeNames[k];
         }
       }
       const t0 = performance.now();
