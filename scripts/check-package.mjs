@@ -10,6 +10,8 @@
  *    the shipped Markdown (README.md and docs/, which ship so that the README's links resolve
  *    in the installed package) names a shipped file and, with `#`, one of its headings;
  * 3. installs the tarball into a throwaway project (from the npm cache where possible) and
+ *    - walks every `.d.ts` file reachable from the `exports` entries: none may reach or name a
+ *      test seam (users must not see, let alone depend on, how the tests inject time),
  *    - imports it from ESM and runs a real lock cycle on dynalite through `dynamo-dlm/testing`,
  *    - `require()`s it from CommonJS (Node 20.19+ require(esm)),
  *    - type-checks a small consumer with `moduleResolution` node16 and bundler, and a CommonJS
@@ -35,7 +37,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -129,6 +131,48 @@ function check(name, fn) {
 }
 function expect(condition, message) {
   if (!condition) throw new Error(message);
+}
+
+/**
+ * Every `.d.ts` file a consumer's compiler can reach from `entries` (paths relative to `dir`):
+ * the entries and, transitively, each relative module they import or re-export. Returns each
+ * file's path (relative to `dir`) with its text.
+ */
+function reachableDeclarations(dir, entries) {
+  const found = new Map();
+  const pending = entries.map((entry) => join(dir, entry));
+  while (pending.length > 0) {
+    const file = pending.pop();
+    const name = relative(dir, file);
+    if (found.has(name)) continue;
+    const text = readFileSync(file, 'utf8');
+    found.set(name, text);
+    const specifiers = text.matchAll(
+      /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|<reference\s+path=)['"](\.{1,2}\/[^'"]+)['"]/g,
+    );
+    for (const [, specifier] of specifiers) {
+      pending.push(join(dirname(file), specifier.replace(/\.js$/, '.d.ts').replace(/\.mjs$/, '.d.mts')));
+    }
+  }
+  return found;
+}
+
+/**
+ * The test seams (a `Clock` attached to an options object, a stand-in lock attached to an
+ * election's) must stay out of every type a user can reach: the modules that define them, and
+ * their names in declarations (TSDoc prose may speak of a clock).
+ */
+const SEAM_MODULES = /(^|\/)(runtime\/clock|runtime\/test-seam|election\/test-seam)\.d\.ts$/;
+const SEAM_NAMES = /\b(Clock|withClock|clockOf|ElectionLock|withElectionLock|electionLockOf)\b/;
+
+/** Where `text` (the declaration file `file`) shows a seam, as `file:line: what`. */
+function seamMentions(file, text) {
+  if (SEAM_MODULES.test(file)) return [`${file}: a seam module is reachable`];
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' ')).replace(/\/\/.*$/gm, '');
+  return code
+    .split('\n')
+    .map((line, i) => (SEAM_NAMES.test(line) ? `${file}:${i + 1}: ${line.trim()}` : undefined))
+    .filter((mention) => mention !== undefined);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'dynamo-dlm-package-'));
@@ -234,6 +278,17 @@ try {
     ...['@aws-sdk/client-dynamodb', 'dynalite', '@types/node'].map((name) => `${name}@${versionOf(name)}`),
   ]);
   console.log('# installed the tarball into a throwaway project');
+
+  check('published types: no test seam reachable from the entries', () => {
+    const installed = join(consumer, 'node_modules', manifest.name);
+    const entries = Object.values(manifest.exports)
+      .map((target) => (typeof target === 'string' ? undefined : target.types))
+      .filter((path) => path !== undefined);
+    const reachable = reachableDeclarations(installed, entries);
+    const found = [...reachable].flatMap(([file, text]) => seamMentions(file, text));
+    expect(found.length === 0, `the test seam shows in the published types:\n${found.join('\n')}`);
+    return `${reachable.size} .d.ts files reachable`;
+  });
 
   check('ESM import: named exports and a lock cycle on dynalite', () => {
     const out = result('esm.mjs');

@@ -109,7 +109,7 @@ export async function readLock(resourceId: string, options?: ReadLockOptions): P
   if (signal?.aborted) throw abortError(signal);
   const client = (o.client as DynamoDBClient | undefined) ?? defaultClient();
   const clock = clockOf(options);
-  const item = await getLockItem(
+  const item = await readItem(
     client,
     { tableName, resourceId: id, key: itemKey(layout, id, slot), layout },
     signal,
@@ -137,11 +137,24 @@ export interface ItemToRead {
  * {@link READ_TIMEOUT_MS}. SDK errors become the library's typed errors. The one place the
  * library and the command line read a lock item.
  */
-export async function getLockItem(
+export function getLockItem(
   client: DynamoDBClient,
   r: ItemToRead,
   signal?: AbortSignal,
-  clock: Clock = systemClock,
+): Promise<Record<string, AttributeValue> | undefined> {
+  return readItem(client, r, signal, systemClock);
+}
+
+/**
+ * {@link getLockItem} on a given clock. Not exported: this file's declarations ship with
+ * `readLock`, and the clock seam must not show in the published types (the package check
+ * walks them).
+ */
+async function readItem(
+  client: DynamoDBClient,
+  r: ItemToRead,
+  signal: AbortSignal | undefined,
+  clock: Clock,
 ): Promise<Record<string, AttributeValue> | undefined> {
   const { tableName, resourceId } = r;
   const cutoff = deadlineSignal(clock, signal, clock.monotonic() + READ_TIMEOUT_MS);

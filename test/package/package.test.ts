@@ -23,6 +23,7 @@ test('the packed package installs and works from ESM, CommonJS and TypeScript; p
     'manifest',
     'tarball',
     'Markdown links',
+    'published types: no test seam',
     'ESM import',
     'CommonJS require',
     'moduleResolution node16',
