@@ -1,18 +1,51 @@
-import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The SDK's notice that future releases need Node 22 says nothing about this project and would
 // repeat in the global setup, every worker and every child process; its own switch turns it off
 // (set here, in the main process, so that all of them inherit it).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * The test tiers, chosen by where a file is and what it is named, so that a new file lands in
+ * its tier without an edit here:
+ * - `unit`: test/unit/ and test/types/. Pure: no server, no child process, no Java, no build.
+ *   No global setup either, so a test there that asks for a server fails at once.
+ * - `processes`: every `*-processes.test.ts` (several processes on one lock, started from
+ *   `dist/`), and test/package/ (the packed tarball in a consumer project).
+ * - `integration`: every other test file: the lock on real servers, in-process, and the CLI.
+ * The two server tiers share one dynalite and one DynamoDB Local per run (the global setup).
+ */
+const UNIT = ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'];
+const PROCESSES = ['test/**/*-processes.test.ts', 'test/package/**/*.test.ts'];
+const SERVERS = ['test/support/global-setup.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     // Integration tests start child processes and wait on real leases; the machine has two cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most of a server test's time is spent waiting on leases, timers and other processes, not
+    // computing, so two files run per core (vitest's default is one fewer than the cores: a
+    // single worker on two cores).
+    maxWorkers: Math.max(2, 2 * availableParallelism()),
+    projects: [
+      // Unit files share their worker's modules (no isolation): each would otherwise load the
+      // SDK again, which was half the tier's time. Pure tests keep no state across files (those
+      // that change `defaults` reset them), and a random file order passes.
+      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...UNIT, ...PROCESSES],
+          globalSetup: SERVERS,
+        },
+      },
+      { extends: true, test: { name: 'processes', include: PROCESSES, globalSetup: SERVERS } },
+    ],
     // `npm test` and `npm run test:coverage`. The library and the CLI count. Left out: the CLI's
     // process entry (main.ts: argv, process.exit), the demo command (it starts its workers as
     // child processes of the built CLI; test/cli/demo runs it end to end, and its checker and

@@ -21,7 +21,14 @@ export interface BackendInfo {
 
 /** The backends started by the global setup. */
 export function backends(): BackendInfo[] {
-  return inject('backends');
+  const started = inject('backends');
+  if (started === undefined) {
+    throw new Error(
+      'No DynamoDB was started for this test file: the unit tier (test/unit/, test/types/) starts no server. ' +
+        'A test that needs one belongs in another folder (see vitest.config.ts).',
+    );
+  }
+  return started;
 }
 
 /** The first backend (dynalite), for tests that need only one. */

@@ -14,12 +14,47 @@ import { onPath, startDynamoDbLocal, startMoto } from './dynamodb-local.js';
  * - `DLM_BACKENDS=dynalite` runs dynalite alone (a machine without Java);
  *   `DLM_BACKENDS=dynalite,dynamodb-local,moto` adds moto_server, which must then be on the PATH.
  *   dynalite always runs, first: single-backend tests use it.
+ *
+ * Only the tiers that need servers name this setup (vitest.config.ts), so the unit tier starts
+ * none. Vitest runs the setup once per such project, each time in a fresh module scope, so the
+ * servers are kept on `globalThis` (one vitest process) and shared: the integration and
+ * multi-process tiers of one run use the same servers, stopped after the last tier is done.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const store = globalThis as { [SHARED]?: Shared };
+  const shared = store[SHARED] ?? { users: 0, started: startServers() };
+  store[SHARED] = shared;
+  shared.users++;
+  let servers: Servers;
+  try {
+    servers = await shared.started;
+  } catch (error) {
+    shared.users--;
+    throw error;
+  }
+  project.provide('backends', servers.backends);
+  return async () => {
+    if (--shared.users === 0) await servers.stop();
+  };
+}
+
+const SHARED = Symbol.for('dynamo-dlm.test-servers');
+
+interface Servers {
+  readonly backends: BackendInfo[];
+  stop(): Promise<void>;
+}
+
+interface Shared {
+  users: number;
+  readonly started: Promise<Servers>;
+}
+
+async function startServers(): Promise<Servers> {
   const stops: (() => Promise<void>)[] = [];
   const backends: BackendInfo[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop();
+  const stop = async (): Promise<void> => {
+    for (const each of stops.reverse()) await each();
   };
   const wanted = new Set(
     (process.env.DLM_BACKENDS ?? 'dynalite,dynamodb-local')
@@ -57,12 +92,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       backends.push({ name: 'moto', endpoint: moto.endpoint, returnsHolder: true, ttl: true, byteKeys: true });
     }
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
-
-  project.provide('backends', backends);
-  return stopAll;
+  return { backends, stop };
 }
 
 declare module 'vitest' {
