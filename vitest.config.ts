@@ -27,9 +27,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Most of a server test's time is spent waiting on leases, timers and other processes, not
-    // computing, so two files run per core (vitest's default is one fewer than the cores: a
-    // single worker on two cores).
-    maxWorkers: Math.max(2, 2 * availableParallelism()),
+    // computing, so one file more than there are cores runs at a time (vitest's default is one
+    // fewer: a single worker on two cores). More than that lost time on two cores, as each
+    // worker loads the SDK and collects coverage again. On a machine busy with other work,
+    // `npm test -- --maxWorkers=1` runs one file at a time.
+    maxWorkers: availableParallelism() + 1,
     projects: [
       // Unit files share their worker's modules (no isolation): each would otherwise load the
       // SDK again, which was half the tier's time. Pure tests keep no state across files (those

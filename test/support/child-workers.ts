@@ -9,8 +9,11 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Child processes import `dist/`: build it when it is missing or older than `src/`. */
 export function ensureBuilt(): void {
   const built = join(root, 'dist', 'index.js');
-  // Every file under src/, folders included: a change anywhere must rebuild dist/.
-  const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' });
+  // Every .ts file under src/, folders included: a change anywhere must rebuild dist/, and
+  // a README alone must not (it would rebuild dist/ under running child processes).
+  const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.ts'),
+  );
   const newestSource = Math.max(...sources.map((f) => statSync(join(root, 'src', f)).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
