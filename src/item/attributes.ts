@@ -95,12 +95,19 @@ export function readNumber(value: AttributeValue | undefined): number | undefine
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * The lease end an item records, epoch ms (0 once released): `expires_ms`, else Python's
+ * whole-second `expires`; `undefined` when it has neither.
+ */
+export function leaseEndMs(item: Record<string, AttributeValue>): number | undefined {
+  const expires = readNumber(item[ATTR.expires]);
+  return readNumber(item[ATTR.expiresMs]) ?? (expires === undefined ? undefined : expires * 1000);
+}
+
 /** Parses what DynamoDB returned of a lock item (ALL_OLD / UPDATED_OLD). */
 export function parseHolder(item: Record<string, AttributeValue> | undefined): Holder | undefined {
   if (item === undefined) return undefined;
-  const expiresMs = readNumber(item[ATTR.expiresMs]);
-  const expires = readNumber(item[ATTR.expires]);
-  const when = expiresMs ?? (expires === undefined ? undefined : expires * 1000);
+  const when = leaseEndMs(item);
   return {
     releaseCode: readString(item[ATTR.releaseCode]),
     expiresMs: when,

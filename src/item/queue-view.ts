@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ATTR, readNumber, readString } from './attributes.js';
+import { ATTR, leaseEndMs, readNumber, readString } from './attributes.js';
 
 /**
  * What a lock item says about its holder, its queue and its hold times, read from the item a
@@ -23,10 +23,8 @@ export interface QueueView {
 /** Parses a returned item; `undefined` for none (the server did not return it). */
 export function parseQueueView(item: Record<string, AttributeValue> | undefined): QueueView | undefined {
   if (item === undefined) return undefined;
-  const expiresMs = readNumber(item[ATTR.expiresMs]);
-  const expires = readNumber(item[ATTR.expires]);
   return {
-    expiresMs: expiresMs ?? (expires === undefined ? undefined : expires * 1000),
+    expiresMs: leaseEndMs(item),
     releaseCode: readString(item[ATTR.releaseCode]),
     nextTicket: readNumber(item[ATTR.nextTicket]),
     serving: readNumber(item[ATTR.serving]),

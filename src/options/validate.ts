@@ -44,16 +44,25 @@ export function fail(name: string, expected: string, value: unknown): never {
  * bytes (DynamoDB's key limit).
  */
 export function checkResourceId(value: unknown, name = 'resourceId'): string {
+  const id = checkWellFormed(value, name);
+  // dynalite counts UTF-16 units, DynamoDB counts UTF-8 bytes: check bytes here for both.
+  checkBytes(id, name, MAX_RESOURCE_ID_BYTES);
+  return id;
+}
+
+/** A non-empty string that UTF-8 can carry: no lone surrogate. */
+function checkWellFormed(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) fail(name, 'a non-empty string', value);
   if (LONE_SURROGATE.test(value)) fail(name, 'a well-formed string (a lone surrogate has no UTF-8 form)', value);
-  // dynalite counts UTF-16 units, DynamoDB counts UTF-8 bytes: check bytes here for both.
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > MAX_RESOURCE_ID_BYTES) {
-    throw new InvalidArgumentError(
-      `Expected \`${name}\` to be at most ${MAX_RESOURCE_ID_BYTES} UTF-8 bytes, got ${bytes} bytes`,
-    );
-  }
   return value;
+}
+
+/** Refuses a string over `max` UTF-8 bytes. */
+function checkBytes(value: string, name: string, max: number): void {
+  const bytes = utf8Bytes(value);
+  if (bytes > max) {
+    throw new InvalidArgumentError(`Expected \`${name}\` to be at most ${max} UTF-8 bytes, got ${bytes} bytes`);
+  }
 }
 
 /** A DynamoDB table name: 3-255 characters of `[A-Za-z0-9_.-]`. */
@@ -171,16 +180,10 @@ export function checkFunction(value: unknown, name: string): void {
  * U+FFFD) without control characters (it is shown on one line), of at most 128 UTF-8 bytes.
  */
 export function checkOwner(value: unknown, name = 'owner'): string {
-  if (typeof value !== 'string' || value.length === 0) fail(name, 'a non-empty string', value);
-  if (LONE_SURROGATE.test(value)) fail(name, 'a well-formed string (a lone surrogate has no UTF-8 form)', value);
-  if (CONTROL.test(value)) fail(name, 'a string without control characters (it is shown on one line)', value);
-  const bytes = utf8Bytes(value);
-  if (bytes > MAX_OWNER_BYTES) {
-    throw new InvalidArgumentError(
-      `Expected \`${name}\` to be at most ${MAX_OWNER_BYTES} UTF-8 bytes, got ${bytes} bytes`,
-    );
-  }
-  return value;
+  const owner = checkWellFormed(value, name);
+  if (CONTROL.test(owner)) fail(name, 'a string without control characters (it is shown on one line)', owner);
+  checkBytes(owner, name, MAX_OWNER_BYTES);
+  return owner;
 }
 
 /**
