@@ -14,9 +14,11 @@ export function recorder(log: string, mode: 'exit-on-term' | 'ignore' | number =
      const [log, mode] = process.argv.slice(1);
      const rec = (k) => fs.appendFileSync(log, JSON.stringify({ pid: process.pid, k, t: Date.now(),
        token: process.env.DYNAMO_DLM_FENCING_TOKEN, resource: process.env.DYNAMO_DLM_RESOURCE }) + '\\n');
+     // The handler before the start line: a test that signals as soon as it reads the start
+     // must find it installed, however late the scheduler lets this process go on.
+     process.on('SIGTERM', () => { rec('term'); if (mode !== 'ignore') process.exit(143); });
      rec('start');
      setInterval(() => rec('beat'), 50);
-     process.on('SIGTERM', () => { rec('term'); if (mode !== 'ignore') process.exit(143); });
      if (/^\\d+$/.test(mode)) setTimeout(() => { rec('exit'); process.exit(Number(mode)); }, 400);`,
     log,
     String(mode),
