@@ -14,8 +14,10 @@ import {
 } from './options/validate.js';
 import { defaultClient } from './runtime/client.js';
 import { abortError, type Clock, deadlineSignal, systemClock } from './runtime/clock.js';
-import { wrapSdkError } from './runtime/sdk-errors.js';
+import { markAnswered, resolveEndpoint } from './runtime/endpoint.js';
+import { answered, wrapSdkError } from './runtime/sdk-errors.js';
 import { clockOf } from './runtime/test-seam.js';
+import { cutOff, unanswered } from './runtime/unanswered.js';
 
 /** Options of {@link readLock}. */
 export interface ReadLockOptions {
@@ -86,7 +88,10 @@ export const READ_TIMEOUT_MS = 5_000;
  * @param resourceId - The resource, as given to `DynamoDbLock`.
  * @throws {@link InvalidArgumentError} for a bad id or option, before any request.
  * @throws {@link TableNotFoundError}, {@link ThrottledError}, {@link DynamoDbError} (also when
- * the item is malformed, or no answer came within 5 s), {@link AbortedError}.
+ * the item is malformed), {@link AbortedError}.
+ * @throws {@link UnreachableError} when the read got no answer (refused, reset, or nothing within
+ * 5 s); {@link MisconfiguredError} when retrying cannot help (no region, no credentials, an
+ * unknown host, a TLS failure).
  *
  * @example
  * const info = await readLock('nightly-report', { client });
@@ -157,21 +162,24 @@ async function readItem(
   clock: Clock,
 ): Promise<Record<string, AttributeValue> | undefined> {
   const { tableName, resourceId } = r;
+  // Ready long before a failure's message needs it: a failure takes a network round trip.
+  void resolveEndpoint(client);
   const cutoff = deadlineSignal(clock, signal, clock.monotonic() + READ_TIMEOUT_MS);
   try {
     const out = await client.send(
       new GetItemCommand({ TableName: tableName, Key: r.key, ConsistentRead: true }),
       cutoff.signal === undefined ? undefined : { abortSignal: cutoff.signal },
     );
+    markAnswered(client);
     return out.Item;
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
-    if (cutoff.timedOut()) {
-      throw new DynamoDbError(`GetItem of \`${resourceId}\` got no answer within ${READ_TIMEOUT_MS / 1000} s`, {
-        cause: error,
-      });
-    }
-    throw wrapSdkError(error, resourceId, tableName, 'GetItem', r.layout);
+    if (answered(error)) markAnswered(client);
+    // No answer is not a failure of DynamoDB's: the caller must be able to tell "unreachable"
+    // (retry later, check the network) from an error DynamoDB returned, as for createLockTable.
+    const what = `GetItem of \`${resourceId}\``;
+    if (cutoff.timedOut()) throw cutOff(client, what, error, READ_TIMEOUT_MS);
+    throw unanswered(client, what, error) ?? wrapSdkError(error, resourceId, tableName, 'GetItem', r.layout);
   } finally {
     cutoff.cancel();
   }

@@ -7,14 +7,15 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { defaults } from './defaults.js';
-import { DynamoDbError, DynamoDlmError, TableNotFoundError, UnreachableError } from './errors.js';
+import { DynamoDbError, DynamoDlmError, TableNotFoundError } from './errors.js';
 import { ATTR, type TableLayout } from './item/attributes.js';
 import { checkClient, checkKeys, checkObject, checkTableLayout, checkTableName } from './options/validate.js';
 import { defaultClient } from './runtime/client.js';
 import { type Clock, deadlineSignal } from './runtime/clock.js';
-import { endpointLabel, hasAnswered, markAnswered, resolveEndpoint } from './runtime/endpoint.js';
-import { answered, classify, errorText, misconfigured, unknownHost } from './runtime/sdk-errors.js';
+import { endpointLabel, markAnswered, resolveEndpoint } from './runtime/endpoint.js';
+import { answered, classify, errorText, misconfigured } from './runtime/sdk-errors.js';
 import { clockOf } from './runtime/test-seam.js';
+import { cutOff, unanswered } from './runtime/unanswered.js';
 
 /** Options of {@link createLockTable}. */
 export interface CreateLockTableOptions {
@@ -159,20 +160,11 @@ function sender(client: DynamoDBClient, clock: Clock): Send {
       return out;
     } catch (error) {
       if (answered(error)) markAnswered(client);
-      throw cutoff.timedOut() ? noAnswer(client, what, error, ` within ${TABLE_REQUEST_TIMEOUT_MS / 1000} s`) : error;
+      throw cutoff.timedOut() ? cutOff(client, what, error, TABLE_REQUEST_TIMEOUT_MS) : error;
     } finally {
       cutoff.cancel();
     }
   };
-}
-
-/** `what` (a request, or a step of the table's creation) got no answer; `within`: after how long it was cut off. */
-function noAnswer(client: DynamoDBClient, what: string, error: unknown, within = ''): UnreachableError {
-  const endpoint = endpointLabel(client);
-  return new UnreachableError(
-    `${what} got no answer from DynamoDB${endpoint === undefined ? '' : ` at ${endpoint}`}${within}: ${errorText(error)}`,
-    { cause: error, endpoint },
-  );
 }
 
 /** Every failure of a table request as a DynamoDlmError, the SDK error kept as `cause`. */
@@ -181,14 +173,8 @@ function tableError(doing: string, tableName: string, error: unknown, client: Dy
   const kind = classify(error);
   if (kind === 'missing-table') return new TableNotFoundError(tableName, { cause: error });
   const what = `${doing} table \`${tableName}\``;
-  const endpoint = endpointLabel(client);
-  if (kind === 'misconfigured' || (unknownHost(error) && !hasAnswered(client))) {
-    return misconfigured(what, error, endpoint);
-  }
-  if (kind === 'transient' && !answered(error)) {
-    return noAnswer(client, what, error);
-  }
-  return new DynamoDbError(`${what} failed: ${errorText(error)}`, { cause: error });
+  if (kind === 'misconfigured') return misconfigured(what, error, endpointLabel(client));
+  return unanswered(client, what, error) ?? new DynamoDbError(`${what} failed: ${errorText(error)}`, { cause: error });
 }
 
 /**

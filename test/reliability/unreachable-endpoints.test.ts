@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLockTable, DynamoDbLock, MisconfiguredError, UnreachableError } from '../../src/index.js';
+import { createLockTable, DynamoDbLock, MisconfiguredError, readLock, UnreachableError } from '../../src/index.js';
 import { recordingLogger } from '../integration/helpers.js';
 
 const servers: Server[] = [];
@@ -64,6 +64,14 @@ describe('a refusing endpoint', () => {
     );
     expect(error).toBeInstanceOf(UnreachableError);
     expect((error as Error).message).toContain(refusing);
+  });
+
+  test('readLock rejects with UnreachableError naming the endpoint', async () => {
+    const error = await readLock('x', { client: clientAt(refusing), tableName: 'lock_table' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as UnreachableError).endpoint).toBe(refusing);
+    expect((error as Error).message).toContain(`got no answer from DynamoDB at ${refusing}`);
+    expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
   });
 });
 

@@ -2,7 +2,14 @@
 import { type DynamoDBClient, GetItemCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, resetDefaults } from '../../src/defaults.js';
-import { AbortedError, DynamoDbError, InvalidArgumentError, TableNotFoundError } from '../../src/errors.js';
+import {
+  AbortedError,
+  DynamoDbError,
+  InvalidArgumentError,
+  MisconfiguredError,
+  TableNotFoundError,
+  UnreachableError,
+} from '../../src/errors.js';
 import { describeLock, type ReadLockOptions, readLock } from '../../src/read-lock.js';
 import { withClock } from '../../src/runtime/test-seam.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -161,7 +168,27 @@ describe('readLock', () => {
     expect(hung.sent[0]!.signal!.aborted).toBe(false);
     await clock.advance(1);
     const error = await settled;
-    expect(error).toBeInstanceOf(DynamoDbError);
-    expect((error as Error).message).toMatch(/no answer within 5 s/);
+    // Unreachable, not a failure DynamoDB returned: a caller (and `dynamo-dlm status`) can tell them apart.
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect(error).not.toBeInstanceOf(DynamoDbError);
+    expect((error as Error).message).toMatch(/^GetItem of `job` got no answer from DynamoDB within 5 s: AbortError/);
+    expect(((error as Error).cause as Error).name).toBe('AbortError');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('a refused connection is UnreachableError, an unknown host MisconfiguredError; both keep the SDK error', async () => {
+    const failing = (code: string) =>
+      reader(async () => {
+        throw Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
+      }).client;
+    const refused = await readLock('job', { client: failing('ECONNREFUSED') }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnreachableError);
+    expect((refused as Error).message).toMatch(
+      /^GetItem of `job` got no answer from DynamoDB: Error: connect ECONNREFUSED/,
+    );
+    expect(((refused as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+    const unknown = await readLock('job', { client: failing('ENOTFOUND') }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(MisconfiguredError);
+    expect(((unknown as Error).cause as { code?: string }).code).toBe('ENOTFOUND');
   });
 });
