@@ -93,20 +93,12 @@ export function lookRequest(t: QueueTarget): UpdateItemCommandInput {
  * a refusal (with the item, where the server returns it) means its ticket is no longer the head's.
  */
 export function beatRequest(t: TicketHolder & { readonly until: number }): UpdateItemCommandInput {
-  return {
-    TableName: t.tableName,
-    Key: t.key,
-    UpdateExpression: 'SET #headOf = :ticket, #headUntil = :until',
-    ConditionExpression: '#serving = :ticketBefore',
-    ExpressionAttributeNames: HEAD_NAMES,
-    ExpressionAttributeValues: {
-      ':ticket': { N: String(t.ticket) },
-      ':ticketBefore': { N: String(t.ticket - 1) },
-      ':until': { N: String(t.until) },
-    },
-    ReturnValues: 'ALL_NEW',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  };
+  return headWrite(t, {
+    update: 'SET #headOf = :ticket, #headUntil = :until',
+    condition: '#serving = :ticketBefore',
+    values: { ':until': t.until },
+    answered: true,
+  });
 }
 
 /**
@@ -117,22 +109,12 @@ export function beatRequest(t: TicketHolder & { readonly until: number }): Updat
 export function skipRequest(
   t: TicketHolder & { readonly until: number; readonly goneBefore: number },
 ): UpdateItemCommandInput {
-  return {
-    TableName: t.tableName,
-    Key: t.key,
-    UpdateExpression: 'SET #serving = :ticketBefore, #headOf = :ticket, #headUntil = :until',
-    ConditionExpression: '#serving = :headBefore AND NOT #headUntil > :goneBefore',
-    ExpressionAttributeNames: HEAD_NAMES,
-    ExpressionAttributeValues: {
-      ':ticket': { N: String(t.ticket) },
-      ':ticketBefore': { N: String(t.ticket - 1) },
-      ':headBefore': { N: String(t.ticket - 2) },
-      ':until': { N: String(t.until) },
-      ':goneBefore': { N: String(t.goneBefore) },
-    },
-    ReturnValues: 'ALL_NEW',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  };
+  return headWrite(t, {
+    update: 'SET #serving = :ticketBefore, #headOf = :ticket, #headUntil = :until',
+    condition: '#serving = :headBefore AND NOT #headUntil > :goneBefore',
+    values: { ':headBefore': t.ticket - 2, ':until': t.until, ':goneBefore': t.goneBefore },
+    answered: true,
+  });
 }
 
 /**
@@ -140,17 +122,34 @@ export function skipRequest(
  * waiter is the head at once and nothing waits for it.
  */
 export function leaveRequest(t: TicketHolder): UpdateItemCommandInput {
+  return headWrite(t, {
+    update: 'SET #serving = :ticket, #headOf = :ticket, #headUntil = :now',
+    condition: '#serving = :ticketBefore',
+    values: { ':now': t.now },
+    answered: false,
+  });
+}
+
+/** One of the writes by which a ticket holder moves the head: {@link beatRequest}, {@link skipRequest}, {@link leaveRequest}. */
+interface HeadWrite {
+  readonly update: string;
+  readonly condition: string;
+  /** Numbers beside the holder's `:ticket` and `:ticketBefore` (the ticket served before it). */
+  readonly values: Readonly<Record<string, number>>;
+  /** Answered with the whole item, and a refusal with the item where the server returns it. */
+  readonly answered: boolean;
+}
+
+function headWrite(t: TicketHolder, w: HeadWrite): UpdateItemCommandInput {
+  const values = { ':ticket': t.ticket, ':ticketBefore': t.ticket - 1, ...w.values };
   return {
     TableName: t.tableName,
     Key: t.key,
-    UpdateExpression: 'SET #serving = :ticket, #headOf = :ticket, #headUntil = :now',
-    ConditionExpression: '#serving = :ticketBefore',
+    UpdateExpression: w.update,
+    ConditionExpression: w.condition,
     ExpressionAttributeNames: HEAD_NAMES,
-    ExpressionAttributeValues: {
-      ':ticket': { N: String(t.ticket) },
-      ':ticketBefore': { N: String(t.ticket - 1) },
-      ':now': { N: String(t.now) },
-    },
+    ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([name, n]) => [name, { N: String(n) }])),
+    ...(w.answered ? ({ ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const) : {}),
   };
 }
 
