@@ -40,9 +40,12 @@ export class DynamoDlmError extends Error {
     this.code = code;
   }
 
-  /** The class's name, written out: minifiers rename classes, so `constructor.name` would drift. */
+  /**
+   * The class's name, written out (minifiers rename classes, so `constructor.name` would drift):
+   * each subclass's from {@link ERROR_NAMES} by its code, this base class's own otherwise.
+   */
   override get name(): string {
-    return 'DynamoDlmError';
+    return Object.getPrototypeOf(this) === DynamoDlmError.prototype ? 'DynamoDlmError' : ERROR_NAMES[this.code];
   }
 }
 
@@ -57,10 +60,6 @@ export class InvalidArgumentError extends DynamoDlmError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
   }
-
-  override get name(): string {
-    return 'InvalidArgumentError';
-  }
 }
 
 /**
@@ -72,10 +71,6 @@ export class LockNotAcquiredError extends DynamoDlmError {
   constructor(message: string) {
     super('LOCK_NOT_ACQUIRED', message);
   }
-
-  override get name(): string {
-    return 'LockNotAcquiredError';
-  }
 }
 
 /** `acquire()` was called on an instance that already holds (or is acquiring) the lock. */
@@ -83,10 +78,6 @@ export class AlreadyAcquiredError extends DynamoDlmError {
   declare readonly code: 'ALREADY_ACQUIRED';
   constructor(message: string) {
     super('ALREADY_ACQUIRED', message);
-  }
-
-  override get name(): string {
-    return 'AlreadyAcquiredError';
   }
 }
 
@@ -145,10 +136,6 @@ export class LockLostError extends DynamoDlmError {
     this.slot = options?.slot;
     this.owner = options?.owner;
   }
-
-  override get name(): string {
-    return 'LockLostError';
-  }
 }
 
 /** An `acquire()` was aborted through its `AbortSignal`. Nothing is left held. */
@@ -156,10 +143,6 @@ export class AbortedError extends DynamoDlmError {
   declare readonly code: 'ABORTED';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ABORTED', message, options);
-  }
-
-  override get name(): string {
-    return 'AbortedError';
   }
 }
 
@@ -173,10 +156,6 @@ export class ThrottledError extends DynamoDlmError {
   declare readonly code: 'THROTTLED';
   constructor(message: string, options?: { cause?: unknown }) {
     super('THROTTLED', message, options);
-  }
-
-  override get name(): string {
-    return 'ThrottledError';
   }
 }
 
@@ -194,10 +173,6 @@ export class TableNotFoundError extends DynamoDlmError {
     );
     this.tableName = tableName;
   }
-
-  override get name(): string {
-    return 'TableNotFoundError';
-  }
 }
 
 /**
@@ -210,10 +185,6 @@ export class DynamoDbError extends DynamoDlmError {
   declare readonly code: 'DYNAMODB_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
     super('DYNAMODB_ERROR', message, options);
-  }
-
-  override get name(): string {
-    return 'DynamoDbError';
   }
 }
 
@@ -232,10 +203,6 @@ export class LockUnavailableError extends DynamoDlmError {
     super('LOCK_UNAVAILABLE', message, options);
     this.resourceId = resourceId;
   }
-
-  override get name(): string {
-    return 'LockUnavailableError';
-  }
 }
 
 /**
@@ -252,10 +219,6 @@ export class LockReleasedError extends DynamoDlmError {
     super('LOCK_RELEASED', message);
     this.resourceId = resourceId;
   }
-
-  override get name(): string {
-    return 'LockReleasedError';
-  }
 }
 
 /**
@@ -270,10 +233,6 @@ export class LeaseTooShortError extends DynamoDlmError {
   constructor(resourceId: string, message: string) {
     super('LEASE_TOO_SHORT', message);
     this.resourceId = resourceId;
-  }
-
-  override get name(): string {
-    return 'LeaseTooShortError';
   }
 }
 
@@ -296,10 +255,6 @@ export class MisconfiguredError extends DynamoDlmError {
     );
     this.endpoint = options?.endpoint;
   }
-
-  override get name(): string {
-    return 'MisconfiguredError';
-  }
 }
 
 /**
@@ -320,10 +275,6 @@ export class UnreachableError extends DynamoDlmError {
       options === undefined || !('cause' in options) ? undefined : { cause: options.cause },
     );
     this.endpoint = options?.endpoint;
-  }
-
-  override get name(): string {
-    return 'UnreachableError';
   }
 }
 
@@ -350,21 +301,24 @@ export type AnyDynamoDlmError =
 /** The error class of a code: `ErrorOfCode<'LOCK_LOST'>` is `LockLostError`. */
 export type ErrorOfCode<C extends ErrorCode> = Extract<AnyDynamoDlmError, { readonly code: C }>;
 
-/** The codes at run time; the `Record` type makes the compiler fail when one is missing. */
-const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
-  INVALID_ARGUMENT: true,
-  LOCK_NOT_ACQUIRED: true,
-  ALREADY_ACQUIRED: true,
-  LOCK_LOST: true,
-  LOCK_UNAVAILABLE: true,
-  ABORTED: true,
-  THROTTLED: true,
-  TABLE_NOT_FOUND: true,
-  DYNAMODB_ERROR: true,
-  LOCK_RELEASED: true,
-  LEASE_TOO_SHORT: true,
-  MISCONFIGURED: true,
-  UNREACHABLE: true,
+/**
+ * The codes at run time, each with the name of its class (the `Record` type makes the compiler
+ * fail when one is missing): what `name` says, also after a minifier renamed the classes.
+ */
+const ERROR_NAMES: Readonly<Record<ErrorCode, string>> = {
+  INVALID_ARGUMENT: 'InvalidArgumentError',
+  LOCK_NOT_ACQUIRED: 'LockNotAcquiredError',
+  ALREADY_ACQUIRED: 'AlreadyAcquiredError',
+  LOCK_LOST: 'LockLostError',
+  LOCK_UNAVAILABLE: 'LockUnavailableError',
+  ABORTED: 'AbortedError',
+  THROTTLED: 'ThrottledError',
+  TABLE_NOT_FOUND: 'TableNotFoundError',
+  DYNAMODB_ERROR: 'DynamoDbError',
+  LOCK_RELEASED: 'LockReleasedError',
+  LEASE_TOO_SHORT: 'LeaseTooShortError',
+  MISCONFIGURED: 'MisconfiguredError',
+  UNREACHABLE: 'UnreachableError',
 };
 
 /**
@@ -386,9 +340,9 @@ const ERROR_CODES: Readonly<Record<ErrorCode, true>> = {
 export function isDynamoDlmError(value: unknown): value is AnyDynamoDlmError;
 export function isDynamoDlmError<C extends ErrorCode>(value: unknown, code: C): value is ErrorOfCode<C>;
 export function isDynamoDlmError(value: unknown, code?: ErrorCode): boolean {
-  if (code !== undefined && !Object.hasOwn(ERROR_CODES, code)) {
+  if (code !== undefined && !Object.hasOwn(ERROR_NAMES, code)) {
     throw new InvalidArgumentError(
-      `Expected \`code\` to be one of ${Object.keys(ERROR_CODES).join(', ')}, got ${JSON.stringify(code)}`,
+      `Expected \`code\` to be one of ${Object.keys(ERROR_NAMES).join(', ')}, got ${JSON.stringify(code)}`,
     );
   }
   return value instanceof DynamoDlmError && (code === undefined || value.code === code);
