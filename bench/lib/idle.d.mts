@@ -1,4 +1,4 @@
-// Types for the TypeScript tests that share the bench's definitions (test/integration/waiting-contract.test.ts).
+// Types for the TypeScript tests that share the bench's definitions (test/integration/waiting-contract-processes.test.ts).
 export interface Hold {
   readonly acquiredAt: number;
   readonly releaseCalledAt: number;

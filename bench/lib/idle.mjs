@@ -1,6 +1,6 @@
 // The contract's first promise (issue 19), as a figure: how long a released lock stood free while
 // someone was waiting for it, against the bound the contract allows. The bench (every waiting
-// row) and the randomized contract test (test/integration/waiting-contract.test.ts) both judge
+// row) and the randomized contract test (test/integration/waiting-contract-processes.test.ts) both judge
 // by these functions.
 //
 // Input, on one clock shared by every process (bench/lib/stats.mjs `nowMs`), for one lock:
