@@ -3,7 +3,7 @@
  * change rule, stated in the map and in the folder's README.md alike, and imports run down the
  * layers, never back up. Reads files only.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -129,5 +129,44 @@ describe('every folder states its change rule, in the map and in its README.md a
     expect(stated, `src/${folder}/README.md has no "**Change rule: ...**"`).toBeDefined();
     expect(mapRule(folder), `docs/design.md's map has no row for src/${folder}/`).toBeDefined();
     expect(firstRule(stated!)).toBe(mapRule(folder));
+  });
+});
+
+describe('the map names the tree as it is', () => {
+  const design = readFileSync(join(root, 'docs', 'design.md'), 'utf8');
+  const mapStart = design.indexOf('## Map');
+  const map = design.slice(mapStart, design.indexOf('\n## ', mapStart + 1));
+  /** The rows of the table of files, the last of the map. */
+  const fileRows = map
+    .slice(map.indexOf('| file '))
+    .split('\n')
+    .filter((line) => line.startsWith('| `src/'));
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .map((file) => file.split('\\').join('/'))
+    .filter((file) => file.endsWith('.ts'));
+
+  /**
+   * Named by its path, by its name in a row of its folder (`src/runtime/package-version.ts`,
+   * `deferred.ts`), or by the row of a folder it is in, where the map describes a folder whole.
+   */
+  const named = (file: string): boolean => {
+    if (map.includes(`src/${file}`)) return true;
+    const parts = file.split('/');
+    const name = parts.pop()!;
+    if (fileRows.some((row) => row.includes(`src/${parts.join('/')}/`) && row.includes(`\`${name}\``))) return true;
+    return parts.some((_, i) =>
+      fileRows.some((row) => row.startsWith(`| \`src/${parts.slice(0, i + 1).join('/')}/\` `)),
+    );
+  };
+
+  test('every file under src/ is in the map: by its path, or in a row of its folder', () => {
+    expect(files.length).toBeGreaterThan(80);
+    expect(files.filter((file) => !named(file))).toEqual([]);
+  });
+
+  test('every path the map names exists (a move or a rename updates the map)', () => {
+    const paths = [...map.matchAll(/`(src\/[^`*]+)`/g)].map(([, path]) => path!);
+    expect(paths.length).toBeGreaterThan(40);
+    expect(paths.filter((path) => !existsSync(join(root, path)))).toEqual([]);
   });
 });
