@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'LOCK_RELEASED'
   | 'LEASE_TOO_SHORT'
   | 'MISCONFIGURED'
-  | 'UNREACHABLE';
+  | 'UNREACHABLE'
+  | 'TRANSACTIONS_UNSUPPORTED';
 
 /**
  * Base class of every error thrown by dynamo-dlm. Each subclass has its own literal `code`; to
@@ -279,6 +280,20 @@ export class UnreachableError extends DynamoDlmError {
 }
 
 /**
+ * The DynamoDB endpoint has no transactions (`TransactWriteItems`): dynalite, which
+ * `dynamo-dlm/testing` and `dynamo-dlm local` run, has none. Lock-checked writes
+ * (`lock.transactWrite`) and multi-resource locks (`DynamoDbMultiLock`) need DynamoDB or
+ * DynamoDB Local. Nothing was written. The server's error is the `cause`.
+ */
+export class TransactionsUnsupportedError extends DynamoDlmError {
+  declare readonly code: 'TRANSACTIONS_UNSUPPORTED';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRANSACTIONS_UNSUPPORTED', message, options);
+  }
+}
+
+/**
  * Every error class of this package, one per `code`: a union discriminated by `code`, so that
  * checking the code narrows to the class (`.reason` after `'LOCK_LOST'`). {@link isDynamoDlmError}
  * narrows an unknown value to it.
@@ -296,7 +311,8 @@ export type AnyDynamoDlmError =
   | LockReleasedError
   | LeaseTooShortError
   | MisconfiguredError
-  | UnreachableError;
+  | UnreachableError
+  | TransactionsUnsupportedError;
 
 /** The error class of a code: `ErrorOfCode<'LOCK_LOST'>` is `LockLostError`. */
 export type ErrorOfCode<C extends ErrorCode> = Extract<AnyDynamoDlmError, { readonly code: C }>;
@@ -319,6 +335,7 @@ const ERROR_NAMES: Readonly<Record<ErrorCode, string>> = {
   LEASE_TOO_SHORT: 'LeaseTooShortError',
   MISCONFIGURED: 'MisconfiguredError',
   UNREACHABLE: 'UnreachableError',
+  TRANSACTIONS_UNSUPPORTED: 'TransactionsUnsupportedError',
 };
 
 /**

@@ -24,6 +24,7 @@ export {
   MisconfiguredError,
   TableNotFoundError,
   ThrottledError,
+  TransactionsUnsupportedError,
   UnreachableError,
 } from './errors.js';
 export type {
@@ -40,6 +41,7 @@ export type {
   ReleasedEvent,
   ThrottledEvent,
 } from './events.js';
+export { type FencedWrite, type FencedWriteOptions, fencedWrite } from './fencing.js';
 export type { HeldLock } from './held-lock.js';
 export type { TableLayout } from './item/attributes.js';
 export {
@@ -51,9 +53,17 @@ export {
   type Leadership,
 } from './leader-election.js';
 export { DynamoDbLock } from './lock.js';
+export { DynamoDbMultiLock, type MultiLockOptions } from './multi-lock.js';
 export type { AcquireOptions } from './options/acquire-options.js';
 export type { LockOptions } from './options/lock-options.js';
 export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
 export type { Logger } from './runtime/logger.js';
 export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
-export { type WithLockOptions, withLock } from './with-lock.js';
+export type { DocumentConditionCheck } from './transaction/items.js';
+export type {
+  ConditionCheckOptions,
+  DocumentTransactWriteInput,
+  DocumentTransactWriteOptions,
+  TransactWriteOptions,
+} from './transaction/transact-options.js';
+export { type WithLockOptions, type WithMultiLockOptions, withLock } from './with-lock.js';

@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, TransactWriteItem, TransactWriteItemsCommandOutput } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, acquireLease } from './acquire/acquire-loop.js';
 import { Contact, recordRefusal } from './acquire/contact.js';
 import { type Turn, waitTurn } from './acquire/process-line.js';
@@ -13,6 +13,14 @@ import { endpointOf } from './runtime/client.js';
 import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
+import type { DocumentConditionCheck } from './transaction/items.js';
+import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
+import {
+  type ConditionCheckOptions,
+  checkForm,
+  type DocumentTransactWriteOptions,
+  type TransactWriteOptions,
+} from './transaction/transact-options.js';
 
 /**
  * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`
@@ -274,6 +282,80 @@ export class DynamoDbLock implements AsyncDisposable {
       throw new LockNotAcquiredError(`Cannot set data: this instance does not hold the lock on \`${this.resourceId}\``);
     }
     await this.#state.lease.setData(data);
+  }
+
+  /**
+   * A `ConditionCheck` element for `TransactWriteItems` that holds exactly while this lease does:
+   * the item (the slot, on a `'slots'` table) still carries this acquisition's owner code and was
+   * not released. Add it to your own transaction, and the transaction commits only if this
+   * instance still holds the lock at that instant: a holder that was paused past its lease and
+   * replaced writes nothing, with no clock involved. The default form has attribute values
+   * (`{ S: 'x' }`) for `TransactWriteItemsCommand`; `{ form: 'document' }` gives plain values for
+   * `@aws-sdk/lib-dynamodb`'s `TransactWriteCommand`. A failed check returns the lock item
+   * (`ALL_OLD`), so the cancellation says who holds it now. {@link DynamoDbLock.transactWrite}
+   * sends it for you and reads the answer.
+   *
+   * Needs `dynamodb:ConditionCheckItem` on the lock table, and an endpoint with transactions
+   * (DynamoDB or DynamoDB Local; not dynalite).
+   *
+   * @throws {@link LockNotAcquiredError} if this instance does not hold the lock.
+   * @throws {@link LockLostError} if the lease is already known lost.
+   * @throws {@link InvalidArgumentError} for a bad option.
+   *
+   * @example
+   * await client.send(new TransactWriteItemsCommand({
+   *   TransactItems: [{ Put: { TableName: 'reports', Item: report } }, lock.conditionCheck()],
+   * }));
+   */
+  conditionCheck(options?: ConditionCheckOptions & { readonly form?: 'raw' }): TransactWriteItem;
+  conditionCheck(options: ConditionCheckOptions & { readonly form: 'document' }): DocumentConditionCheck;
+  conditionCheck(options?: ConditionCheckOptions): TransactWriteItem | DocumentConditionCheck {
+    const form = checkForm(options);
+    return conditionCheckOf(this.#held('write under'), form);
+  }
+
+  /**
+   * A lock-checked write: sends your `items` and {@link DynamoDbLock.conditionCheck} in one
+   * `TransactWriteItems` through the lock's client, so that they commit only while this instance
+   * holds the lock. Conflicts, throttling and transient failures are retried (five attempts in
+   * all) under one client request token, so a retry never applies the write twice.
+   *
+   * Give `items` with attribute values (`{ S: 'x' }`), or pass `send` to send them in the
+   * document client's form through `@aws-sdk/lib-dynamodb`: `transactWrite(items, { send: (input,
+   * signal) => doc.send(new TransactWriteCommand(input), { abortSignal: signal }) })`.
+   *
+   * @returns what DynamoDB answered (or what `send` resolved with).
+   * @throws {@link LockLostError} when the lock's own check failed: another owner holds the item.
+   * The lease is then lost (`signal` aborts, `locked()` is false) and nothing was written.
+   * @throws the SDK's `TransactionCanceledException`, untouched (with its `CancellationReasons`),
+   * when one of your items' conditions failed; and any other SDK error, untouched.
+   * @throws {@link LockNotAcquiredError} if this instance does not hold the lock,
+   * {@link InvalidArgumentError} for bad items (a plain value where an attribute value belongs:
+   * the document client's form) or options, both before any request.
+   * @throws {@link TransactionsUnsupportedError} on an endpoint without transactions (dynalite).
+   *
+   * @example
+   * await lock.transactWrite([
+   *   { Put: { TableName: 'reports', Item: { id: { S: 'daily' }, body: { S: body } } } },
+   * ]);
+   */
+  transactWrite(
+    items: readonly TransactWriteItem[],
+    options?: TransactWriteOptions,
+  ): Promise<TransactWriteItemsCommandOutput>;
+  transactWrite<I extends object, T>(items: readonly I[], options: DocumentTransactWriteOptions<I, T>): Promise<T>;
+  async transactWrite(items: readonly object[], options?: TransactWriteOptions): Promise<unknown> {
+    return lockCheckedWrite([this.#held('write under')], items, options);
+  }
+
+  /** The lease held and this lock's context, or the error for a lock not held. */
+  #held(what: string): Held {
+    if (this.#state.kind !== 'held') {
+      throw new LockNotAcquiredError(
+        `Cannot ${what} the lock: this instance does not hold the lock on \`${this.resourceId}\``,
+      );
+    }
+    return { ctx: this.#ctx, lease: this.#state.lease };
   }
 
   /**

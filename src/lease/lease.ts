@@ -111,6 +111,15 @@ export class Lease {
     return this.#serial.run(() => this.#release()).finally(() => this.end());
   }
 
+  /**
+   * Loses the lease on evidence found outside it: a lock-checked transaction refused by this
+   * lease's own check (`src/transaction/`) proves another owner holds the item, as a refused
+   * renewal would.
+   */
+  lose(l: Losing): void {
+    this.#lose(l);
+  }
+
   /** Stops every timer, hands the turn on and aborts the signal; idempotent. */
   end(): void {
     const state = this.#state;

@@ -46,6 +46,9 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeoutException',
   'AbortError',
   'TransactionInProgressException',
+  // A single-item write that meets a transaction in progress on its item (a multi-lock's
+  // acquire, a lock-checked write) is refused unapplied: retried like any transient failure.
+  'TransactionConflictException',
 ]);
 
 const TRANSIENT_CODES = new Set([

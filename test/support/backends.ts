@@ -17,6 +17,8 @@ export interface BackendInfo {
   readonly ttl: boolean;
   /** Counts key sizes in UTF-8 bytes, as DynamoDB does. */
   readonly byteKeys: boolean;
+  /** Has `TransactWriteItems` (multi-locks, lock-checked writes). */
+  readonly transactions: boolean;
 }
 
 /** The backends started by the global setup. */
@@ -29,6 +31,11 @@ export function backends(): BackendInfo[] {
     );
   }
   return started;
+}
+
+/** The backends with transactions (DynamoDB Local, moto), for the multi-lock and lock-checked writes. */
+export function transactionBackends(): BackendInfo[] {
+  return backends().filter((b) => b.transactions);
 }
 
 /** The first backend (dynalite), for tests that need only one. */

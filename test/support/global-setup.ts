@@ -71,7 +71,14 @@ async function startServers(): Promise<Servers> {
   try {
     const dynalite = await startLocalDynamo({ tableName: false });
     stops.push(dynalite.stop);
-    backends.push({ name: 'dynalite', endpoint: dynalite.endpoint, returnsHolder: false, ttl: false, byteKeys: false });
+    backends.push({
+      name: 'dynalite',
+      endpoint: dynalite.endpoint,
+      returnsHolder: false,
+      ttl: false,
+      byteKeys: false,
+      transactions: false,
+    });
 
     if (wanted.has('dynamodb-local')) {
       const local = await startDynamoDbLocal();
@@ -82,6 +89,7 @@ async function startServers(): Promise<Servers> {
         returnsHolder: true,
         ttl: true,
         byteKeys: true,
+        transactions: true,
       });
     }
 
@@ -89,7 +97,14 @@ async function startServers(): Promise<Servers> {
       if (!onPath('moto_server')) throw new Error('DLM_BACKENDS includes moto, but moto_server is not on the PATH');
       const moto = await startMoto();
       stops.push(moto.stop);
-      backends.push({ name: 'moto', endpoint: moto.endpoint, returnsHolder: true, ttl: true, byteKeys: true });
+      backends.push({
+        name: 'moto',
+        endpoint: moto.endpoint,
+        returnsHolder: true,
+        ttl: true,
+        byteKeys: true,
+        transactions: true,
+      });
     }
   } catch (error) {
     await stop();

@@ -4,8 +4,13 @@
  * `@ts-expect-error` line that stops being an error fails it too. The runtime test pins the
  * export list, so that nothing becomes public by accident.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  AttributeValue,
+  DynamoDBClient,
+  TransactWriteItem,
+  TransactWriteItemsCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import * as api from '../../src/index.js';
 import {
@@ -16,6 +21,7 @@ import {
   type AcquireOutcome,
   type AcquireStartedEvent,
   AlreadyAcquiredError,
+  type ConditionCheckOptions,
   type CreateLockTableOptions,
   type CreateLockTableResult,
   createLockTable,
@@ -24,14 +30,21 @@ import {
   type Defaults,
   type DeposedInfo,
   type DeposedReason,
+  type DocumentConditionCheck,
+  type DocumentTransactWriteInput,
+  type DocumentTransactWriteOptions,
   DynamoDbError,
   DynamoDbLock,
+  DynamoDbMultiLock,
   type DynamoDlmError,
   defaults,
   type ElectionEvent,
   type ElectionMessage,
   type ErrorCode,
   type ExtendedEvent,
+  type FencedWrite,
+  type FencedWriteOptions,
+  fencedWrite,
   type HeldLock,
   InvalidArgumentError,
   LeaderElection,
@@ -51,14 +64,18 @@ import {
   type LostEvent,
   type LostReason,
   MisconfiguredError,
+  type MultiLockOptions,
   type ReadLockOptions,
   readLock,
   resetDefaults,
   type TableLayout,
   TableNotFoundError,
   ThrottledError,
+  TransactionsUnsupportedError,
+  type TransactWriteOptions,
   UnreachableError,
   type WithLockOptions,
+  type WithMultiLockOptions,
   withLock,
 } from '../../src/index.js';
 import * as otel from '../../src/opentelemetry.js';
@@ -75,6 +92,7 @@ describe('exports', () => {
         'DEFAULT_TABLE_NAME',
         'DynamoDbError',
         'DynamoDbLock',
+        'DynamoDbMultiLock',
         'DynamoDlmError',
         'InvalidArgumentError',
         'LeaderElection',
@@ -86,9 +104,11 @@ describe('exports', () => {
         'MisconfiguredError',
         'TableNotFoundError',
         'ThrottledError',
+        'TransactionsUnsupportedError',
         'UnreachableError',
         'createLockTable',
         'defaults',
+        'fencedWrite',
         'isDynamoDlmError',
         'readLock',
         'resetDefaults',
@@ -187,11 +207,92 @@ describe('withLock', () => {
         return 42 as const;
       });
     expectTypeOf(call).returns.toEqualTypeOf<Promise<42>>();
-    expectTypeOf(withLock<string>)
-      .parameter(2)
-      .toEqualTypeOf<(WithLockOptions & { readonly tableLayout?: undefined }) | undefined>();
+    // Parameters reads the last overload: the single id's (the array form is pinned below).
+    expectTypeOf<Parameters<typeof withLock<string>>[2]>().toEqualTypeOf<
+      (WithLockOptions & { readonly tableLayout?: undefined }) | undefined
+    >();
     expectTypeOf<WithLockOptions>().toExtend<LockOptions>();
     expectTypeOf<WithLockOptions>().toExtend<AcquireOptions>();
+  });
+
+  test('an array of ids gives the work a multi-lock', () => {
+    const call = () =>
+      withLock(['a', 'b'], async (locks) => {
+        expectTypeOf(locks).toEqualTypeOf<DynamoDbMultiLock>();
+        return 'done' as const;
+      });
+    expectTypeOf(call).returns.toEqualTypeOf<Promise<'done'>>();
+    expectTypeOf<WithMultiLockOptions>().toExtend<MultiLockOptions>();
+    expectTypeOf<WithMultiLockOptions>().toExtend<AcquireOptions>();
+    // Never called: a call would reach for AWS.
+    // @ts-expect-error a multi-lock holds each resource alone: no concurrency
+    const bad = () => withLock(['a', 'b'], () => 1, { concurrency: 2 });
+    expectTypeOf(bad).toBeFunction();
+  });
+});
+
+describe('lock-checked writes', () => {
+  test('the check, raw and in the document form lib-dynamodb takes', () => {
+    expectTypeOf<DynamoDbLock['conditionCheck']>().toBeCallableWith();
+    const raw = (lock: DynamoDbLock) => lock.conditionCheck();
+    expectTypeOf(raw).returns.toEqualTypeOf<TransactWriteItem>();
+    const doc = (lock: DynamoDbLock) => lock.conditionCheck({ form: 'document' });
+    expectTypeOf(doc).returns.toEqualTypeOf<DocumentConditionCheck>();
+    // The document form goes into TransactWriteCommand as it is, with no lib-dynamodb import in our types.
+    expectTypeOf<DocumentConditionCheck>().toExtend<NonNullable<TransactWriteCommandInput['TransactItems']>[number]>();
+    expectTypeOf<ConditionCheckOptions['form']>().toEqualTypeOf<'raw' | 'document' | undefined>();
+    const multi = (locks: DynamoDbMultiLock) => locks.conditionChecks({ form: 'document' });
+    expectTypeOf(multi).returns.toEqualTypeOf<DocumentConditionCheck[]>();
+  });
+
+  test('transactWrite: raw items through the lock, or document items through your send', () => {
+    const raw = (lock: DynamoDbLock, items: TransactWriteItem[]) => lock.transactWrite(items);
+    expectTypeOf(raw).returns.toEqualTypeOf<Promise<TransactWriteItemsCommandOutput>>();
+    const item = { Put: { TableName: 'reports', Item: { id: 'daily', n: 1 } } };
+    const doc = (lock: DynamoDbLock) =>
+      lock.transactWrite([item], {
+        send: async (input: DocumentTransactWriteInput<typeof item>) => {
+          expectTypeOf(input.TransactItems).toEqualTypeOf<(typeof item | DocumentConditionCheck)[]>();
+          return 7 as const;
+        },
+      });
+    expectTypeOf(doc).returns.toEqualTypeOf<Promise<7>>();
+    expectTypeOf<TransactWriteOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf<DocumentTransactWriteOptions<object, 1>>().toExtend<TransactWriteOptions>();
+    const multi = (locks: DynamoDbMultiLock, items: TransactWriteItem[]) => locks.transactWrite(items);
+    expectTypeOf(multi).returns.toEqualTypeOf<Promise<TransactWriteItemsCommandOutput>>();
+  });
+
+  test('fencedWrite: raw attribute values or plain numbers', () => {
+    expectTypeOf(fencedWrite(1)).toEqualTypeOf<FencedWrite<AttributeValue>>();
+    expectTypeOf(fencedWrite(1, { form: 'document' })).toEqualTypeOf<FencedWrite<number>>();
+    expectTypeOf<FencedWriteOptions['attribute']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<FencedWrite<number>['set']>().toEqualTypeOf<string>();
+  });
+});
+
+describe('DynamoDbMultiLock', () => {
+  test('constructor and members', () => {
+    expectTypeOf(DynamoDbMultiLock).toBeConstructibleWith(['a', 'b']);
+    expectTypeOf(DynamoDbMultiLock).toBeConstructibleWith(['a', 'b'], { duration: 5, autoRenew: true });
+    // @ts-expect-error a multi-lock holds each resource alone: no concurrency
+    expectTypeOf(DynamoDbMultiLock).toBeConstructibleWith(['a'], { concurrency: 2 });
+    expectTypeOf<ConstructorParameters<typeof DynamoDbMultiLock>>().toEqualTypeOf<
+      [resourceIds: readonly string[], options?: MultiLockOptions | undefined]
+    >();
+    expectTypeOf<DynamoDbMultiLock>().toExtend<AsyncDisposable>();
+    expectTypeOf<DynamoDbMultiLock['acquire']>().parameter(0).toEqualTypeOf<AcquireOptions | undefined>();
+    expectTypeOf<DynamoDbMultiLock['acquire']>().returns.toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf<DynamoDbMultiLock['release']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<DynamoDbMultiLock['extend']>().parameter(0).toEqualTypeOf<number | undefined>();
+    expectTypeOf<DynamoDbMultiLock['locked']>().returns.toEqualTypeOf<boolean>();
+    expectTypeOf<DynamoDbMultiLock['signal']>().toEqualTypeOf<AbortSignal>();
+    expectTypeOf<DynamoDbMultiLock['fencingTokens']>().toEqualTypeOf<ReadonlyMap<string, number>>();
+    expectTypeOf<DynamoDbMultiLock['tookOver']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<DynamoDbMultiLock['expiresAt']>().toEqualTypeOf<Date | undefined>();
+    expectTypeOf<DynamoDbMultiLock['resourceIds']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<DynamoDbMultiLock['client']>().toEqualTypeOf<DynamoDBClient | undefined>();
+    expectTypeOf<MultiLockOptions>().toEqualTypeOf<Omit<LockOptions, 'concurrency'>>();
   });
 });
 
@@ -246,6 +347,7 @@ describe('errors', () => {
       DynamoDbError,
       MisconfiguredError,
       UnreachableError,
+      TransactionsUnsupportedError,
     ]) {
       expectTypeOf(Class.prototype).toExtend<DynamoDlmError>();
     }
@@ -264,6 +366,7 @@ describe('errors', () => {
       | 'LEASE_TOO_SHORT'
       | 'MISCONFIGURED'
       | 'UNREACHABLE'
+      | 'TRANSACTIONS_UNSUPPORTED'
     >();
     expectTypeOf<LockLostError['reason']>().toEqualTypeOf<LostReason>();
     expectTypeOf<LockLostError['owner']>().toEqualTypeOf<string | undefined>();
@@ -363,7 +466,7 @@ describe('signatures are pinned: no test seam or other extra parameter is public
     expectTypeOf<ConstructorParameters<typeof TableNotFoundError>>().toEqualTypeOf<
       [tableName: string, options?: { cause?: unknown } | undefined]
     >();
-    for (const Class of [AbortedError, ThrottledError, DynamoDbError]) {
+    for (const Class of [AbortedError, ThrottledError, DynamoDbError, TransactionsUnsupportedError]) {
       expectTypeOf<ConstructorParameters<typeof Class>>().toEqualTypeOf<
         [message: string, options?: { cause?: unknown } | undefined]
       >();

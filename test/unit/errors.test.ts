@@ -18,6 +18,11 @@ const CLASSES: [string, string, (Class: new (...args: never[]) => DynamoDlmError
   ['LeaseTooShortError', 'LEASE_TOO_SHORT', (C) => new (C as typeof api.LeaseTooShortError)('r', 'm')],
   ['MisconfiguredError', 'MISCONFIGURED', (C) => new (C as typeof api.MisconfiguredError)('m')],
   ['UnreachableError', 'UNREACHABLE', (C) => new (C as typeof api.UnreachableError)('m')],
+  [
+    'TransactionsUnsupportedError',
+    'TRANSACTIONS_UNSUPPORTED',
+    (C) => new (C as typeof api.TransactionsUnsupportedError)('m'),
+  ],
 ];
 
 describe('error classes', () => {

@@ -43,6 +43,8 @@ describe('classify', () => {
     ['ECONNRESET', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['ECONNREFUSED', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
     ['a bare socket error', new Error('socket closed unexpectedly')],
+    // A renewal that meets a lock-checked transaction on its item: refused unapplied, retried.
+    ['TransactionConflictException', service('TransactionConflictException', 400)],
   ])('%s is transient (may have been applied; retry is safe)', (_name, error) => {
     expect(classify(error)).toBe('transient');
   });

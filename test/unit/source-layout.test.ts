@@ -18,6 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['options/', 'defaults.ts'],
   ['lease/'],
   ['acquire/'],
+  ['transaction/'],
   ['*.ts'], // the other files at the root: the public entry points
   ['election/', 'leader-election.ts'],
   ['opentelemetry/', 'opentelemetry.ts'],
