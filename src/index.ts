@@ -59,11 +59,11 @@ export type { LockOptions } from './options/lock-options.js';
 export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
 export type { Logger } from './runtime/logger.js';
 export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
-export type { DocumentConditionCheck } from './transaction/items.js';
 export type {
   ConditionCheckOptions,
   DocumentTransactWriteInput,
   DocumentTransactWriteOptions,
   TransactWriteOptions,
 } from './transaction/transact-options.js';
+export type { DocumentConditionCheck } from './transaction/transact-requests.js';
 export { type WithLockOptions, type WithMultiLockOptions, withLock } from './with-lock.js';

@@ -13,7 +13,6 @@ import { endpointOf } from './runtime/client.js';
 import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
-import type { DocumentConditionCheck } from './transaction/items.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
 import {
   type ConditionCheckOptions,
@@ -21,6 +20,7 @@ import {
   type DocumentTransactWriteOptions,
   type TransactWriteOptions,
 } from './transaction/transact-options.js';
+import type { DocumentConditionCheck } from './transaction/transact-requests.js';
 
 /**
  * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`

@@ -13,8 +13,6 @@ import { checkSeconds } from './options/validate.js';
 import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
-import { checkResourceIds } from './transaction/checks.js';
-import { acquireUpdate, type DocumentConditionCheck, MAX_TRANSACT_BYTES, transactBytes } from './transaction/items.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
 import { acquireAll } from './transaction/multi-acquire.js';
 import { MultiLease } from './transaction/multi-lease.js';
@@ -24,6 +22,13 @@ import {
   type DocumentTransactWriteOptions,
   type TransactWriteOptions,
 } from './transaction/transact-options.js';
+import {
+  acquireUpdate,
+  type DocumentConditionCheck,
+  MAX_TRANSACT_BYTES,
+  transactBytes,
+} from './transaction/transact-requests.js';
+import { checkResourceIds } from './transaction/transact-validate.js';
 
 /**
  * Options of a {@link DynamoDbMultiLock}: every lock option but `concurrency` (a multi-lock holds

@@ -10,9 +10,9 @@ import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
 import { classify } from '../runtime/sdk-errors.js';
 import { cancellationReasons, type Reason, unsupported, verdict } from './cancellation.js';
-import { checkTransactItems } from './checks.js';
-import { type DocumentConditionCheck, documentHeldCheck, type HeldItem, heldCheck } from './items.js';
 import { resolveTransactWriteOptions } from './transact-options.js';
+import { type DocumentConditionCheck, documentHeldCheck, type HeldItem, heldCheck } from './transact-requests.js';
+import { checkTransactItems } from './transact-validate.js';
 
 /** One lease of a lock, with the context it was acquired through. */
 export interface Held {

@@ -17,8 +17,8 @@ import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
 import { classify, wrapSdkError } from '../runtime/sdk-errors.js';
 import { cancellationReasons, unsupported, verdict } from './cancellation.js';
-import { acquireUpdate, tokenRead } from './items.js';
 import { type Blocker, blocker, multiWaitDelay } from './multi-wait.js';
+import { acquireUpdate, tokenRead } from './transact-requests.js';
 
 /** Attempts a non-blocking multi-lock acquire makes through throttling, transient failures and conflicts. */
 const MAX_TRY_ATTEMPTS = 3;

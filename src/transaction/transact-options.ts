@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkFunction, checkKeys, checkObject, checkSignal } from '../options/validate.js';
-import type { DocumentConditionCheck } from './items.js';
+import type { DocumentConditionCheck } from './transact-requests.js';
 
 /** Options of `conditionCheck()` and `conditionChecks()`. */
 export interface ConditionCheckOptions {

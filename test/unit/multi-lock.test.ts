@@ -1,0 +1,101 @@
+/**
+ * The multi-lock's leases on a scripted client and a fake clock: renewal, loss naming the
+ * resource, release of every item whatever happened to one, and the state machine.
+ */
+import { describe, expect, test } from 'vitest';
+import { AlreadyAcquiredError, LockLostError, LockNotAcquiredError, LockReleasedError } from '../../src/errors.js';
+import { DynamoDbMultiLock } from '../../src/multi-lock.js';
+import { withClock } from '../../src/runtime/test-seam.js';
+import { withLock } from '../../src/with-lock.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { FakeTransactClient } from '../support/fake-transact-client.js';
+import { WALL } from '../support/lock-harness.js';
+
+const refused = (owner: string) =>
+  Object.assign(new Error('refused'), {
+    name: 'ConditionalCheckFailedException',
+    Item: { release_code: { S: 'other' }, owner: { S: owner }, expires_ms: { N: '1' } },
+  });
+
+function setup() {
+  const clock = new FakeClock(WALL);
+  const fake = new FakeTransactClient(clock.monotonic);
+  const options = withClock({ client: fake.asClient, duration: 3, logger: false as const, autoRenew: true }, clock);
+  const locks = new DynamoDbMultiLock(['a', 'b', 'c'], options);
+  const extends_ = () => fake.of('UpdateItem').filter((c) => c.input.ConditionExpression?.includes('> :zero'));
+  return { clock, fake, locks, extends_, options };
+}
+
+describe('DynamoDbMultiLock leases', () => {
+  test('every lease renews on its own; extend() pushes all', async () => {
+    const { clock, locks, extends_ } = setup();
+    await locks.acquire();
+    await clock.advance(1_000);
+    expect(extends_().map((c) => c.input.Key?.resource_id?.S)).toEqual(['a', 'b', 'c']);
+    await locks.extend(60);
+    expect(extends_()).toHaveLength(6);
+    expect((locks.expiresAt as Date).getTime()).toBe(clock.now() + 60_000);
+    expect(locks.locked()).toBe(true);
+    await locks.release();
+  });
+
+  test('one renewal refused: the signal aborts with that resource’s loss; release frees the others and rejects with it', async () => {
+    const { clock, fake, locks } = setup();
+    await locks.acquire();
+    const signal = locks.signal;
+    fake.updates = (input) =>
+      input.Key?.resource_id?.S === 'b' && input.ConditionExpression?.includes('> :zero') ? refused('thief') : {};
+    await clock.advance(1_000);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(LockLostError);
+    expect(signal.reason).toMatchObject({ resourceId: 'b', reason: 'taken', owner: 'thief' });
+    expect(locks.locked()).toBe(false);
+    fake.updates = (input) => (input.Key?.resource_id?.S === 'b' ? refused('thief') : {});
+    await expect(locks.release()).rejects.toBe(signal.reason);
+    const releases = fake.of('UpdateItem').filter((c) => c.input.ConditionExpression === '#code = :code');
+    expect(releases.map((r) => r.input.Key?.resource_id?.S).sort()).toEqual(['a', 'b', 'c']);
+    // The signal keeps the loss as its reason; the instance may acquire again.
+    expect(locks.signal.reason).toMatchObject({ resourceId: 'b' });
+    fake.updates = () => ({});
+    expect(await locks.acquire()).toBe(true);
+    expect(locks.signal.aborted).toBe(false);
+    await locks.release();
+    expect(locks.signal.reason).toBeInstanceOf(LockReleasedError);
+    expect((locks.signal.reason as Error).message).toBe('The locks on `a`, `b`, `c` were released');
+  });
+
+  test('state: acquire twice, release or extend when not held, await using', async () => {
+    const { locks } = setup();
+    expect(locks.signal.aborted).toBe(true);
+    expect(locks.fencingTokens.size).toBe(0);
+    expect(locks.expiresAt).toBeUndefined();
+    await expect(locks.release()).rejects.toBeInstanceOf(LockNotAcquiredError);
+    await expect(locks.extend()).rejects.toBeInstanceOf(LockNotAcquiredError);
+    expect(() => locks.conditionChecks()).toThrow(LockNotAcquiredError);
+    await locks.acquire();
+    await expect(locks.acquire()).rejects.toBeInstanceOf(AlreadyAcquiredError);
+    expect(locks.conditionChecks()).toHaveLength(3);
+    await locks[Symbol.asyncDispose]();
+    expect(locks.locked()).toBe(false);
+    await locks[Symbol.asyncDispose](); // not held: nothing
+  });
+
+  test('withLock over an array: the work’s error wins over a failed release; a multi-lock that cannot be had names its ids', async () => {
+    const { fake, options } = setup();
+    fake.updates = () => refused('x');
+    const failing = withLock(['a', 'b'], () => Promise.reject(new Error('work failed')), options);
+    await expect(failing).rejects.toThrow('work failed');
+    fake.script(
+      'TransactWriteItems',
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    await expect(withLock(['a', 'b'], () => 1, { ...options, blocking: false })).rejects.toMatchObject({
+      name: 'LockUnavailableError',
+      resourceId: 'a',
+      message: 'The locks on `a`, `b` are held elsewhere',
+    });
+  });
+});
