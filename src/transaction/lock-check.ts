@@ -88,9 +88,11 @@ export async function lockCheckedWrite(held: readonly Held[], items: unknown, op
 }
 
 /**
- * The loss a cancellation proves: the first lease whose own check failed (the checks follow the
- * caller's `offset` items), after marking every such lease lost. `undefined` when only the
- * caller's items failed.
+ * The loss a cancellation proves: for the first lease whose own check failed (the checks follow
+ * the caller's `offset` items), after ending every such lease as a loss. A lease still held is
+ * lost now, and its `LockLostError` is the answer; one already lost by its own clocks (or
+ * released meanwhile) keeps its first loss, and the answer says what the server found: taken,
+ * by whom. `undefined` when only the caller's items failed.
  */
 function lostBy(
   held: readonly Held[],
@@ -104,19 +106,20 @@ function lostBy(
     const h = held[i - offset];
     if (h === undefined) continue;
     const owner = parseHolder(reasons[i]?.item)?.owner;
+    const before = h.lease.lost;
     h.lease.lose({ reason: 'taken', cause: error, owner });
-    // A lease released meanwhile is not marked lost; the write still did not commit under it.
-    const lost =
-      h.lease.lost ??
-      lostError({
-        resourceId: h.ctx.resourceId,
-        slot: h.ctx.slotOf(h.lease.slot),
-        fencingToken: h.lease.fencingToken,
-        reason: 'taken',
-        cause: error,
-        owner,
-      });
-    first ??= lost;
+    const now = h.lease.lost;
+    first ??=
+      before === undefined && now !== undefined
+        ? now
+        : lostError({
+            resourceId: h.ctx.resourceId,
+            slot: h.ctx.slotOf(h.lease.slot),
+            fencingToken: h.lease.fencingToken,
+            reason: 'taken',
+            cause: error,
+            owner,
+          });
   }
   return first;
 }
