@@ -6,10 +6,6 @@ export function transactionsTable(t) {
   const lines = [];
   const row = (...cells) => lines.push(cells.map((c, i) => String(c).padEnd(i === 0 ? 40 : 34)).join(''));
   const c = t.cycle;
-  const ops = (x) =>
-    Object.entries(x.requests)
-      .map(([op, n]) => `${f(n, 2)} ${op}`)
-      .join(' + ');
   lines.push(
     '',
     `Transactions on ${t.server}: multi-lock [a, b] vs two single locks a then b (${c.cycles} cycles each)`,
@@ -21,7 +17,9 @@ export function transactionsTable(t) {
     `${f(c.twoSingleLocks.ms.median, 2)} [${f(c.twoSingleLocks.ms.p10)}-${f(c.twoSingleLocks.ms.p90)}]`,
   );
   row('requests per cycle', f(c.multiLock.requestsTotal), f(c.twoSingleLocks.requestsTotal));
-  row('  by operation', ops(c.multiLock), ops(c.twoSingleLocks));
+  for (const op of new Set([...Object.keys(c.multiLock.requests), ...Object.keys(c.twoSingleLocks.requests)])) {
+    row(`  ${op}`, f(c.multiLock.requests[op] ?? 0), f(c.twoSingleLocks.requests[op] ?? 0));
+  }
   row('write units per cycle (billed)', f(c.multiLock.writeUnits), f(c.twoSingleLocks.writeUnits));
   row('read units per cycle (billed)', f(c.multiLock.readUnits), f(c.twoSingleLocks.readUnits));
   row(

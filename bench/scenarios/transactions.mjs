@@ -288,6 +288,7 @@ async function mix(endpoint, { iterations }) {
     processes: runs.map((r) => {
       const s = r.events.find((e) => e.summary === true);
       return {
+        who: r.events[0]?.who,
         ids: s?.ids.join(','),
         exit: r.code,
         holdings: r.events.length - 1,

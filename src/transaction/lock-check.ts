@@ -12,7 +12,7 @@ import { classify } from '../runtime/sdk-errors.js';
 import { cancellationReasons, type Reason, unsupported, verdict } from './cancellation.js';
 import { resolveTransactWriteOptions } from './transact-options.js';
 import { type DocumentConditionCheck, documentHeldCheck, type HeldItem, heldCheck } from './transact-requests.js';
-import { checkTransactItems } from './transact-validate.js';
+import { checkNotOnLockItems, checkTransactItems } from './transact-validate.js';
 
 /** One lease of a lock, with the context it was acquired through. */
 export interface Held {
@@ -50,6 +50,10 @@ export function conditionCheckOf(h: Held, form: 'raw' | 'document'): TransactWri
 export async function lockCheckedWrite(held: readonly Held[], items: unknown, options: unknown): Promise<unknown> {
   const { signal, send: callerSend, form } = resolveTransactWriteOptions(options);
   const list = checkTransactItems(items, form, held.length);
+  checkNotOnLockItems(
+    list,
+    held.map((h) => ({ tableName: h.ctx.o.tableName, key: h.ctx.key(h.lease.slot) })),
+  );
   const checks = held.map((h) => conditionCheckOf(h, form));
   if (signal?.aborted) throw abortError(signal);
   const first = held[0] as Held;

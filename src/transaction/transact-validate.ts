@@ -114,3 +114,46 @@ function checkRawValues(body: Record<string, unknown>, where: string): void {
     }
   }
 }
+
+/** A lock item a lock-checked write checks: its table and its key (raw attribute values). */
+export interface CheckedItem {
+  readonly tableName: string;
+  readonly key: Record<string, { S?: string; N?: string }>;
+}
+
+/** A key's values as plain strings, from either form, in a fixed order. */
+function keyOf(key: unknown): string | undefined {
+  if (typeof key !== 'object' || key === null) return undefined;
+  const parts = Object.entries(key as Record<string, unknown>).map(([name, v]) => {
+    const plainValue =
+      typeof v === 'object' && v !== null ? ((v as { S?: unknown; N?: unknown }).S ?? (v as { N?: unknown }).N) : v;
+    return `${name}=${String(plainValue)}`;
+  });
+  return parts.sort().join('\n');
+}
+
+/**
+ * None of the caller's items may touch a lock item the write checks: DynamoDB refuses two
+ * actions on one item in a transaction, and a write to the lock item would be a write to the lock.
+ */
+export function checkNotOnLockItems(items: readonly object[], checked: readonly CheckedItem[]): void {
+  const locked = new Set(checked.map((c) => `${c.tableName}\n${keyOf(c.key)}`));
+  items.forEach((item, i) => {
+    for (const action of ACTIONS) {
+      const body = (item as Record<string, Record<string, unknown> | undefined>)[action];
+      if (body === undefined) continue;
+      const key = action === 'Put' ? pick(body.Item, checked[0]?.key) : body.Key;
+      if (locked.has(`${String(body.TableName)}\n${keyOf(key)}`)) {
+        throw new InvalidArgumentError(
+          `Expected \`items[${i}]\` not to touch the lock item it is checked against (${String(body.TableName)}): a transaction takes one action per item`,
+        );
+      }
+    }
+  });
+}
+
+/** The attributes of `item` named in `key` (a `Put`'s item, reduced to its key). */
+function pick(item: unknown, key: object | undefined): unknown {
+  if (typeof item !== 'object' || item === null || key === undefined) return undefined;
+  return Object.fromEntries(Object.keys(key).map((name) => [name, (item as Record<string, unknown>)[name]]));
+}

@@ -323,6 +323,19 @@ describe('lock-checked writes: bad input and no transactions (dynalite)', () => 
       /got Put and Delete/,
     );
     await expect(lock.transactWrite([item], { sned: 1 } as never)).rejects.toThrow(/Unknown option `sned`/);
+    // A write to the lock item itself.
+    await expect(
+      lock.transactWrite([
+        {
+          Update: {
+            TableName: tableName,
+            Key: { resource_id: { S: 'n2' } },
+            UpdateExpression: 'SET a = :a',
+            ExpressionAttributeValues: { ':a': { S: 'b' } },
+          },
+        },
+      ]),
+    ).rejects.toThrow(/not to touch the lock item/);
     expect(() => lock.conditionCheck({ form: 'json' } as never)).toThrow(InvalidArgumentError);
     expect(() => fencedWrite(undefined)).toThrow(/never acquired/);
     expect(() => fencedWrite(1.5)).toThrow(InvalidArgumentError);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { checkResourceIds, checkTransactItems } from '../../src/transaction/transact-validate.js';
+import { checkNotOnLockItems, checkResourceIds, checkTransactItems } from '../../src/transaction/transact-validate.js';
 
 describe('checkResourceIds', () => {
   test('1 to 100 distinct, valid ids, frozen', () => {
@@ -80,5 +80,37 @@ describe('checkTransactItems', () => {
         2,
       ),
     ).toThrow(/at most 98 `items` .* the lock adds 2\), got 99/);
+  });
+});
+
+describe('checkNotOnLockItems', () => {
+  const lockItem = { tableName: 'locks', key: { resource_id: { S: 'job' }, concurrency_id: { N: '1' } } };
+
+  test.each([
+    [
+      'a Put of the lock item',
+      { Put: { TableName: 'locks', Item: { concurrency_id: { N: '1' }, resource_id: { S: 'job' }, x: { S: 'y' } } } },
+    ],
+    [
+      'an Update of it',
+      { Update: { TableName: 'locks', Key: { resource_id: { S: 'job' }, concurrency_id: { N: '1' } } } },
+    ],
+    [
+      'a Delete of it, in the document form',
+      { Delete: { TableName: 'locks', Key: { resource_id: 'job', concurrency_id: 1 } } },
+    ],
+  ])('rejects %s', (_what, item) => {
+    expect(() => checkNotOnLockItems([{ Put: { TableName: 'data', Item: {} } }, item], [lockItem])).toThrow(
+      /`items\[1\]` not to touch the lock item/,
+    );
+  });
+
+  test('passes other slots, other resources and other tables', () => {
+    const items = [
+      { Update: { TableName: 'locks', Key: { resource_id: { S: 'job' }, concurrency_id: { N: '2' } } } },
+      { Update: { TableName: 'locks', Key: { resource_id: { S: 'other' }, concurrency_id: { N: '1' } } } },
+      { Put: { TableName: 'data', Item: { resource_id: { S: 'job' }, concurrency_id: { N: '1' } } } },
+    ];
+    expect(() => checkNotOnLockItems(items, [lockItem])).not.toThrow();
   });
 });
