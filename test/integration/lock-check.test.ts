@@ -5,7 +5,6 @@
  * through untouched. dynalite has no transactions: a typed error says so.
  */
 import {
-  CreateTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -26,22 +25,8 @@ import {
   TransactionsUnsupportedError,
 } from '../../src/index.js';
 import { withClock } from '../../src/runtime/test-seam.js';
-import { clientFor, dynalite, freshTable, transactionBackends } from '../support/backends.js';
+import { clientFor, dynalite, freshDataTable, freshTable, transactionBackends } from '../support/backends.js';
 import { FakeClock } from '../support/fake-clock.js';
-
-/** A table for the protected data: partition key `id` (String). */
-async function dataTable(client: DynamoDBClient): Promise<string> {
-  const TableName = `data_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return TableName;
-}
 
 const put = (table: string, id: string, body: string): TransactWriteItem => ({
   Put: { TableName: table, Item: { id: { S: id }, body: { S: body } } },
@@ -60,7 +45,7 @@ describe.each(transactionBackends())('lock-checked writes on $name', (backend) =
 
   beforeAll(async () => {
     tableName = await freshTable(client, 'checked');
-    data = await dataTable(client);
+    data = await freshDataTable(client, 'data');
   });
   afterAll(() => client.destroy());
 

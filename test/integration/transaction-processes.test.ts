@@ -7,29 +7,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { countOf } from '../fixtures/witness.mjs';
-import { clientFor, freshTable, transactionBackends } from '../support/backends.js';
+import { clientFor, freshDataTable, freshTable, transactionBackends } from '../support/backends.js';
 import { startWorker } from '../support/child-workers.js';
 import { ensureBuilt, fixture, pythonWithBoto3, runWorker, slotOverlaps } from '../support/processes.js';
 import { delay } from './helpers.js';
 
 const python = pythonWithBoto3();
-
-async function dataTable(client: DynamoDBClient): Promise<string> {
-  const TableName = `procdata_${process.pid}_${Date.now().toString(36)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return TableName;
-}
 
 describe.each(transactionBackends())('transactions across processes on $name', (backend) => {
   const client = clientFor(backend);
@@ -41,7 +28,7 @@ describe.each(transactionBackends())('transactions across processes on $name', (
   beforeAll(async () => {
     ensureBuilt();
     tableName = await freshTable(client, 'txprocs');
-    data = await dataTable(client);
+    data = await freshDataTable(client, 'procdata');
     dir = mkdtempSync(join(tmpdir(), 'dlm-tx-'));
   });
   afterAll(() => {

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  CreateTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
   GetItemCommand,
@@ -67,6 +68,20 @@ export async function freshTable(
   const tableName = `${prefix}_${process.pid}_${++counter}_${Date.now().toString(36)}`;
   await createLockTable({ client, tableName, tableLayout });
   return tableName;
+}
+
+/** Creates a fresh table for protected data (not locks): partition key `id` (String). */
+export async function freshDataTable(client: DynamoDBClient, prefix = 'data'): Promise<string> {
+  const TableName = `${prefix}_${process.pid}_${++counter}_${Date.now().toString(36)}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return TableName;
 }
 
 /** The lock item of `resourceId` on a 'single' table as the server holds it now (a consistent read). */
