@@ -4,13 +4,16 @@
  * what the reader already has. scripts/check-examples.mjs type-checks every fragment with this
  * file in scope; a fragment's marker line says which of these it assumes.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type * as dlm from 'dynamo-dlm';
 
 declare global {
   // The package's exports, as if imported (a fragment that imports them shadows these).
   const DynamoDbLock: typeof dlm.DynamoDbLock;
   type DynamoDbLock = dlm.DynamoDbLock;
+  const DynamoDbMultiLock: typeof dlm.DynamoDbMultiLock;
+  type DynamoDbMultiLock = dlm.DynamoDbMultiLock;
+  const fencedWrite: typeof dlm.fencedWrite;
   const LeaderElection: typeof dlm.LeaderElection;
   type LeaderElection = dlm.LeaderElection;
   const withLock: typeof dlm.withLock;
@@ -51,5 +54,8 @@ declare global {
   function recoverUnfinishedJobs(options: { fencingToken: number }): Promise<void>;
   function runDueJobs(options: { fencingToken: number; signal: AbortSignal }): Promise<void>;
   const batches: readonly string[];
+  /** Builds the TransactWriteItems element that takes `amount` from (or gives it to) `account`. */
+  function debit(account: string, amount: number): TransactWriteItem;
+  function credit(account: string, amount: number): TransactWriteItem;
   function reindex(batch: string, options: { abortSignal: AbortSignal }): Promise<void>;
 }
