@@ -10,8 +10,8 @@ import { backoffDelay, CONTENTION_BACKOFF } from '../runtime/backoff.js';
  *
  * Contract, in every case: it never sleeps past the moment the last blocking lease it was told
  * of has surely ended (its end plus the clock skew allowance, when every blocker's end is still to
- * come), never longer than `maxPollMs` at a time, and never less than the first backoff step
- * would allow at random (at least 1 ms).
+ * come), never longer than `maxPollMs` at a time, and never less than 1 ms (the unit tests check
+ * this on random refusals).
  */
 
 /** What a refused transaction said about one blocking item. */
