@@ -2,8 +2,10 @@
  * The multi-lock's leases on a scripted client and a fake clock: renewal, loss naming the
  * resource, release of every item whatever happened to one, and the state machine.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, test } from 'vitest';
 import { AlreadyAcquiredError, LockLostError, LockNotAcquiredError, LockReleasedError } from '../../src/errors.js';
+import { DynamoDbLock } from '../../src/lock.js';
 import { DynamoDbMultiLock } from '../../src/multi-lock.js';
 import { withClock } from '../../src/runtime/test-seam.js';
 import { withLock } from '../../src/with-lock.js';
@@ -97,5 +99,51 @@ describe('DynamoDbMultiLock leases', () => {
       resourceId: 'a',
       message: 'The locks on `a`, `b` are held elsewhere',
     });
+  });
+});
+
+describe('DynamoDbMultiLock events', () => {
+  test('hooks and diagnostics channels get each resource’s events, the channels as a lock’s of that resource', async () => {
+    const clock = new FakeClock(WALL);
+    const fake = new FakeTransactClient(clock.monotonic);
+    const hooked: string[] = [];
+    const hooks = Object.fromEntries(
+      ['acquireStarted', 'acquired', 'acquireEnded', 'released'].map((name) => [
+        name,
+        (e: { resourceId: string; outcome?: string }) =>
+          hooked.push(`${name} ${e.resourceId}${e.outcome ? ` ${e.outcome}` : ''}`),
+      ]),
+    );
+    const published: { lock: unknown; id: string }[] = [];
+    const onAcquired = (m: unknown) => {
+      const message = m as { lock: unknown; event: { resourceId: string } };
+      published.push({ lock: message.lock, id: message.event.resourceId });
+    };
+    subscribe('dynamo-dlm:lock:acquired', onAcquired);
+    try {
+      const locks = new DynamoDbMultiLock(
+        ['a', 'b'],
+        withClock({ client: fake.asClient, logger: false as const, hooks }, clock),
+      );
+      await locks.acquire();
+      await locks.release();
+      expect(hooked).toEqual([
+        'acquireStarted a',
+        'acquireStarted b',
+        'acquired a',
+        'acquired b',
+        'acquireEnded a acquired',
+        'acquireEnded b acquired',
+        'released a',
+        'released b',
+      ]);
+      // One lock per resource, each of that resource, never the multi-lock: per-lock consumers keep them apart.
+      expect(published.map((p) => p.id)).toEqual(['a', 'b']);
+      expect(published.every((p) => p.lock instanceof DynamoDbLock)).toBe(true);
+      expect(published.map((p) => (p.lock as DynamoDbLock).resourceId)).toEqual(['a', 'b']);
+      expect((published[0] as { lock: unknown }).lock).not.toBe((published[1] as { lock: unknown }).lock);
+    } finally {
+      unsubscribe('dynamo-dlm:lock:acquired', onAcquired);
+    }
   });
 });
