@@ -1,5 +1,6 @@
 import type { DynamoDBClient, TransactWriteItem, TransactWriteItemsCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { AcquireWindow } from './acquire/acquire-loop.js';
+import { Contact, recordRefusal } from './acquire/contact.js';
 import { AlreadyAcquiredError, InvalidArgumentError, LockNotAcquiredError } from './errors.js';
 import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
@@ -14,7 +15,7 @@ import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
-import { acquireAll } from './transaction/multi-acquire.js';
+import { acquireAll, named } from './transaction/multi-acquire.js';
 import { MultiLease } from './transaction/multi-lease.js';
 import {
   type ConditionCheckOptions,
@@ -182,6 +183,8 @@ export class DynamoDbMultiLock implements AsyncDisposable {
    *
    * @returns `true` once all are held; `false` when `blocking: false` found one held or `timeout`
    * ran out (nothing is left held).
+   * @throws {@link UnreachableError} instead of `false` when DynamoDB never answered this acquire,
+   * and {@link MisconfiguredError} at once when retrying cannot help, as a single lock's acquire.
    * @throws {@link AlreadyAcquiredError}, {@link AbortedError}, {@link LeaseTooShortError},
    * {@link TableNotFoundError}, {@link ThrottledError}, {@link DynamoDbError}, as a single lock's acquire.
    * @throws {@link TransactionsUnsupportedError} on an endpoint without transactions (dynalite).
@@ -190,7 +193,7 @@ export class DynamoDbMultiLock implements AsyncDisposable {
     const a = resolveAcquireOptions(options);
     if (this.#state.kind !== 'idle') {
       throw new AlreadyAcquiredError(
-        `This instance already ${this.#state.kind === 'acquiring' ? 'is acquiring' : 'holds'} the locks on ${this.#named()}`,
+        `This instance already ${this.#state.kind === 'acquiring' ? 'is acquiring' : 'holds'} the locks on ${named(this.#ctxs)}`,
       );
     }
     if (a.signal?.aborted) throw abortError(a.signal);
@@ -207,8 +210,9 @@ export class DynamoDbMultiLock implements AsyncDisposable {
     }
     let lease: MultiLease | undefined;
     let failure: { readonly error: unknown } | undefined;
+    const contact = new Contact(ctx, a.blocking, named(this.#ctxs));
     try {
-      const leases = await acquireAll(this.#ctxs, a, w);
+      const leases = await acquireAll(this.#ctxs, a, w, contact);
       if (leases === undefined) return false;
       lease = new MultiLease(this.resourceIds, leases);
       this.#last = lease;
@@ -219,7 +223,10 @@ export class DynamoDbMultiLock implements AsyncDisposable {
       failure = { error };
       throw error;
     } finally {
-      if (lease === undefined) this.#state = IDLE;
+      if (lease === undefined) {
+        this.#state = IDLE;
+        recordRefusal(this, contact.last);
+      }
       const outcome = acquireOutcome(lease !== undefined, a.blocking, failure);
       const waitMs = ctx.clock.monotonic() - started;
       for (const c of this.#ctxs) c.emit('acquireEnded', { resourceId: c.resourceId, outcome, waitMs, ...failure });
@@ -291,13 +298,9 @@ export class DynamoDbMultiLock implements AsyncDisposable {
     if (this.#state.kind === 'held') await this.release();
   }
 
-  #named(): string {
-    return this.resourceIds.map((id) => `\`${id}\``).join(', ');
-  }
-
   #lease(what: string): MultiLease {
     if (this.#state.kind !== 'held') {
-      throw new LockNotAcquiredError(`Cannot ${what}: this instance does not hold the locks on ${this.#named()}`);
+      throw new LockNotAcquiredError(`Cannot ${what}: this instance does not hold the locks on ${named(this.#ctxs)}`);
     }
     return this.#state.lease;
   }

@@ -107,7 +107,7 @@ export async function withLock<T>(
       id,
       blocking === false
         ? `${what[0]?.toUpperCase()}${what.slice(1)} ${lock instanceof DynamoDbLock ? 'is' : 'are'} held elsewhere`
-        : `Timed out waiting for ${what}${cause === undefined ? ', behind other acquires of it in this process' : ''}`,
+        : `Timed out waiting for ${what}${cause === undefined && lock instanceof DynamoDbLock ? ', behind other acquires of it in this process' : ''}`,
       cause === undefined ? undefined : { cause },
     );
   }

@@ -26,6 +26,8 @@ export const SILENCE_EVIDENCE_MS = 1_000;
 export class Contact {
   readonly #ctx: LockContext;
   readonly #blocking: boolean;
+  /** What is acquired, for messages: "`x`", or "`a`, `b`" for a multi-lock. */
+  readonly #subject: string;
   readonly #started: number;
   #answered = false;
   #errors = 0;
@@ -35,9 +37,10 @@ export class Contact {
   #longestSilenceMs = 0;
   #last: unknown;
 
-  constructor(ctx: LockContext, blocking: boolean) {
+  constructor(ctx: LockContext, blocking: boolean, subject = `\`${ctx.resourceId}\``) {
     this.#ctx = ctx;
     this.#blocking = blocking;
+    this.#subject = subject;
     this.#started = ctx.clock.monotonic();
     // Ready long before any failure needs it in a message: a failure takes a network round trip.
     void resolveEndpoint(ctx.client());
@@ -79,7 +82,7 @@ export class Contact {
     if (this.#answered) return undefined;
     const client = this.#ctx.client();
     if (unknownHost(error) && !hasAnswered(client)) {
-      return misconfigured(`acquire of \`${this.#ctx.resourceId}\``, error, endpointLabel(client));
+      return misconfigured(`acquire of ${this.#subject}`, error, endpointLabel(client));
     }
     if (!this.#blocking && noAnswerMs !== undefined) {
       return this.#unreachable(`its write got no answer within ${seconds(noAnswerMs)}`);
@@ -122,7 +125,7 @@ export class Contact {
     const where = endpoint === undefined ? 'DynamoDB' : `DynamoDB at ${endpoint}`;
     const last = this.#last === undefined ? '' : `; the last error: ${errorText(this.#last)}`;
     return new UnreachableError(
-      `acquire of \`${this.#ctx.resourceId}\` never reached ${where}: ${what}${last}. Whether the lock is held is unknown`,
+      `acquire of ${this.#subject} never reached ${where}: ${what}${last}. Whether the lock is held is unknown`,
       { cause: this.#last, endpoint },
     );
   }

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type TransactWriteItem, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { ATTEMPT_TIMEOUT_MS } from '../acquire/acquire-loop.js';
 import type { LockLostError } from '../errors.js';
-import { parseHolder } from '../item/attributes.js';
 import type { Lease } from '../lease/lease.js';
-import { lostError } from '../lease/loss.js';
+import { lostError, refusal } from '../lease/loss.js';
 import { backoffDelay, THROTTLE_BACKOFF } from '../runtime/backoff.js';
 import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
@@ -41,7 +40,7 @@ export function conditionCheckOf(h: Held, form: 'raw' | 'document'): TransactWri
  * token, so that a retry of a write applied unseen succeeds without applying it twice.
  *
  * - A lease's own check failed: that lease is lost now (`taken`, with the owner where the server
- *   returned the item); rejects with its `LockLostError`, the SDK error as `cause`.
+ *   returned the item, or `forced`); rejects with its `LockLostError`, the SDK error as `cause`.
  * - Another item's condition failed: rejects with the SDK error untouched, its
  *   `CancellationReasons` included.
  * - The endpoint has no transactions: `TransactionsUnsupportedError`.
@@ -96,7 +95,7 @@ export async function lockCheckedWrite(held: readonly Held[], items: unknown, op
  * the caller's `offset` items), after ending every such lease as a loss. A lease still held is
  * lost now, and its `LockLostError` is the answer; one already lost by its own clocks (or
  * released meanwhile) keeps its first loss, and the answer says what the server found: taken,
- * by whom. `undefined` when only the caller's items failed.
+ * by whom, or released by force. `undefined` when only the caller's items failed.
  */
 function lostBy(
   held: readonly Held[],
@@ -109,9 +108,10 @@ function lostBy(
   for (const i of failed) {
     const h = held[i - offset];
     if (h === undefined) continue;
-    const owner = parseHolder(reasons[i]?.item)?.owner;
+    // Taken (by whom, where the item came back), or released by force: as a refused renewal reads it.
+    const { reason, owner } = refusal(reasons[i]?.item, h.lease.code, h.lease.fencingToken);
     const before = h.lease.lost;
-    h.lease.lose({ reason: 'taken', cause: error, owner });
+    h.lease.lose({ reason, cause: error, owner });
     const now = h.lease.lost;
     first ??=
       before === undefined && now !== undefined
@@ -120,7 +120,7 @@ function lostBy(
             resourceId: h.ctx.resourceId,
             slot: h.ctx.slotOf(h.lease.slot),
             fencingToken: h.lease.fencingToken,
-            reason: 'taken',
+            reason,
             cause: error,
             owner,
           });

@@ -6,6 +6,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, ATTEMPT_TIMEOUT_MS, MAX_LATE_ANSWERS } from '../acquire/acquire-loop.js';
+import type { Contact } from '../acquire/contact.js';
 import { DynamoDbError, LeaseTooShortError } from '../errors.js';
 import { ATTR, malformation, parseHolder } from '../item/attributes.js';
 import { acquireRequest } from '../item/requests.js';
@@ -15,7 +16,8 @@ import type { ResolvedAcquireOptions } from '../options/acquire-options.js';
 import { type BackoffPolicy, backoffDelay, THROTTLE_BACKOFF } from '../runtime/backoff.js';
 import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
-import { classify, wrapSdkError } from '../runtime/sdk-errors.js';
+import { endpointLabel } from '../runtime/endpoint.js';
+import { classify, unsent, wrapSdkError } from '../runtime/sdk-errors.js';
 import { cancellationReasons, unsupported, verdict } from './cancellation.js';
 import { type Blocker, blocker, multiWaitDelay } from './multi-wait.js';
 import { acquireUpdate, tokenRead } from './transact-requests.js';
@@ -34,8 +36,8 @@ function newCode(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The ids of a multi-lock, for messages. */
-function named(ctxs: readonly LockContext[]): string {
+/** The ids of a multi-lock, for messages: "`a`, `b`". */
+export function named(ctxs: readonly LockContext[]): string {
   return ctxs.map((c) => `\`${c.resourceId}\``).join(', ');
 }
 
@@ -50,7 +52,9 @@ interface Found {
  * condition, or none. Resolves with one new, not yet started {@link Lease} per item (in the
  * order of `ctxs`), or `undefined` when refused for good (`blocking: false` found one held, or
  * the deadline passed). Whatever way it ends, items that may be held under its owner code are
- * released before it settles, unless it resolves with their leases.
+ * released before it settles, unless it resolves with their leases. `contact` hears every answer
+ * and error, as a single lock's acquire's does: an acquire DynamoDB never answered throws rather
+ * than say the locks are busy.
  *
  * A transaction returns no values, so the tokens are read afterwards (one consistent
  * `BatchGetItem`), and a takeover is told by the fresh form of the condition (`acquireUpdate`).
@@ -59,6 +63,7 @@ export async function acquireAll(
   ctxs: readonly LockContext[],
   a: ResolvedAcquireOptions,
   w: AcquireWindow,
+  contact: Contact,
 ): Promise<Lease[] | undefined> {
   const first = ctxs[0] as LockContext;
   const { clock, o } = first;
@@ -93,6 +98,7 @@ export async function acquireAll(
         unseen = true;
         await sendTransaction(first, items, attempt.signal);
         sending = false;
+        contact.answer();
         const found = await readHeld(ctxs, code, attempt.signal);
         if (found !== undefined && clock.monotonic() < sent + o.durationMs - o.marginMs) {
           unseen = false;
@@ -117,8 +123,9 @@ export async function acquireAll(
         if (sending && notApplied(error)) unseen = unseenBefore;
         if (error instanceof LeaseTooShortError || error instanceof DynamoDbError) throw error;
         if (a.signal?.aborted) throw abortError(a.signal);
+        const giveUp = contact.error(error, attempt.timedOut() ? clock.monotonic() - sent : undefined);
         // Cut off at the deadline: the write may still have been applied (`unseen` stays set).
-        if (attempt.timedOut() && clock.monotonic() >= w.deadline) return undefined;
+        if (attempt.timedOut() && clock.monotonic() >= w.deadline) return contact.ended();
         const none = unsupported(error);
         if (none !== undefined) throw none;
         const reasons = cancellationReasons(error);
@@ -160,31 +167,34 @@ export async function acquireAll(
           delay = backoffDelay(CONFLICT_BACKOFF, conflicts, clock.random);
         } else {
           const kind = v?.kind === 'throttled' ? 'throttled' : attempt.timedOut() ? 'transient' : classify(error);
-          if (v?.kind === 'other' || (kind !== 'throttled' && kind !== 'transient')) {
-            throw wrapSdkError(error, ctxs.map((c) => c.resourceId).join(', '), o.tableName, 'acquire', o.tableLayout);
-          }
+          if (v?.kind === 'other' || (kind !== 'throttled' && kind !== 'transient')) throw wrapped(ctxs, error);
+          if (giveUp !== undefined) throw giveUp;
           failures++;
-          if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) {
-            throw wrapSdkError(error, ctxs.map((c) => c.resourceId).join(', '), o.tableName, 'acquire', o.tableLayout);
-          }
+          if (!a.blocking && failures >= MAX_TRY_ATTEMPTS) throw contact.unreachable() ?? wrapped(ctxs, error);
           delay = first.backoffAfterFailure(error, kind, 'acquire', failures, 0);
         }
       } finally {
         attempt.cancel();
       }
       const remaining = w.deadline - clock.monotonic();
-      if (remaining <= 0) return undefined;
+      if (remaining <= 0) return contact.ended();
       await clock.sleep(Math.min(Math.max(delay, 1), remaining), a.signal);
+      // A sleep that ran to the deadline leaves no time for a transaction: one sent now would be
+      // cut off at once, and then cleared as if it might have been applied.
+      if (clock.monotonic() >= w.deadline) return contact.ended();
     }
   } finally {
     cancelAttempt?.();
-    if (unseen) await clearAll(ctxs, code);
+    if (unseen) await clearAll(ctxs, code, contact.clearCutoffMs);
   }
 }
 
-/** Whether a failed transaction certainly applied nothing: cancelled, unknown, throttled, refused as invalid. */
+/**
+ * Whether a failed transaction certainly applied nothing: cancelled, unknown, throttled, refused
+ * as invalid, or never sent (the connection was refused).
+ */
 function notApplied(error: unknown): boolean {
-  if (cancellationReasons(error) !== undefined || unsupported(error) !== undefined) return true;
+  if (cancellationReasons(error) !== undefined || unsupported(error) !== undefined || unsent(error)) return true;
   const kind = classify(error);
   return (
     kind === 'throttled' || kind === 'missing-table' || (error as { name?: unknown }).name === 'ValidationException'
@@ -258,9 +268,19 @@ function num(value: AttributeValue | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Releases (best effort, in parallel) every item that may be held under `code`. */
-async function clearAll(ctxs: readonly LockContext[], code: string): Promise<void> {
-  await Promise.all(ctxs.map((ctx) => clearAmbiguous(ctx, 0, code)));
+/**
+ * Releases (best effort, in parallel) every item that may be held under `code`, each write cut
+ * off after `cutoffMs` (default: a release's).
+ */
+async function clearAll(ctxs: readonly LockContext[], code: string, cutoffMs?: number): Promise<void> {
+  await Promise.all(ctxs.map((ctx) => clearAmbiguous(ctx, 0, code, cutoffMs)));
+}
+
+/** The typed error for an SDK error the acquire does not handle itself, naming every id and the endpoint. */
+function wrapped(ctxs: readonly LockContext[], error: unknown) {
+  const first = ctxs[0] as LockContext;
+  const ids = ctxs.map((c) => c.resourceId).join(', ');
+  return wrapSdkError(error, ids, first.o.tableName, 'acquire', first.o.tableLayout, endpointLabel(first.client()));
 }
 
 /** No condition will ever admit a malformed item: report it rather than wait for ever. */

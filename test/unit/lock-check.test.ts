@@ -88,6 +88,25 @@ describe('lock.transactWrite', () => {
     await expect(lock.release()).rejects.toBe(error);
   });
 
+  test("the lock's own check refused by a forced release: the lease is lost as forced, as a refused renewal reads it", async () => {
+    const { fake, lock, lost } = await held();
+    expect(lock.fencingToken).toEqual(expect.any(Number));
+    // What `dynamo-dlm release --force` leaves: a released marker, this lease's token, a fresh code.
+    const marker = {
+      resource_id: { S: 'res' },
+      release_code: { S: 'fresh-code-of-the-operator' },
+      expires_ms: { N: '0' },
+      expires: { N: '0' },
+      fencing_token: { N: String(lock.fencingToken) },
+      owner: { S: 'the-evicted-holder' },
+    };
+    fake.script('TransactWriteItems', cancelled('None', { code: 'ConditionalCheckFailed', item: marker }));
+    const error = await lock.transactWrite([item]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(error).toMatchObject({ reason: 'forced', owner: undefined });
+    expect(lost).toEqual([expect.objectContaining({ reason: 'forced' })]);
+  });
+
   test("another item's condition failed: the SDK error itself, not retried; the lock stays held", async () => {
     const { fake, lock } = await held();
     const refusal = cancelled('ConditionalCheckFailed', 'None');

@@ -3,7 +3,7 @@
  * of answer, and that nothing is left held whatever way it ends.
  */
 import { describe, expect, test } from 'vitest';
-import { AbortedError, TransactionsUnsupportedError } from '../../src/errors.js';
+import { AbortedError, MisconfiguredError, TransactionsUnsupportedError, UnreachableError } from '../../src/errors.js';
 import type { LockHooks } from '../../src/events.js';
 import { DynamoDbMultiLock, type MultiLockOptions } from '../../src/multi-lock.js';
 import { withClock } from '../../src/runtime/test-seam.js';
@@ -185,5 +185,60 @@ describe('DynamoDbMultiLock.acquire', () => {
     expect(await acquiring).toBe(true);
     expect(fake.of('BatchGetItem')).toHaveLength(2);
     await locks.release();
+  });
+});
+
+const refusedConnection = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+
+describe('DynamoDbMultiLock.acquire at its edges: no answer, a host that does not resolve, the deadline', () => {
+  test('a timeout that runs out against a refusing endpoint: UnreachableError naming every id, nothing to clear', async () => {
+    const { clock, fake, locks } = setup();
+    fake.script('TransactWriteItems', ...Array.from({ length: 100 }, refusedConnection));
+    const acquiring = locks.acquire({ timeout: 3 }).catch((e: unknown) => e);
+    await clock.advance(3_000);
+    const error = await acquiring;
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as Error).message).toMatch(/^acquire of `a`, `b` never reached DynamoDB: none of its \d+ writes/);
+    expect(((error as UnreachableError).cause as { code?: string }).code).toBe('ECONNREFUSED');
+    expect(fake.of('TransactWriteItems').length).toBeGreaterThan(1);
+    // A refused connection sent nothing: no release to send.
+    expect(fake.of('UpdateItem')).toHaveLength(0);
+    expect(locks.locked()).toBe(false);
+  });
+
+  test('blocking: false against a refusing endpoint: UnreachableError after its three attempts', async () => {
+    const { clock, fake, locks } = setup();
+    fake.script('TransactWriteItems', ...Array.from({ length: 3 }, refusedConnection));
+    const acquiring = locks.acquire({ blocking: false }).catch((e: unknown) => e);
+    await clock.advance(5_000);
+    expect(await acquiring).toBeInstanceOf(UnreachableError);
+    expect(fake.of('TransactWriteItems')).toHaveLength(3);
+  });
+
+  test('a host name that does not resolve, before any answer: MisconfiguredError at once', async () => {
+    const { fake, locks } = setup();
+    const unknownHost = Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.example.invalid'), {
+      code: 'ENOTFOUND',
+    });
+    fake.script('TransactWriteItems', unknownHost);
+    const error = await locks.acquire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MisconfiguredError);
+    expect((error as Error).message).toMatch(/^acquire of `a`, `b` failed, and retrying cannot help/);
+    expect(fake.of('TransactWriteItems')).toHaveLength(1);
+  });
+
+  test('held elsewhere until past the timeout: false, and no transaction after a sleep that ran to the deadline', async () => {
+    const { clock, fake, locks } = setup({ maxPollInterval: 60 });
+    fake.script('TransactWriteItems', ...Array.from({ length: 50 }, () => cancelled('None', held(WALL + 60_000))));
+    const started = clock.monotonic();
+    const acquiring = locks.acquire({ timeout: 1 });
+    await clock.advance(2_000);
+    expect(await acquiring).toBe(false);
+    const sent = fake.of('TransactWriteItems');
+    expect(sent.length).toBeGreaterThan(1);
+    // One sent at the deadline would be cut off at once, and then cleared as if applied.
+    expect(sent.every((c) => c.at < started + 1_000)).toBe(true);
+    expect(fake.of('UpdateItem')).toHaveLength(0);
   });
 });

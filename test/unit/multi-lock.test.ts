@@ -87,17 +87,18 @@ describe('DynamoDbMultiLock leases', () => {
     fake.updates = () => refused('x');
     const failing = withLock(['a', 'b'], () => Promise.reject(new Error('work failed')), options);
     await expect(failing).rejects.toThrow('work failed');
-    fake.script(
-      'TransactWriteItems',
-      Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-      }),
-    );
+    const cancellation = Object.assign(new Error('cancelled'), {
+      name: 'TransactionCanceledException',
+      $metadata: { httpStatusCode: 400 },
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+    });
+    fake.script('TransactWriteItems', cancellation);
+    // The refusal is the cause, as a single lock's is: an operator looks there first.
     await expect(withLock(['a', 'b'], () => 1, { ...options, blocking: false })).rejects.toMatchObject({
       name: 'LockUnavailableError',
       resourceId: 'a',
       message: 'The locks on `a`, `b` are held elsewhere',
+      cause: cancellation,
     });
   });
 });
