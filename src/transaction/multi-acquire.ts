@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type TransactWriteItem, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { type AcquireWindow, ATTEMPT_TIMEOUT_MS, MAX_LATE_ANSWERS } from '../acquire/acquire-loop.js';
 import type { Contact } from '../acquire/contact.js';
 import { DynamoDbError, LeaseTooShortError } from '../errors.js';
-import { ATTR, malformation, parseHolder } from '../item/attributes.js';
+import { malformation, parseHolder } from '../item/attributes.js';
 import { acquireRequest } from '../item/requests.js';
 import { Lease } from '../lease/lease.js';
 import { clearAmbiguous } from '../lease/release.js';
@@ -20,7 +15,8 @@ import { endpointLabel } from '../runtime/endpoint.js';
 import { classify, unsent, wrapSdkError } from '../runtime/sdk-errors.js';
 import { cancellationReasons, unsupported, verdict } from './cancellation.js';
 import { type Blocker, blocker, multiWaitDelay } from './multi-wait.js';
-import { acquireUpdate, tokenRead } from './transact-requests.js';
+import { type Found, readHeld } from './read-back.js';
+import { acquireUpdate } from './transact-requests.js';
 
 /** Attempts a non-blocking multi-lock acquire makes through throttling, transient failures and conflicts. */
 const MAX_TRY_ATTEMPTS = 3;
@@ -39,12 +35,6 @@ function newCode(): string {
 /** The ids of a multi-lock, for messages: "`a`, `b`". */
 export function named(ctxs: readonly LockContext[]): string {
   return ctxs.map((c) => `\`${c.resourceId}\``).join(', ');
-}
-
-/** What the read after a successful acquire found on one item. */
-interface Found {
-  readonly fencingToken: number;
-  readonly avgHoldMs: number | undefined;
 }
 
 /**
@@ -220,52 +210,6 @@ function sendTransaction(ctx: LockContext, items: TransactWriteItem[], signal: A
       new TransactWriteItemsCommand({ TransactItems: items }),
       signal === undefined ? undefined : { abortSignal: signal },
     );
-}
-
-/**
- * Reads every item just acquired (strongly consistent): its token and averages, in the order of
- * `ctxs`; `undefined` if one no longer carries `code` (taken already: the answer came too late).
- * Keys DynamoDB left unprocessed are asked for again until the attempt's deadline.
- */
-async function readHeld(
-  ctxs: readonly LockContext[],
-  code: string,
-  signal: AbortSignal | undefined,
-): Promise<Found[] | undefined> {
-  const first = ctxs[0] as LockContext;
-  const { tableName } = first.o;
-  const items = new Map<string, Record<string, AttributeValue>>();
-  let keys = ctxs.map((ctx) => ctx.key(0));
-  for (let round = 1; keys.length > 0; round++) {
-    const out = await first
-      .client()
-      .send(
-        new BatchGetItemCommand(tokenRead(tableName, keys)),
-        signal === undefined ? undefined : { abortSignal: signal },
-      );
-    for (const item of out.Responses?.[tableName] ?? []) {
-      const id = item[ATTR.resourceId]?.S;
-      if (id !== undefined) items.set(id, item);
-    }
-    keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-    if (keys.length > 0) await first.clock.sleep(backoffDelay(THROTTLE_BACKOFF, round, first.clock.random), signal);
-  }
-  const found: Found[] = [];
-  for (const ctx of ctxs) {
-    const item = items.get(ctx.resourceId);
-    const holder = parseHolder(item);
-    if (holder?.releaseCode !== code || holder.fencingToken === undefined) return undefined;
-    found.push({
-      fencingToken: holder.fencingToken,
-      avgHoldMs: num(item?.[ATTR.avgHoldMs]),
-    });
-  }
-  return found;
-}
-
-function num(value: AttributeValue | undefined): number | undefined {
-  const n = value?.N === undefined ? Number.NaN : Number(value.N);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /**
