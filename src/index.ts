@@ -44,6 +44,7 @@ export type {
 export { type FencedWrite, type FencedWriteOptions, fencedWrite } from './fencing.js';
 export type { HeldLock } from './held-lock.js';
 export type { TableLayout } from './item/attributes.js';
+export type { DocumentConditionCheck } from './item/transact-requests.js';
 export {
   type DeposedInfo,
   type DeposedReason,
@@ -56,14 +57,13 @@ export { DynamoDbLock } from './lock.js';
 export { DynamoDbMultiLock, type MultiLockOptions } from './multi-lock.js';
 export type { AcquireOptions } from './options/acquire-options.js';
 export type { LockOptions } from './options/lock-options.js';
-export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
-export type { Logger } from './runtime/logger.js';
-export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
 export type {
   ConditionCheckOptions,
   DocumentTransactWriteInput,
   DocumentTransactWriteOptions,
   TransactWriteOptions,
-} from './transaction/transact-options.js';
-export type { DocumentConditionCheck } from './transaction/transact-requests.js';
+} from './options/transact-options.js';
+export { type LockInfo, type LockState, type ReadLockOptions, readLock } from './read-lock.js';
+export type { Logger } from './runtime/logger.js';
+export { type CreateLockTableOptions, type CreateLockTableResult, createLockTable } from './table.js';
 export { type WithLockOptions, type WithMultiLockOptions, withLock } from './with-lock.js';

@@ -5,22 +5,22 @@ import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
 import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
+import type { DocumentConditionCheck } from './item/transact-requests.js';
 import type { Lease } from './lease/lease.js';
 import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
 import { type LockOptions, resolveLockOptions } from './options/lock-options.js';
+import {
+  type ConditionCheckOptions,
+  checkForm,
+  type DocumentTransactWriteOptions,
+  type TransactWriteOptions,
+} from './options/transact-options.js';
 import { checkData, checkResourceId, checkSeconds } from './options/validate.js';
 import { endpointOf } from './runtime/client.js';
 import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
-import {
-  type ConditionCheckOptions,
-  checkForm,
-  type DocumentTransactWriteOptions,
-  type TransactWriteOptions,
-} from './transaction/transact-options.js';
-import type { DocumentConditionCheck } from './transaction/transact-requests.js';
 
 /**
  * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`

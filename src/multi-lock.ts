@@ -6,10 +6,22 @@ import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
 import { utf8Bytes } from './item/budget.js';
 import { acquireRequest } from './item/requests.js';
+import {
+  acquireUpdate,
+  type DocumentConditionCheck,
+  MAX_TRANSACT_BYTES,
+  transactBytes,
+} from './item/transact-requests.js';
 import { DynamoDbLock } from './lock.js';
 import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
 import type { LockOptions } from './options/lock-options.js';
 import { resolveLockOptions } from './options/lock-options.js';
+import {
+  type ConditionCheckOptions,
+  checkForm,
+  type DocumentTransactWriteOptions,
+  type TransactWriteOptions,
+} from './options/transact-options.js';
 import { checkSeconds } from './options/validate.js';
 import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
@@ -17,18 +29,6 @@ import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
 import { acquireAll, named } from './transaction/multi-acquire.js';
 import { MultiLease } from './transaction/multi-lease.js';
-import {
-  type ConditionCheckOptions,
-  checkForm,
-  type DocumentTransactWriteOptions,
-  type TransactWriteOptions,
-} from './transaction/transact-options.js';
-import {
-  acquireUpdate,
-  type DocumentConditionCheck,
-  MAX_TRANSACT_BYTES,
-  transactBytes,
-} from './transaction/transact-requests.js';
 import { checkResourceIds } from './transaction/transact-validate.js';
 
 /**

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type TransactWriteItem, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { ATTEMPT_TIMEOUT_MS } from '../acquire/acquire-loop.js';
 import type { LockLostError } from '../errors.js';
+import { type DocumentConditionCheck, documentHeldCheck, type HeldItem, heldCheck } from '../item/transact-requests.js';
 import type { Lease } from '../lease/lease.js';
 import { lostError, refusal } from '../lease/loss.js';
+import { resolveTransactWriteOptions } from '../options/transact-options.js';
 import { backoffDelay, THROTTLE_BACKOFF } from '../runtime/backoff.js';
 import { abortError, deadlineSignal } from '../runtime/clock.js';
 import type { LockContext } from '../runtime/context.js';
 import { classify } from '../runtime/sdk-errors.js';
 import { cancellationReasons, type Reason, unsupported, verdict } from './cancellation.js';
-import { resolveTransactWriteOptions } from './transact-options.js';
-import { type DocumentConditionCheck, documentHeldCheck, type HeldItem, heldCheck } from './transact-requests.js';
 import { checkNotOnLockItems, checkTransactItems } from './transact-validate.js';
 
 /** One lease of a lock, with the context it was acquired through. */

@@ -5,6 +5,7 @@ import type { Contact } from '../acquire/contact.js';
 import { DynamoDbError, LeaseTooShortError } from '../errors.js';
 import { malformation, parseHolder } from '../item/attributes.js';
 import { acquireRequest } from '../item/requests.js';
+import { acquireUpdate } from '../item/transact-requests.js';
 import { Lease } from '../lease/lease.js';
 import { clearAmbiguous } from '../lease/release.js';
 import type { ResolvedAcquireOptions } from '../options/acquire-options.js';
@@ -16,7 +17,6 @@ import { classify, unsent, wrapSdkError } from '../runtime/sdk-errors.js';
 import { cancellationReasons, unsupported, verdict } from './cancellation.js';
 import { type Blocker, blocker, multiWaitDelay } from './multi-wait.js';
 import { type Found, readHeld } from './read-back.js';
-import { acquireUpdate } from './transact-requests.js';
 
 /** Attempts a non-blocking multi-lock acquire makes through throttling, transient failures and conflicts. */
 const MAX_TRY_ATTEMPTS = 3;

@@ -1,8 +1,8 @@
 import { type AttributeValue, BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR, parseHolder } from '../item/attributes.js';
+import { tokenRead } from '../item/transact-requests.js';
 import { backoffDelay, THROTTLE_BACKOFF } from '../runtime/backoff.js';
 import type { LockContext } from '../runtime/context.js';
-import { tokenRead } from './transact-requests.js';
 
 /**
  * What the read after a multi-lock's transaction found on one item: a transaction returns no

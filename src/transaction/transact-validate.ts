@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
+import { MAX_TRANSACT_ITEMS } from '../item/transact-requests.js';
 import { checkResourceId } from '../options/validate.js';
-import { MAX_TRANSACT_ITEMS } from './transact-requests.js';
 
 /**
  * Validation of what goes into a transaction, before any request: the ids of a multi-lock and

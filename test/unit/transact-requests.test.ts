@@ -9,7 +9,7 @@ import {
   MAX_TRANSACT_BYTES,
   tokenRead,
   transactBytes,
-} from '../../src/transaction/transact-requests.js';
+} from '../../src/item/transact-requests.js';
 
 const acquire = (id: string, extra: Partial<Parameters<typeof acquireRequest>[0]> = {}): UpdateItemCommandInput =>
   acquireRequest({

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
-import { checkFunction, checkKeys, checkObject, checkSignal } from '../options/validate.js';
-import type { DocumentConditionCheck } from './transact-requests.js';
+import type { DocumentConditionCheck } from '../item/transact-requests.js';
+import { checkFunction, checkKeys, checkObject, checkSignal } from './validate.js';
 
 /** Options of `conditionCheck()` and `conditionChecks()`. */
 export interface ConditionCheckOptions {

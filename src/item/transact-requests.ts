@@ -1,5 +1,5 @@
 import type { AttributeValue, TransactWriteItem, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { ATTR, type ItemKey } from '../item/attributes.js';
+import { ATTR, type ItemKey } from './attributes.js';
 
 /**
  * Pure builders of the elements the lock puts into a `TransactWriteItems`: the check that a
