@@ -6,6 +6,7 @@ import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
 import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
 import type { DocumentConditionCheck } from './item/transact-requests.js';
+import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
 import type { Lease } from './lease/lease.js';
 import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
 import { type LockOptions, resolveLockOptions } from './options/lock-options.js';
@@ -22,23 +23,9 @@ import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
 
-/**
- * Where an instance is. One value, so that no two flags can disagree: `held` and `releasing`
- * carry the lease they are about.
- */
-type State =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'acquiring' }
-  | { readonly kind: 'held'; readonly lease: Lease }
-  | { readonly kind: 'releasing'; readonly lease: Lease };
+type State = HolderState<Lease>;
 
-const IDLE: State = { kind: 'idle' };
-
-const NOT_HELD = (() => {
-  const controller = new AbortController();
-  controller.abort(new LockNotAcquiredError('The lock has not been acquired'));
-  return controller.signal;
-})();
+const NOT_HELD = notHeldSignal('The lock has not been acquired');
 
 /**
  * A distributed lock on one logical resource, kept in a DynamoDB table. All instances with the

@@ -12,6 +12,7 @@ import {
   MAX_TRANSACT_BYTES,
   transactBytes,
 } from './item/transact-requests.js';
+import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
 import { DynamoDbLock } from './lock.js';
 import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
 import type { LockOptions } from './options/lock-options.js';
@@ -38,19 +39,9 @@ import { checkResourceIds } from './transaction/transact-validate.js';
  */
 export type MultiLockOptions = Omit<LockOptions, 'concurrency'>;
 
-type State =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'acquiring' }
-  | { readonly kind: 'held'; readonly lease: MultiLease }
-  | { readonly kind: 'releasing'; readonly lease: MultiLease };
+type State = HolderState<MultiLease>;
 
-const IDLE: State = { kind: 'idle' };
-
-const NOT_HELD = (() => {
-  const controller = new AbortController();
-  controller.abort(new LockNotAcquiredError('The locks have not been acquired'));
-  return controller.signal;
-})();
+const NOT_HELD = notHeldSignal('The locks have not been acquired');
 
 /**
  * A lock on several resources at once, all or nothing: one `TransactWriteItems` takes every
