@@ -12,8 +12,8 @@ import { answered, errorText, misconfigured, unknownHost } from '../runtime/sdk-
 export const SILENT_CLEAR_MS = 1_000;
 
 /**
- * How long a write must go unanswered, through a client DynamoDB has answered before, before an
- * acquire that heard nothing else calls DynamoDB unreachable: far above any answer a live table
+ * How long a write must go unanswered before an acquire that heard nothing else calls DynamoDB
+ * unreachable: far above any answer a live table
  * gives (tens of milliseconds), so that a timeout that cut its one write short stays a timeout.
  */
 export const SILENCE_EVIDENCE_MS = 1_000;
@@ -111,13 +111,13 @@ export class Contact {
 
   /**
    * Whether what this acquire heard says DynamoDB is out of reach, not merely that its time ran
-   * out: an error on the way (a refused connection, a reset), a write left unanswered for
-   * {@link SILENCE_EVIDENCE_MS}, or a client that never had an answer at all. A write cut off
-   * by a deadline a few milliseconds after it was sent, through a client DynamoDB has answered
-   * before, says nothing either way: that acquire timed out.
+   * out: an error on the way (a refused connection, a reset), or a write left unanswered for
+   * {@link SILENCE_EVIDENCE_MS}. A write cut off by a deadline sooner than that says nothing
+   * either way, through a new client too (a first connection on a loaded machine took 0.9 s in
+   * the contract test): that acquire timed out.
    */
   #evidence(): boolean {
-    return this.#spoken > 0 || this.#longestSilenceMs >= SILENCE_EVIDENCE_MS || !hasAnswered(this.#ctx.client());
+    return this.#spoken > 0 || this.#longestSilenceMs >= SILENCE_EVIDENCE_MS;
   }
 
   #unreachable(what: string): UnreachableError {

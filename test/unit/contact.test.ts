@@ -105,6 +105,14 @@ describe('an acquire that never had an answer never says the lock is busy', () =
     expect(fake.of('acquire')).toHaveLength(2);
   });
 
+  test('a new client whose one write a 0.5 s timeout cut short: a timeout too, not proof of an unreachable DynamoDB', async () => {
+    const { clock, fake, lock } = setup();
+    fake.otherwise('acquire', () => 'hang');
+    const result = outcome(lock.acquire({ timeout: 0.5 }));
+    await clock.advance(500 + 1_000);
+    expect(await result).toEqual({ value: false });
+  });
+
   test('the same client whose write then stays unanswered for a whole second: UnreachableError', async () => {
     const { clock, fake, lock } = setup();
     expect(await lock.acquire()).toBe(true);
