@@ -2,53 +2,9 @@
  * Every error this library throws is a {@link DynamoDlmError} with a stable `code`.
  * Match on `code` (or `instanceof`), never on the message.
  */
+import { DynamoDlmError, ERROR_NAMES, type ErrorCode } from './error-base.js';
 
-/** Stable, documented error codes. */
-export type ErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'LOCK_NOT_ACQUIRED'
-  | 'ALREADY_ACQUIRED'
-  | 'LOCK_LOST'
-  | 'LOCK_UNAVAILABLE'
-  | 'ABORTED'
-  | 'THROTTLED'
-  | 'TABLE_NOT_FOUND'
-  | 'DYNAMODB_ERROR'
-  | 'LOCK_RELEASED'
-  | 'LEASE_TOO_SHORT'
-  | 'MISCONFIGURED'
-  | 'UNREACHABLE'
-  | 'TRANSACTIONS_UNSUPPORTED';
-
-/**
- * Base class of every error thrown by dynamo-dlm. Each subclass has its own literal `code`; to
- * narrow an unknown error by its code, use {@link isDynamoDlmError}.
- *
- * @example
- * try {
- *   await lock.release();
- * } catch (error) {
- *   if (error instanceof DynamoDlmError && error.code === 'LOCK_LOST') await reconcile();
- *   else throw error;
- * }
- */
-export class DynamoDlmError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: ErrorCode;
-
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-
-  /**
-   * The class's name, written out (minifiers rename classes, so `constructor.name` would drift):
-   * each subclass's from {@link ERROR_NAMES} by its code, this base class's own otherwise.
-   */
-  override get name(): string {
-    return Object.getPrototypeOf(this) === DynamoDlmError.prototype ? 'DynamoDlmError' : ERROR_NAMES[this.code];
-  }
-}
+export { DynamoDlmError, type ErrorCode } from './error-base.js';
 
 /**
  * An argument or option was invalid. Thrown before any request is sent.
@@ -316,27 +272,6 @@ export type AnyDynamoDlmError =
 
 /** The error class of a code: `ErrorOfCode<'LOCK_LOST'>` is `LockLostError`. */
 export type ErrorOfCode<C extends ErrorCode> = Extract<AnyDynamoDlmError, { readonly code: C }>;
-
-/**
- * The codes at run time, each with the name of its class (the `Record` type makes the compiler
- * fail when one is missing): what `name` says, also after a minifier renamed the classes.
- */
-const ERROR_NAMES: Readonly<Record<ErrorCode, string>> = {
-  INVALID_ARGUMENT: 'InvalidArgumentError',
-  LOCK_NOT_ACQUIRED: 'LockNotAcquiredError',
-  ALREADY_ACQUIRED: 'AlreadyAcquiredError',
-  LOCK_LOST: 'LockLostError',
-  LOCK_UNAVAILABLE: 'LockUnavailableError',
-  ABORTED: 'AbortedError',
-  THROTTLED: 'ThrottledError',
-  TABLE_NOT_FOUND: 'TableNotFoundError',
-  DYNAMODB_ERROR: 'DynamoDbError',
-  LOCK_RELEASED: 'LockReleasedError',
-  LEASE_TOO_SHORT: 'LeaseTooShortError',
-  MISCONFIGURED: 'MisconfiguredError',
-  UNREACHABLE: 'UnreachableError',
-  TRANSACTIONS_UNSUPPORTED: 'TransactionsUnsupportedError',
-};
 
 /**
  * Whether `value` is an error of this package, and of `code` if one is given. It narrows the

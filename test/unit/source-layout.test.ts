@@ -13,7 +13,7 @@ const src = join(root, 'src');
 
 /** The layers of the map, bottom first: a file may import from its own layer and those below. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['runtime/', 'errors.ts', 'events.ts'],
+  ['runtime/', 'error-base.ts', 'errors.ts', 'events.ts'],
   ['item/'],
   ['options/', 'defaults.ts'],
   ['lease/'],
