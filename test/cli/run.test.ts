@@ -46,7 +46,7 @@ describe('dynamo-dlm run', () => {
     const log = join(dir, 'overlap.log');
     const child = node(
       `const fs = require('fs');
-       const now = () => performance.timeOrigin + performance.now();
+       const now = () => Number(process.hrtime.bigint()) / 1e6; // one clock for every process
        const s = now();
        setTimeout(() => fs.appendFileSync(process.argv[1], JSON.stringify({ s, e: now(),
          t: process.env.DYNAMO_DLM_FENCING_TOKEN, r: process.env.DYNAMO_DLM_RESOURCE }) + '\\n'), 700);`,

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DynamoDbLock } from '../../src/index.js';
 import { readStore } from '../fixtures/fenced-store.mjs';
 import { backends, clientFor, freshTable } from '../support/backends.js';
-import { type ChildWorker, ensureBuilt, startWorker, type WorkerEvent, wallNow } from '../support/child-workers.js';
+import { type ChildWorker, ensureBuilt, sharedNow, startWorker, type WorkerEvent } from '../support/child-workers.js';
 import { delay } from './helpers.js';
 
 /** The lease every worker uses, seconds; the lock's default skew allowance (1 s) applies. */
@@ -95,7 +95,7 @@ describe.each(backends())('leader election across processes on $name', (backend)
     await delay(7_000);
     const stoppedAt = new Map<ChildWorker, number>();
     for (const w of three) {
-      stoppedAt.set(w, wallNow());
+      stoppedAt.set(w, sharedNow());
       w.kill('SIGTERM');
     }
     const exits = await Promise.all(three.map((w) => w.done));
@@ -128,7 +128,7 @@ describe.each(backends())('leader election across processes on $name', (backend)
     const leader = await Promise.race(group.map((w) => w.next(isElected).then(() => w)));
     await Promise.all(group.map((w) => w.next((e) => e.event === 'campaigning')));
     await delay(500);
-    const killedAt = wallNow();
+    const killedAt = sharedNow();
     leader.kill('SIGKILL');
     const rest = group.filter((w) => w !== leader);
     const next = await Promise.race(rest.map((w) => w.next(isElected, 20_000)));
@@ -137,7 +137,7 @@ describe.each(backends())('leader election across processes on $name', (backend)
     expect(next.tookOver).toBe(true);
     // Generous: the lease, the skew allowance, the margin, a poll, and a loaded machine.
     expect(failover).toBeLessThan((DURATION + SKEW + MARGIN) * 1000 + 5_000);
-    expectOneLeaderAtATime(intervals(group, (w) => (w === leader ? killedAt : wallNow())));
+    expectOneLeaderAtATime(intervals(group, (w) => (w === leader ? killedAt : sharedNow())));
   }, 60_000);
 
   test('SIGSTOP of the leader past its lease: a standby leads; on resume the old leader is deposed and fenced off', async () => {
@@ -171,7 +171,7 @@ describe.each(backends())('leader election across processes on $name', (backend)
     const standby = spawnWorker('resign');
     await standby.next((e) => e.event === 'campaigning');
     await delay(300);
-    const signalledAt = wallNow();
+    const signalledAt = sharedNow();
     leader.kill('SIGTERM');
     const deposed = await leader.next((e) => e.event === 'deposed');
     expect(deposed.reason).toBe('stopped');

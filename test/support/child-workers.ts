@@ -21,8 +21,8 @@ export function ensureBuilt(): void {
   if (!existsSync(built)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
 }
 
-/** Wall time with sub-millisecond precision, comparable with the workers' `wallNow()`. */
-export const wallNow = (): number => performance.timeOrigin + performance.now();
+/** The system-wide monotonic clock, ms: the same time line as the workers' `sharedNow()`. */
+export const sharedNow = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export type WorkerEvent = Record<string, unknown>;
 
