@@ -1,14 +1,14 @@
 import type { DynamoDBClient, TransactWriteItem, TransactWriteItemsCommandOutput } from '@aws-sdk/client-dynamodb';
-import { type AcquireWindow, acquireLease } from './acquire/acquire-loop.js';
-import { Contact, recordRefusal } from './acquire/contact.js';
+import { acquireLease } from './acquire/acquire-loop.js';
+import { runAcquire } from './acquire/acquire-session.js';
+import { Contact } from './acquire/contact.js';
 import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
-import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
 import type { DocumentConditionCheck } from './item/transact-requests.js';
 import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
 import type { Lease } from './lease/lease.js';
-import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
+import type { AcquireOptions } from './options/acquire-options.js';
 import { type LockOptions, resolveLockOptions } from './options/lock-options.js';
 import {
   type ConditionCheckOptions,
@@ -18,7 +18,6 @@ import {
 } from './options/transact-options.js';
 import { checkData, checkResourceId, checkSeconds } from './options/validate.js';
 import { endpointOf } from './runtime/client.js';
-import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
@@ -172,63 +171,42 @@ export class DynamoDbLock implements AsyncDisposable {
    * if (await lock.acquire({ timeout: 2 })) { ... }
    */
   async acquire(options?: AcquireOptions): Promise<boolean> {
-    const a = resolveAcquireOptions(options);
-    if (this.#state.kind !== 'idle') {
-      throw new AlreadyAcquiredError(
-        `This instance already ${this.#state.kind === 'acquiring' ? 'is acquiring' : 'holds'} the lock on \`${this.resourceId}\``,
-      );
-    }
-    if (a.signal?.aborted) throw abortError(a.signal);
-    this.#state = { kind: 'acquiring' };
-    const clock = this.#ctx.clock;
-    const started = clock.monotonic();
-    const w: AcquireWindow = {
-      started,
-      deadline: a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs,
-    };
-    // Synchronously, in the caller's async context: a span started here joins the caller's trace.
-    this.#ctx.emit('acquireStarted', { resourceId: this.resourceId, blocking: a.blocking, timeoutMs: a.timeoutMs });
+    const ctx = this.#ctx;
     // A blocking acquire first waits its turn behind this process's other waiters for the same
     // lock, so that only one of them polls DynamoDB. A single try needs no turn: one write.
     let turn: Turn | undefined;
-    let lease: Lease | undefined;
-    let failure: { readonly error: unknown } | undefined;
-    const contact = new Contact(this.#ctx, a.blocking);
-    try {
-      if (a.blocking) {
-        turn = await waitTurn(
-          endpointOf(this.#ctx.client()),
-          this.#lineKey,
-          clock,
-          a.signal,
-          w.deadline,
-          this.concurrency,
-        );
-        if (turn === undefined) return false;
-      }
-      lease = await acquireLease(this.#ctx, a, w, contact);
-      if (lease === undefined) return false;
-      this.#last = lease;
-      this.#state = { kind: 'held', lease };
-      lease.start(a.autoRenew ?? this.#ctx.o.autoRenew, turn);
-      return true;
-    } catch (error) {
-      failure = { error };
-      throw error;
-    } finally {
-      // Refused, timed out, aborted or failed: hold nothing, and let the next waiter try.
-      if (lease === undefined) {
-        turn?.leave();
-        this.#state = IDLE;
-        recordRefusal(this, contact.last);
-      }
-      this.#ctx.emit('acquireEnded', {
-        resourceId: this.resourceId,
-        outcome: acquireOutcome(lease !== undefined, a.blocking, failure),
-        waitMs: clock.monotonic() - started,
-        ...failure,
-      });
-    }
+    return runAcquire<Lease>(
+      {
+        ctxs: [ctx],
+        what: `the lock on \`${this.resourceId}\``,
+        owner: this,
+        state: () => this.#state,
+        setState: (state) => {
+          this.#state = state;
+        },
+        contact: (blocking) => new Contact(ctx, blocking),
+        take: async (a, w, contact) => {
+          if (a.blocking) {
+            turn = await waitTurn(
+              endpointOf(ctx.client()),
+              this.#lineKey,
+              ctx.clock,
+              a.signal,
+              w.deadline,
+              this.concurrency,
+            );
+            if (turn === undefined) return undefined;
+          }
+          return acquireLease(ctx, a, w, contact);
+        },
+        started: (lease, a) => {
+          this.#last = lease;
+          lease.start(a.autoRenew ?? ctx.o.autoRenew, turn);
+        },
+        ended: () => turn?.leave(),
+      },
+      options,
+    );
   }
 
   /**

@@ -1,8 +1,7 @@
 import type { DynamoDBClient, TransactWriteItem, TransactWriteItemsCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { AcquireWindow } from './acquire/acquire-loop.js';
-import { Contact, recordRefusal } from './acquire/contact.js';
+import { runAcquire } from './acquire/acquire-session.js';
+import { Contact } from './acquire/contact.js';
 import { AlreadyAcquiredError, InvalidArgumentError, LockNotAcquiredError } from './errors.js';
-import { acquireOutcome } from './events.js';
 import type { TableLayout } from './item/attributes.js';
 import { utf8Bytes } from './item/budget.js';
 import { acquireRequest } from './item/requests.js';
@@ -14,7 +13,7 @@ import {
 } from './item/transact-requests.js';
 import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
 import { DynamoDbLock } from './lock.js';
-import { type AcquireOptions, resolveAcquireOptions } from './options/acquire-options.js';
+import type { AcquireOptions } from './options/acquire-options.js';
 import type { LockOptions } from './options/lock-options.js';
 import { resolveLockOptions } from './options/lock-options.js';
 import {
@@ -24,7 +23,6 @@ import {
   type TransactWriteOptions,
 } from './options/transact-options.js';
 import { checkSeconds } from './options/validate.js';
-import { abortError } from './runtime/clock.js';
 import { createContext, type LockContext } from './runtime/context.js';
 import { clockOf } from './runtime/test-seam.js';
 import { conditionCheckOf, type Held, lockCheckedWrite } from './transaction/lock-check.js';
@@ -181,47 +179,28 @@ export class DynamoDbMultiLock implements AsyncDisposable {
    * @throws {@link TransactionsUnsupportedError} on an endpoint without transactions (dynalite).
    */
   async acquire(options?: AcquireOptions): Promise<boolean> {
-    const a = resolveAcquireOptions(options);
-    if (this.#state.kind !== 'idle') {
-      throw new AlreadyAcquiredError(
-        `This instance already ${this.#state.kind === 'acquiring' ? 'is acquiring' : 'holds'} the locks on ${named(this.#ctxs)}`,
-      );
-    }
-    if (a.signal?.aborted) throw abortError(a.signal);
-    this.#state = { kind: 'acquiring' };
     const ctx = this.#ctxs[0] as LockContext;
-    const started = ctx.clock.monotonic();
-    const w: AcquireWindow = {
-      started,
-      deadline: a.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + a.timeoutMs,
-    };
-    // Per resource, as each resource's events are (synchronously: a span joins the caller's trace).
-    for (const c of this.#ctxs) {
-      c.emit('acquireStarted', { resourceId: c.resourceId, blocking: a.blocking, timeoutMs: a.timeoutMs });
-    }
-    let lease: MultiLease | undefined;
-    let failure: { readonly error: unknown } | undefined;
-    const contact = new Contact(ctx, a.blocking, named(this.#ctxs));
-    try {
-      const leases = await acquireAll(this.#ctxs, a, w, contact);
-      if (leases === undefined) return false;
-      lease = new MultiLease(this.resourceIds, leases);
-      this.#last = lease;
-      this.#state = { kind: 'held', lease };
-      lease.start(a.autoRenew ?? ctx.o.autoRenew);
-      return true;
-    } catch (error) {
-      failure = { error };
-      throw error;
-    } finally {
-      if (lease === undefined) {
-        this.#state = IDLE;
-        recordRefusal(this, contact.last);
-      }
-      const outcome = acquireOutcome(lease !== undefined, a.blocking, failure);
-      const waitMs = ctx.clock.monotonic() - started;
-      for (const c of this.#ctxs) c.emit('acquireEnded', { resourceId: c.resourceId, outcome, waitMs, ...failure });
-    }
+    return runAcquire<MultiLease>(
+      {
+        ctxs: this.#ctxs,
+        what: `the locks on ${named(this.#ctxs)}`,
+        owner: this,
+        state: () => this.#state,
+        setState: (state) => {
+          this.#state = state;
+        },
+        contact: (blocking) => new Contact(ctx, blocking, named(this.#ctxs)),
+        take: async (a, w, contact) => {
+          const leases = await acquireAll(this.#ctxs, a, w, contact);
+          return leases === undefined ? undefined : new MultiLease(this.resourceIds, leases);
+        },
+        started: (lease, a) => {
+          this.#last = lease;
+          lease.start(a.autoRenew ?? ctx.o.autoRenew);
+        },
+      },
+      options,
+    );
   }
 
   /**
