@@ -39,7 +39,7 @@ export const TUNING = {
   coverFraction: 0.25,
   coverMemoryMs: 60_000,
   /** The head's interval once the predicted release has passed: this fraction of how overdue it is. */
-  overdueFraction: 0.25,
+  overdueFraction: 0.125,
   /** The head's interval when nothing predicts the release: this fraction of the hold so far. */
   unknownHoldFraction: 0.5,
   /** The round trip assumed until one is measured, ms. */
@@ -138,25 +138,45 @@ export function coverBound(s: Pick<WaitState, 'longest'>, now: number, settings:
 }
 
 /**
- * How long a waiter behind the head waits between looks, ms. Each looks at least every `B`, so
- * that a lock freed while no head claims it (the head has just taken it, or died) is found within
- * `B` whatever the holds do; together they aim at one look per typical hold, so that such a lock
- * is taken again about as fast as the holds go; and together they never look more than
- * `LOOK_BUDGET` times per `maxPollInterval`: a crowd shares that many looks at random (with more
- * than 80 behind the head, each looks less often than `B`, and the crowd's looks still fall about
- * 25 ms apart), so that its number does not raise the write rate.
+ * A waiter's own interval behind the head, ms, before the crowd's budget ({@link lookInterval}).
+ * While the holds are short it polls, queued or not (rule 2): the contention backoff's pace, so
+ * that a queued waiter is no slower to take a lock no head claims than one that never queued
+ * (else whoever polls wins every short hold, and the queue waits). While they are long it looks
+ * at least every `B`, so that a lock freed while no head claims it (the head has just taken it,
+ * or died) is found within `B` whatever the holds do, and all of them together aim at one look
+ * per typical hold.
  */
-export function lookInterval(
+export function ownInterval(
+  long: boolean,
   behind: number,
   bound: number,
   typical: number | undefined,
   settings: WaitSettings,
   random: () => number,
 ): number {
-  const n = Math.max(1, behind);
+  if (!long) return pollPace(random);
   const floor = settings.maxPollMs / TUNING.lookBudget;
-  const own = Math.min(bound, n * Math.max(floor, typical ?? Number.POSITIVE_INFINITY));
-  const shared = n * floor;
+  return Math.min(bound, Math.max(1, behind) * Math.max(floor, typical ?? Number.POSITIVE_INFINITY));
+}
+
+/** The interval of the waiter right behind the head while the holds are short, ms: the typical hold, from one round trip up to a poll's cap. */
+export function nextInLine(s: Pick<WaitState, 'rttMs'>, typical: number | undefined, random: () => number): number {
+  const rtt = s.rttMs ?? TUNING.defaultRttMs;
+  return grown(typical ?? CONTENTION_BACKOFF.capMs, rtt, CONTENTION_BACKOFF.capMs, random);
+}
+
+/** The backoff attempt whose ceiling a queued waiter polls at: the contention backoff's cap. */
+const POLL_PACE = 3;
+
+/**
+ * How long a waiter behind the head waits between looks, ms: its own interval, but all of those
+ * behind the head together never look more than `LOOK_BUDGET` times per `maxPollInterval`: a
+ * crowd shares that many looks at random (with more than 80 behind the head, each looks less
+ * often than `B`, and the crowd's looks still fall about 25 ms apart), so that its number does not
+ * raise the write rate.
+ */
+export function lookInterval(behind: number, own: number, settings: WaitSettings, random: () => number): number {
+  const shared = (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget;
   if (shared > own) return shared * (0.5 + random());
   return own * (1 - 0.1 * random());
 }
@@ -218,14 +238,23 @@ function withinLease(delay: number, v: QueueView, now: number, settings: WaitSet
 }
 
 /** The first write of an acquire, from what this lock's own release last saw (if lately). */
-export function firstStep(s: WaitState, now: number, settings: WaitSettings): Step {
+export function firstStep(s: WaitState, now: number, settings: WaitSettings, random: () => number): Step {
   const v = s.view;
   // A queued waiter has the right of way and the holds are long: a try would only be refused.
   const patient = s.blocking && s.deadline - now >= settings.maxPollMs;
-  if (patient && v !== undefined && hasLiveHead(v, now) && longHolds(s, v, now)) {
+  if (patient && s.ticket === undefined && v !== undefined && hasLiveHead(v, now) && longHolds(s, v, now)) {
     return { action: 'ticket', delayMs: 0 };
   }
-  return { action: 'try', delayMs: 0 };
+  // Others are queued (or we are, with a ticket kept from before): a releaser coming back gets no
+  // head start on them (it would win every short hold that follows its own before a queued waiter
+  // looks); it polls like any of them.
+  const queued = s.ticket !== undefined || (v !== undefined && pending(v) > 0);
+  return { action: 'try', delayMs: s.blocking && queued ? pollPace(random) : 0 };
+}
+
+/** One poll of short holds, ms: the contention backoff at its cap, drawn at random. */
+function pollPace(random: () => number): number {
+  return backoffDelay(CONTENTION_BACKOFF, POLL_PACE, random);
 }
 
 /** The next step after a refused or informative write, at wall time `now`. `random` is in [0, 1). */
@@ -249,7 +278,13 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   if (at.ahead === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
     return { action: 'skip', delayMs: 0 };
   }
-  const look = lookInterval(behind, bound, typicalHold(v), settings, random);
+  const long = longHolds(s, v, now);
+  const own = ownInterval(long, behind, bound, typicalHold(v), settings, random);
+  // The waiter right behind the head is next: while the holds are short it looks about once per
+  // typical hold, outside the budget (one waiter's worth), so that it claims the right of way
+  // soon after the head takes the lock, before that hold ends, and no try takes the next one out of turn.
+  const look =
+    !long && at.ahead === 1 ? nextInLine(s, typicalHold(v), random) : lookInterval(behind, own, settings, random);
   const delayMs = Math.max(1, withinLease(look, v, now, settings));
   // Where refusals return the item, a look can be a write that acts: right behind the head, a
   // heartbeat (it claims the right of way the moment it is the head), further back, a try (it takes

@@ -51,7 +51,7 @@ export class QueueWaiter implements WaitStrategy {
       blocking,
       startedAt: now,
       deadline,
-      ticket: undefined,
+      ticket: ctx.memory.ticket,
       view: remembered?.view,
       viewFresh: false,
       viewAt: remembered?.at ?? now,
@@ -62,7 +62,12 @@ export class QueueWaiter implements WaitStrategy {
       longest: undefined,
       firstSeen: undefined,
     };
-    this.#step = firstStep(this.#s, now, this.#settings);
+    this.#step = firstStep(this.#s, now, this.#settings, ctx.clock.random);
+  }
+
+  /** The lock remembers the ticket until it is served (the step that takes the lock as the head) or dropped. */
+  #remember(): void {
+    this.#ctx.memory.queued(this.#step.action === 'take' ? undefined : this.#s.ticket);
   }
 
   get firstDelayMs(): number {
@@ -131,6 +136,7 @@ export class QueueWaiter implements WaitStrategy {
     // The head leaves; so does the waiter right behind it, which may have become the head unseen.
     if (at.kind === 'void' || (at.kind === 'behind' && at.ahead > 1)) return undefined;
     const ctx = this.#ctx;
+    ctx.memory.queued(undefined);
     return leaveRequest({ tableName: ctx.o.tableName, key: ctx.key(0), now, ticket });
   }
 
@@ -170,6 +176,7 @@ export class QueueWaiter implements WaitStrategy {
     // A void ticket is dropped.
     if (step.dropsTicket) this.#s = { ...this.#s, ticket: undefined };
     this.#step = step;
+    this.#remember();
     return step.delayMs;
   }
 }

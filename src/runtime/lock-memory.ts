@@ -8,6 +8,7 @@ import type { QueueView } from '../item/queue-view.js';
 export class LockMemory {
   #data: string | undefined;
   #released: { readonly view: QueueView; readonly at: number } | undefined;
+  #ticket: number | undefined;
 
   /** @param data - The `data` option: what acquires write until a `setData` replaces it. */
   constructor(data: string | undefined) {
@@ -35,5 +36,20 @@ export class LockMemory {
    */
   get lastRelease(): { readonly view: QueueView; readonly at: number } | undefined {
     return this.#released;
+  }
+
+  /**
+   * This lock's ticket in the item's queue, not yet served: kept when an acquire takes the lock
+   * out of turn or gives up behind others, so that the next acquire waits with it instead of
+   * taking another. A ticket left behind is a place nobody claims: the queue would skip it only
+   * after the grace for a crashed waiter, and until then count it among the waiters.
+   */
+  get ticket(): number | undefined {
+    return this.#ticket;
+  }
+
+  /** The ticket this lock now holds in the queue, or undefined once it was served, left or void. */
+  queued(ticket: number | undefined): void {
+    this.#ticket = ticket;
   }
 }

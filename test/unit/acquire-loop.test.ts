@@ -310,6 +310,40 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
     expect(fake.of('acquire').length).toBeGreaterThanOrEqual(5);
   });
 
+  test('a waiter that takes the lock out of turn keeps its ticket: the next acquire waits with it, and is served', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    // Ticket 13, two behind the head: its look (a try) finds the lock free with no head claiming it.
+    const behind = item({ next_ticket: { N: '13' } });
+    fake.script('acquire', conditionFailed(item()), {});
+    fake.script('ticket', { Attributes: behind });
+    const first = lock.acquire({ timeout: 10 });
+    await clock.advance(3_000);
+    expect(await first).toBe(true);
+    await lock.release();
+    // Later the queue has served 12: ticket 13 is the head, and the lock is free.
+    const turn = item({ next_ticket: { N: '13' }, serving: { N: '12' }, expires_ms: { N: '0' } });
+    fake.script('acquire', conditionFailed(turn), {});
+    const second = lock.acquire({ timeout: 10 });
+    await clock.advance(3_000);
+    expect(await second).toBe(true);
+    expect(fake.of('ticket')).toHaveLength(1);
+    const take = fake.of('acquire').at(-1);
+    expect(take?.input.ExpressionAttributeValues).toMatchObject({
+      ':ticket': { N: '13' },
+      ':ticketBefore': { N: '12' },
+    });
+    await lock.release();
+    // Served, the ticket is spent: a third acquire that meets a long hold takes a new one.
+    const later = item({ next_ticket: { N: '14' }, serving: { N: '13' } });
+    fake.otherwise('acquire', () => conditionFailed(later));
+    fake.otherwise('beat', () => conditionFailed(later));
+    fake.script('ticket', { Attributes: item({ next_ticket: { N: '15' }, serving: { N: '13' } }) });
+    const third = lock.acquire({ timeout: 3 });
+    await clock.advance(3_000);
+    expect(await third).toBe(false);
+    expect(fake.of('ticket')).toHaveLength(2);
+  });
+
   test('the head takes the lock as the head the moment its heartbeat shows it free, and is counted served', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
     fake.script('acquire', conditionFailed(item()), {});

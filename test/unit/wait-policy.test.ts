@@ -7,7 +7,9 @@ import {
   holdAge,
   longHolds,
   lookInterval,
+  nextInLine,
   nextStep,
+  ownInterval,
   rightOfWayUntil,
   TUNING,
   type WaitState,
@@ -119,14 +121,28 @@ describe('rule 2: short holds are polled for, long ones queued for', () => {
     expect(s.delayMs).toBe(100);
   });
 
-  test('a queued waiter stays queued when the holds turn short: it looks faster instead', () => {
-    const v = { ...young, nextTicket: 13, serving: 10 };
-    const behind = nextStep(state({ ticket: 13, view: v, returnsItem: false }), NOW, settings, low);
-    // Two behind the head, typical hold 20 ms: together a look per 25 ms at most (80 per 2 s).
-    expect(behind).toEqual({ action: 'look', delayMs: 50 });
+  test('a queued waiter stays queued when the holds turn short: it polls at the pace of one that never queued', () => {
+    const v = { ...young, nextTicket: 13, serving: 10, headOf: 11, headUntil: NOW + 1_000 };
+    // Two behind the head, short holds: its own pace (the backoff's cap, 200 ms, drawn at
+    // random) unless the crowd's budget (2 x 25 ms) is slower, less up to a tenth at random.
+    const behind = nextStep(state({ ticket: 13, view: v, returnsItem: false }), NOW, settings, half);
+    expect(behind).toEqual({ action: 'look', delayMs: 95 });
     // Where refusals return the item, its looks are tries: they take a lock no head claims.
-    expect(nextStep(state({ ticket: 13, view: v }), NOW, settings, low)).toEqual({ action: 'try', delayMs: 50 });
-    expect(nextStep(state({ ticket: 11, view: v }), NOW, settings, low).action).toBe('beat');
+    expect(nextStep(state({ ticket: 13, view: v }), NOW, settings, half)).toEqual({ action: 'try', delayMs: 95 });
+    // Right behind the head, it is next: a heartbeat once per typical hold (20 ms), outside the budget.
+    expect(nextStep(state({ ticket: 12, view: v }), NOW, settings, half)).toEqual({ action: 'beat', delayMs: 20 });
+    // Never more often than one round trip, never less often than a poll's cap.
+    expect(nextInLine({ rttMs: 4 }, 1, half)).toBe(4);
+    expect(nextInLine({ rttMs: 4 }, 250, low)).toBe(200);
+    expect(nextInLine({ rttMs: 4 }, undefined, low)).toBe(200);
+  });
+
+  test('behind short holds a crowd still shares the budget: its pace never raises the write rate', () => {
+    const crowd = { ...young, nextTicket: 210, serving: 10, headOf: 11, headUntil: NOW + 1_000 };
+    // 199 behind the head: each every 199 x 25 ms on average (0.5-1.5x), 40 looks a second in all.
+    expect(nextStep(state({ ticket: 210, view: crowd }), NOW, settings, half).delayMs).toBeCloseTo(4_975, 6);
+    // The one right behind the head alone looks once per typical hold.
+    expect(nextStep(state({ ticket: 12, view: crowd }), NOW, settings, half).delayMs).toBe(20);
   });
 
   test('a single try, or a timeout shorter than one poll of the head, never takes a ticket', () => {
@@ -183,8 +199,8 @@ describe('rule 3: the head claims the right of way and looks at the predicted re
     }
   });
 
-  test('once overdue, a quarter of the overdue time from one round trip up to the cap', () => {
-    const overdue = { ...claimed, acquiredMs: NOW - 7_000 - 4_000 };
+  test('once overdue, an eighth of the overdue time from one round trip up to the cap', () => {
+    const overdue = { ...claimed, acquiredMs: NOW - 7_000 - 8_000 };
     expect(headDelay(state({ rttMs: 20 }), overdue, NOW, settings, low)).toBeCloseTo(1_000, 0);
     expect(headDelay(state({ rttMs: 20 }), overdue, NOW, settings, high)).toBeCloseTo(900, 0);
     const just = { ...claimed, acquiredMs: NOW - 7_000 - 10 };
@@ -219,22 +235,29 @@ describe('rule 4: the others look at least every B, and all of them together a b
   });
 
   test('a few waiters behind long holds look at 90-100% of B, each', () => {
-    expect(lookInterval(2, 2_000, 7_000, settings, low)).toBe(2_000);
-    expect(lookInterval(2, 2_000, 7_000, settings, high)).toBeCloseTo(1_800, 3);
-    expect(lookInterval(2, 2_000, undefined, settings, low)).toBe(2_000);
+    const own = ownInterval(true, 2, 2_000, 7_000, settings, low);
+    expect(own).toBe(2_000);
+    expect(lookInterval(2, own, settings, low)).toBe(2_000);
+    expect(lookInterval(2, own, settings, high)).toBeCloseTo(1_800, 3);
+    expect(ownInterval(true, 2, 2_000, undefined, settings, low)).toBe(2_000);
   });
 
-  test('behind short holds they look together about once per typical hold, at most 80 times per maxPollInterval', () => {
-    // 15 behind, 100 ms holds: each every 1.5 s; 5 ms holds: the 25 ms floor, each every 375 ms.
-    expect(lookInterval(15, 2_000, 100, settings, low)).toBe(1_500);
-    expect(lookInterval(15, 2_000, 5, settings, low)).toBe(375);
+  test('behind long holds of unequal length they look together about once per typical hold', () => {
+    // 15 behind: 100 ms typical holds (a long one in progress), each every 1.5 s; 5 ms, the 25 ms floor.
+    expect(ownInterval(true, 15, 2_000, 100, settings, low)).toBe(1_500);
+    expect(ownInterval(true, 15, 2_000, 5, settings, low)).toBe(375);
+  });
+
+  test('behind short holds each polls at the contention backoff cap, at random', () => {
+    expect(ownInterval(false, 15, 2_000, 5, settings, half)).toBe(100);
+    expect(ownInterval(false, 15, 2_000, 5, settings, high)).toBeCloseTo(200, 3);
   });
 
   test('many share at most 80 looks per maxPollInterval, at random, however many they are', () => {
     // 200 behind the head: each every 5 s on average (0.5-1.5x), 40 looks a second in all.
-    expect(lookInterval(200, 2_000, 7_000, settings, half)).toBe(5_000);
-    expect(lookInterval(200, 2_000, 20, settings, half)).toBe(5_000);
-    expect(lookInterval(400, 2_000, 20, settings, half)).toBe(10_000);
+    expect(lookInterval(200, 2_000, settings, half)).toBe(5_000);
+    expect(lookInterval(200, 100, settings, half)).toBe(5_000);
+    expect(lookInterval(400, 100, settings, half)).toBe(10_000);
   });
 
   test('a waiter behind a live head looks again after its interval, never past the lease end', () => {
@@ -284,9 +307,27 @@ describe('void tickets and the first step', () => {
   });
 
   test('after its own release a lock queues at once where a live head and long holds make a try useless', () => {
-    expect(firstStep(state({ view: claimed, viewFresh: false }), NOW, settings).action).toBe('ticket');
-    expect(firstStep(state({ view: held, viewFresh: false }), NOW, settings).action).toBe('try');
-    expect(firstStep(state({ view: claimed, blocking: false }), NOW, settings).action).toBe('try');
-    expect(firstStep(state({}), NOW, settings).action).toBe('try');
+    expect(firstStep(state({ view: claimed, viewFresh: false }), NOW, settings, half).action).toBe('ticket');
+    expect(firstStep(state({ view: held, viewFresh: false }), NOW, settings, half).action).toBe('try');
+    expect(firstStep(state({ view: claimed, blocking: false }), NOW, settings, half).action).toBe('try');
+    expect(firstStep(state({}), NOW, settings, half)).toEqual({ action: 'try', delayMs: 0 });
+  });
+
+  test('a releaser gets no head start on queued waiters: its first try waits one poll', () => {
+    // Tickets 11-13 are out: the try waits a draw of the backoff's cap, like a queued waiter's poll.
+    const after = view({ ...released, lastHoldMs: 20, avgHoldMs: 20 });
+    expect(firstStep(state({ view: after, viewFresh: false }), NOW, settings, half)).toEqual({
+      action: 'try',
+      delayMs: 100,
+    });
+    // With no queue, or for a single try, it tries at once.
+    const alone = view({ ...after, nextTicket: 10, serving: 10 });
+    expect(firstStep(state({ view: alone, viewFresh: false }), NOW, settings, half).delayMs).toBe(0);
+    expect(firstStep(state({ view: after, blocking: false }), NOW, settings, half).delayMs).toBe(0);
+  });
+
+  test('a lock that kept its ticket waits with it: no second ticket, no head start', () => {
+    const kept = firstStep(state({ ticket: 12, view: claimed, viewFresh: false }), NOW, settings, half);
+    expect(kept).toEqual({ action: 'try', delayMs: 100 });
   });
 });
