@@ -10,10 +10,11 @@ import { backoffDelay, CONTENTION_BACKOFF } from '../runtime/backoff.js';
  * 2. Short holds are polled for (the contention backoff); long ones are queued for (a ticket).
  * 3. The head claims the right of way with a heartbeat each time it looks, and looks at the
  *    predicted release and never more than `maxPollInterval` apart; seeing the lock free, it takes it.
- * 4. Every other queued waiter looks at least every `B` (the contract's bound: `maxPollInterval`,
- *    or a quarter of the longest hold it saw in progress in the last minute), and all of them
- *    together about once per typical hold (bounded both ways, whatever their number); it takes a
- *    free lock that no head claims.
+ * 4. Every other queued waiter polls short holds at the pace of a waiter without a ticket (the one
+ *    next in line once per typical hold), and looks at long ones at least every `B` (the contract's
+ *    bound: `maxPollInterval`, or a quarter of the longest hold it saw in progress in the last
+ *    minute), all of them together about once per typical hold; whatever their number, they share
+ *    a bounded budget of looks. Each takes a free lock that no head claims, and keeps its ticket.
  * 5. The waiter right behind a head that is gone (no heartbeat for two of its look intervals) skips it.
  * 6. A head that gives up leaves the queue with one write.
  */
@@ -38,7 +39,7 @@ export const TUNING = {
   /** The contract's fraction of the longest hold seen lately, and how long "lately" lasts (ms). */
   coverFraction: 0.25,
   coverMemoryMs: 60_000,
-  /** The head's interval once the predicted release has passed: this fraction of how overdue it is. */
+  /** The head's interval once the predicted release has passed: this fraction of how overdue it is (the most it adds to a late hold's hand-off). */
   overdueFraction: 0.125,
   /** The head's interval when nothing predicts the release: this fraction of the hold so far. */
   unknownHoldFraction: 0.5,
@@ -165,9 +166,6 @@ export function nextInLine(s: Pick<WaitState, 'rttMs'>, typical: number | undefi
   return grown(typical ?? CONTENTION_BACKOFF.capMs, rtt, CONTENTION_BACKOFF.capMs, random);
 }
 
-/** The backoff attempt whose ceiling a queued waiter polls at: the contention backoff's cap. */
-const POLL_PACE = 3;
-
 /**
  * How long a waiter behind the head waits between looks, ms: its own interval, but all of those
  * behind the head together never look more than `LOOK_BUDGET` times per `maxPollInterval`: a
@@ -202,7 +200,7 @@ export function rightOfWayUntil(now: number, settings: WaitSettings): number {
 
 /**
  * The head's next look, ms from `now`: at the predicted release (the holder's `acquired_ms` plus
- * the typical hold), in steps of at most the cap on the way; once overdue, every quarter of the
+ * the typical hold), in steps of at most the cap on the way; once overdue, every eighth of the
  * overdue time from one round trip up to the cap; with nothing to predict by, every half of the
  * hold so far. Never past the holder's lease end.
  */
@@ -252,9 +250,9 @@ export function firstStep(s: WaitState, now: number, settings: WaitSettings, ran
   return { action: 'try', delayMs: s.blocking && queued ? pollPace(random) : 0 };
 }
 
-/** One poll of short holds, ms: the contention backoff at its cap, drawn at random. */
+/** One poll of short holds, ms: a draw under the contention backoff's cap (its last attempt). */
 function pollPace(random: () => number): number {
-  return backoffDelay(CONTENTION_BACKOFF, POLL_PACE, random);
+  return backoffDelay(CONTENTION_BACKOFF, Number.POSITIVE_INFINITY, random);
 }
 
 /** The next step after a refused or informative write, at wall time `now`. `random` is in [0, 1). */
@@ -264,7 +262,8 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   if (s.ticket === undefined) return pollStep(s, v, now, settings, random);
   if (v === undefined || (!s.viewFresh && !s.returnsItem)) return { action: 'look', delayMs: 0 };
   const at: Place = place(s.ticket, v);
-  if (at.kind === 'void') return dropping(pollStep({ ...s, ticket: undefined }, v, now, settings, random));
+  if (at.kind === 'void')
+    return { ...pollStep({ ...s, ticket: undefined }, v, now, settings, random), dropsTicket: true };
   const free = isFree(v, now, settings.skewMs);
   if (at.kind === 'head') {
     if (free) return { action: 'take', delayMs: 0 };
@@ -291,10 +290,6 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   // a lock no head claims at once). Refused, each is as informative as a look, at the same cost.
   if (!s.returnsItem) return { action: 'look', delayMs };
   return { action: at.ahead === 1 ? 'beat' : 'try', delayMs };
-}
-
-function dropping(step: Step): Step {
-  return { ...step, dropsTicket: true };
 }
 
 /** A waiter without a ticket: queue for long holds, else poll with the backoff. */
