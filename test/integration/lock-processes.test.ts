@@ -83,14 +83,24 @@ describe('multiple processes on dynalite', () => {
   }, 60_000);
 
   test('mutual exclusion through the queue: 6 processes x 8 increments behind an item that says holds are long, none lost, none overlapping', async () => {
-    // An item that says holds last 2 s: the waiters queue for the first holds (tickets, the
-    // head's heartbeat, takes as the head), and poll once the releases record short holds.
+    // An item that says holds last 2 s, held for another second by a holder that never releases:
+    // every worker waits past 300 ms for it, so the waiters queue (tickets, the head's heartbeat,
+    // a take as the head) whatever the machine's load does to their start times, and poll once
+    // the releases record short holds.
+    const now = Date.now();
     await client.send(
       new UpdateItemCommand({
         TableName: tableName,
         Key: { resource_id: { S: 'counter-queued' } },
-        UpdateExpression: 'SET avg_hold_ms = :h, last_hold_ms = :h, expires = :z, expires_ms = :z, release_code = :c',
-        ExpressionAttributeValues: { ':h': { N: '2000' }, ':z': { N: '0' }, ':c': { S: 'seed' } },
+        UpdateExpression:
+          'SET avg_hold_ms = :h, last_hold_ms = :h, acquired_ms = :a, expires = :s, expires_ms = :e, release_code = :c',
+        ExpressionAttributeValues: {
+          ':h': { N: '2000' },
+          ':a': { N: String(now - 2_000) },
+          ':e': { N: String(now + 1_000) },
+          ':s': { N: String(Math.ceil((now + 1_000) / 1_000)) },
+          ':c': { S: 'seed' },
+        },
       }),
     );
     const counter = join(dir, 'counter-queued');
