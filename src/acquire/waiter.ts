@@ -11,19 +11,16 @@ import { parseQueueView, pending, place, type QueueView } from '../item/queue-vi
 import { acquireRequest } from '../item/requests.js';
 import type { LockContext } from '../runtime/context.js';
 import type { Item, PlannedWrite, WaitStrategy } from './strategy.js';
+import { firstStep, goneAfter, nextStep, rightOfWayUntil } from './wait-policy.js';
 import {
   type Action,
   coverBound,
-  firstStep,
-  goneAfter,
   holdAge,
-  nextStep,
-  rightOfWayUntil,
   type Step,
   TUNING,
   type WaitSettings,
   type WaitState,
-} from './wait-policy.js';
+} from './wait-state.js';
 
 /** The writes that take the lock when admitted; the others only inform. */
 const ACQUIRING: ReadonlySet<Action> = new Set(['try', 'take']);
@@ -56,7 +53,7 @@ export class QueueWaiter implements WaitStrategy {
       viewFresh: false,
       viewAt: remembered?.at ?? now,
       itemMissing: false,
-      refusals: 0,
+      refusals: ctx.memory.recentRefusals(now, ctx.o.maxPollMs),
       returnsItem: false,
       rttMs: undefined,
       longest: undefined,
@@ -115,7 +112,7 @@ export class QueueWaiter implements WaitStrategy {
       this.#s = { ...this.#s, ticket: undefined, view: undefined, viewFresh: false, itemMissing: true };
       return this.#next(now);
     }
-    if (action === 'try' && !this.#s.blocking) return undefined;
+    if ((action === 'try' || action === 'take') && !this.#s.blocking) return undefined;
     const view = parseQueueView(item);
     this.#saw(view, now, {
       refusals: action === 'try' && this.#s.ticket === undefined ? this.#s.refusals + 1 : this.#s.refusals,
@@ -131,6 +128,7 @@ export class QueueWaiter implements WaitStrategy {
 
   leaving(now: number): UpdateItemCommandInput | undefined {
     const { ticket, view } = this.#s;
+    this.#ctx.memory.gaveUp(this.#s.refusals, now);
     if (ticket === undefined || view === undefined) return undefined;
     const at = place(ticket, view);
     // The head leaves; so does the waiter right behind it, which may have become the head unseen.

@@ -9,6 +9,7 @@ export class LockMemory {
   #data: string | undefined;
   #released: { readonly view: QueueView; readonly at: number } | undefined;
   #ticket: number | undefined;
+  #gaveUp: { readonly refusals: number; readonly at: number } | undefined;
 
   /** @param data - The `data` option: what acquires write until a `setData` replaces it. */
   constructor(data: string | undefined) {
@@ -51,5 +52,20 @@ export class LockMemory {
   /** The ticket this lock now holds in the queue, or undefined once it was served, left or void. */
   queued(ticket: number | undefined): void {
     this.#ticket = ticket;
+  }
+
+  /** An acquire gave up (timeout, abort, a single try) at `at` (epoch ms) after `refusals` refused polls. */
+  gaveUp(refusals: number, at: number): void {
+    this.#gaveUp = { refusals, at };
+  }
+
+  /**
+   * The refused polls of an acquire that gave up within `withinMs` of `now`: a caller that comes
+   * straight back keeps its place in the backoff, so that restarting never polls faster than
+   * waiting on (callers with short timeouts would otherwise win most short holds).
+   */
+  recentRefusals(now: number, withinMs: number): number {
+    const last = this.#gaveUp;
+    return last !== undefined && now - last.at < withinMs ? last.refusals : 0;
   }
 }

@@ -37,6 +37,31 @@ describe('acquire', () => {
     expect(await lock.acquire()).toBe(true);
   });
 
+  test('a caller that gave up and comes straight back keeps its place in the backoff: no faster polls for restarting', async () => {
+    const { clock, fake, lock, t0 } = setup();
+    fake.otherwise('acquire', () => conditionFailed());
+    const first = lock.acquire({ timeout: 1 });
+    await clock.advance(1_000);
+    expect(await first).toBe(false);
+    const before = fake.of('acquire').length;
+    const second = lock.acquire({ timeout: 1 });
+    await clock.advance(1_000);
+    expect(await second).toBe(false);
+    const again = fake.of('acquire').slice(before);
+    // The first try at once; the next after a draw under the cap (200 ms x 0.5), as for a waiter
+    // that had kept waiting, not under the first step's 50 ms.
+    expect(again[0]!.at).toBe(t0 + 1_000);
+    expect(again[1]!.at - again[0]!.at).toBe(100);
+    // Long after, a new acquire starts the backoff over.
+    await clock.advance(5_000);
+    const later = lock.acquire({ timeout: 1 });
+    const from = fake.of('acquire').length;
+    await clock.advance(1_000);
+    expect(await later).toBe(false);
+    const fresh = fake.of('acquire').slice(from);
+    expect(fresh[1]!.at - fresh[0]!.at).toBe(25);
+  });
+
   test('timeout bounds a hung write too: false at the deadline, and the write (maybe applied) is cleared', async () => {
     const { clock, fake, lock, t0 } = setup();
     // Refused first (DynamoDB answered: the lock is known to be held), then a write that hangs.

@@ -1,19 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import {
-  coverBound,
   firstStep,
   goneAfter,
   headDelay,
-  holdAge,
-  longHolds,
   lookInterval,
   nextInLine,
   nextStep,
   ownInterval,
   rightOfWayUntil,
-  TUNING,
-  type WaitState,
 } from '../../src/acquire/wait-policy.js';
+import { coverBound, holdAge, longHolds, TUNING, type WaitState } from '../../src/acquire/wait-state.js';
 import type { QueueView } from '../../src/item/queue-view.js';
 
 const NOW = 1_700_000_000_000;
@@ -324,6 +320,19 @@ describe('void tickets and the first step', () => {
     const alone = view({ ...after, nextTicket: 10, serving: 10 });
     expect(firstStep(state({ view: alone, viewFresh: false }), NOW, settings, half).delayMs).toBe(0);
     expect(firstStep(state({ view: after, blocking: false }), NOW, settings, half).delayMs).toBe(0);
+  });
+
+  test('a kept ticket that is now the head takes its turn as the head, not by a plain try', () => {
+    // Ticket 11 is the head (10 served) and our release left the lock free: a take, at once.
+    const free = { ...released, nextTicket: 12 };
+    expect(firstStep(state({ ticket: 11, view: free, viewFresh: false }), NOW, settings, half)).toEqual({
+      action: 'take',
+      delayMs: 0,
+    });
+    // Held by someone else: the head's heartbeat; a single try still only tries.
+    expect(firstStep(state({ ticket: 11, view: held, viewFresh: false }), NOW, settings, half).action).toBe('beat');
+    expect(firstStep(state({ ticket: 11, view: held, blocking: false }), NOW, settings, half).action).toBe('try');
+    expect(firstStep(state({ ticket: 11, view: free, blocking: false }), NOW, settings, half).action).toBe('take');
   });
 
   test('a lock that kept its ticket waits with it: no second ticket, no head start', () => {
