@@ -1,3 +1,4 @@
+/** The waiting policy, rule by rule (`wait-policy.ts`, with the judgements it shares in `wait-state.ts`), on fixed clocks and draws. */
 import { describe, expect, test } from 'vitest';
 import {
   firstStep,
