@@ -6,7 +6,7 @@ import { type Turn, waitTurn } from './acquire/process-line.js';
 import { AlreadyAcquiredError, LockNotAcquiredError } from './errors.js';
 import type { TableLayout } from './item/attributes.js';
 import type { DocumentConditionCheck } from './item/transact-requests.js';
-import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
+import { type HolderState, IDLE, notHeldSignal, releaseThrough } from './lease/holder-state.js';
 import type { Lease } from './lease/lease.js';
 import type { AcquireOptions } from './options/acquire-options.js';
 import { type LockOptions, resolveLockOptions } from './options/lock-options.js';
@@ -342,12 +342,9 @@ export class DynamoDbLock implements AsyncDisposable {
       throw new LockNotAcquiredError(`Cannot release: this instance does not hold the lock on \`${this.resourceId}\``);
     }
     const lease = this.#state.lease;
-    this.#state = { kind: 'releasing', lease };
-    try {
-      await lease.release();
-    } finally {
-      this.#state = IDLE;
-    }
+    await releaseThrough(lease, (state) => {
+      this.#state = state;
+    });
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   MAX_TRANSACT_BYTES,
   transactBytes,
 } from './item/transact-requests.js';
-import { type HolderState, IDLE, notHeldSignal } from './lease/holder-state.js';
+import { type HolderState, IDLE, notHeldSignal, releaseThrough } from './lease/holder-state.js';
 import { DynamoDbLock } from './lock.js';
 import type { AcquireOptions } from './options/acquire-options.js';
 import type { LockOptions } from './options/lock-options.js';
@@ -255,12 +255,9 @@ export class DynamoDbMultiLock implements AsyncDisposable {
    */
   async release(): Promise<void> {
     const lease = this.#lease('release');
-    this.#state = { kind: 'releasing', lease };
-    try {
-      await lease.release();
-    } finally {
-      this.#state = IDLE;
-    }
+    await releaseThrough(lease, (state) => {
+      this.#state = state;
+    });
   }
 
   /** Releases the locks if this instance holds them; does nothing otherwise. For `await using`. */

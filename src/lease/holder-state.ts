@@ -15,6 +15,23 @@ export type HolderState<L> =
 export const IDLE = { kind: 'idle' } as const;
 
 /**
+ * Releases `lease` through the instance's state: `releasing` while the release runs (so that
+ * nothing else starts on it), and idle afterwards whatever the outcome, so that the instance can
+ * acquire again. `set` writes the instance's state.
+ */
+export async function releaseThrough<L extends { release(): Promise<void> }>(
+  lease: L,
+  set: (state: HolderState<L>) => void,
+): Promise<void> {
+  set({ kind: 'releasing', lease });
+  try {
+    await lease.release();
+  } finally {
+    set(IDLE);
+  }
+}
+
+/**
  * An aborted signal whose reason is a {@link LockNotAcquiredError} saying `message`: what `signal`
  * returns before the first acquire, so that work started without the lock stops at once.
  */
