@@ -70,7 +70,8 @@ function spread(random: () => number): number {
 /** How long a head must show no sign of life before the waiter behind it skips it, ms. */
 export function goneAfter(behind: number, bound: number, settings: WaitSettings): number {
   // A live waiter that became the head notices within one look interval (at most `bound`, or the
-  // shared interval of a long queue); twice that, plus the clock allowance, is surely gone.
+  // shared interval of a long queue); twice that, plus the clock allowance, is surely gone. (A
+  // served or departed head's mark is an allowance back: twice the look on agreeing clocks.)
   const longestLook = Math.max(bound, (Math.max(1, behind) * settings.maxPollMs) / TUNING.lookBudget) * 1.5;
   return 2 * longestLook + settings.skewMs;
 }

@@ -3,7 +3,7 @@ import {
   beatRequest,
   leaveRequest,
   lookRequest,
-  type QueueTarget,
+  type MarkingTarget,
   skipRequest,
   ticketRequest,
 } from '../item/queue-requests.js';
@@ -77,7 +77,7 @@ export class QueueWaiter implements WaitStrategy {
 
   #request(code: string, now: number): UpdateItemCommandInput {
     const ctx = this.#ctx;
-    const target: QueueTarget = { tableName: ctx.o.tableName, key: ctx.key(0), now };
+    const target: MarkingTarget = { tableName: ctx.o.tableName, key: ctx.key(0), now, skewMs: this.#settings.skewMs };
     const ticket = this.#s.ticket as number;
     switch (this.#step.action) {
       case 'try':
@@ -135,7 +135,7 @@ export class QueueWaiter implements WaitStrategy {
     if (at.kind === 'void' || (at.kind === 'behind' && at.ahead > 1)) return undefined;
     const ctx = this.#ctx;
     ctx.memory.queued(undefined);
-    return leaveRequest({ tableName: ctx.o.tableName, key: ctx.key(0), now, ticket });
+    return leaveRequest({ tableName: ctx.o.tableName, key: ctx.key(0), now, skewMs: this.#settings.skewMs, ticket });
   }
 
   /**

@@ -20,6 +20,22 @@ export interface QueueTarget {
   readonly now: number;
 }
 
+/**
+ * A write that moves the queue without giving anyone the right of way (a queue started, a head
+ * served or gone): it marks `head_until` one skew allowance before the writer's clock, so that a
+ * writer whose clock runs ahead (within the allowance) never leaves a mark in anyone's future,
+ * which the plain admission (`NOT head_until > now`) would read as a live head.
+ */
+export interface MarkingTarget extends QueueTarget {
+  /** How far the writers' clocks may disagree, ms (`clockSkewAllowance`). */
+  readonly skewMs: number;
+}
+
+/** The `head_until` a write leaves when nobody holds the right of way after it, epoch ms. */
+export function pastMark(nowMs: number, skewMs: number): number {
+  return nowMs - skewMs;
+}
+
 /** A queued waiter's own write: its ticket, and where its right of way ends (`headUntil`), epoch ms. */
 export interface TicketHolder extends QueueTarget {
   readonly ticket: number;
@@ -53,18 +69,18 @@ export function ticketBase(nowMs: number): number {
  * On a queue that has never served anyone, it starts the clock by which the first head is judged
  * gone (`head_until`), so that the waiter behind it does not skip it at once.
  */
-export function ticketRequest(t: QueueTarget): UpdateItemCommandInput {
+export function ticketRequest(t: MarkingTarget): UpdateItemCommandInput {
   return {
     TableName: t.tableName,
     Key: t.key,
     UpdateExpression:
-      'SET #serving = if_not_exists(#serving, :base), #next = if_not_exists(#next, :base) + :one, #headUntil = if_not_exists(#headUntil, :now)',
+      'SET #serving = if_not_exists(#serving, :base), #next = if_not_exists(#next, :base) + :one, #headUntil = if_not_exists(#headUntil, :mark)',
     ConditionExpression: 'attribute_exists(#rid)',
     ExpressionAttributeNames: { ...QUEUE_NAMES, '#headUntil': ATTR.headUntil },
     ExpressionAttributeValues: {
       ':base': { N: String(ticketBase(t.now)) },
       ':one': { N: '1' },
-      ':now': { N: String(t.now) },
+      ':mark': { N: String(pastMark(t.now, t.skewMs)) },
     },
     ReturnValues: 'ALL_NEW',
   };
@@ -121,11 +137,11 @@ export function skipRequest(
  * A head that gives up (timeout, abort) leaves: the queue counts it served, so that the next
  * waiter is the head at once and nothing waits for it.
  */
-export function leaveRequest(t: TicketHolder): UpdateItemCommandInput {
+export function leaveRequest(t: TicketHolder & MarkingTarget): UpdateItemCommandInput {
   return headWrite(t, {
-    update: 'SET #serving = :ticket, #headOf = :ticket, #headUntil = :now',
+    update: 'SET #serving = :ticket, #headOf = :ticket, #headUntil = :mark',
     condition: '#serving = :ticketBefore',
-    values: { ':now': t.now },
+    values: { ':mark': pastMark(t.now, t.skewMs) },
     answered: false,
   });
 }
@@ -171,26 +187,34 @@ export interface Admission {
 }
 
 /**
- * The queue's part of the acquire condition for `claim`. DynamoDB conditions have no arithmetic,
- * so the head's "ticket before mine" is computed here. A missing attribute compares false, so
- * `NOT` admits an item with no queue at all (written by Python, or never queued). Both use the
- * acquire's own `:now`: the right of way is judged by the acquirer's clock, and the head's
- * `head_until` records when the queue served it.
+ * The queue's part of the acquire condition for `claim`, judged by the acquirer's clock (`:now`).
+ * A plain acquire is admitted unless `head_until` is in its future: a live heartbeat is the only
+ * write that leaves it there, since every write that leaves nobody the right of way marks it in
+ * the past ({@link pastMark}), and a missing attribute compares false, so `NOT` admits an item
+ * with no queue at all (written by Python, or never queued). One comparison on purpose: dynalite
+ * parses every condition on every try, and a second alternative (`NOT head_of > serving`) cost it
+ * 17% more per refused try (bench/diagnose/condition-cost.mjs). DynamoDB conditions have no
+ * arithmetic, so the head's "ticket before mine" is computed here; the head is counted served at
+ * `mark` (epoch ms, {@link pastMark}), the time the waiter behind it judges a silent head by.
  */
-export function admission(claim: Claim): Admission {
+export function admission(claim: Claim, mark: number): Admission {
   if (claim.kind === 'plain') {
     return {
       // No right of way: nobody waiting, or the head's heartbeat ran out.
-      alternatives: ['NOT #headOf > #serving', 'NOT #headUntil > :now'],
+      alternatives: ['NOT #headUntil > :now'],
       set: '',
-      names: HEAD_NAMES,
+      names: { '#headUntil': ATTR.headUntil },
       values: {},
     };
   }
   return {
     alternatives: ['#serving = :ticketBefore'],
-    set: ', #serving = :ticket, #headOf = :ticket, #headUntil = :now',
+    set: ', #serving = :ticket, #headOf = :ticket, #headUntil = :mark',
     names: HEAD_NAMES,
-    values: { ':ticket': { N: String(claim.ticket) }, ':ticketBefore': { N: String(claim.ticket - 1) } },
+    values: {
+      ':ticket': { N: String(claim.ticket) },
+      ':ticketBefore': { N: String(claim.ticket - 1) },
+      ':mark': { N: String(mark) },
+    },
   };
 }

@@ -48,7 +48,8 @@ export function isFree(v: QueueView, now: number, skewMs: number): boolean {
 /**
  * Whether a queued waiter holds the right of way at `now`: its heartbeat (`head_until`, by its
  * own clock) has not run out, and it is still waiting (`head_of` above `serving`). The acquire
- * condition asks the same of the item (`src/item/queue-requests.ts`).
+ * condition asks only the first (`src/item/queue-requests.ts`): a served or departed head leaves
+ * `head_until` in the past, so both agree but for a clock ahead by more than the skew allowance.
  */
 export function hasLiveHead(v: QueueView, now: number): boolean {
   return (

@@ -1,6 +1,6 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ATTR, type ItemKey } from './attributes.js';
-import { admission, type Claim } from './queue-requests.js';
+import { admission, type Claim, pastMark } from './queue-requests.js';
 
 /**
  * Pure builders of the three conditional writes the lock sends. Nothing here talks to the
@@ -104,7 +104,7 @@ export interface AcquireRequest extends RequestContext, HolderFields {
  * time the item was gone for.
  */
 export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
-  const a = admission(r.claim ?? { kind: 'plain' });
+  const a = admission(r.claim ?? { kind: 'plain' }, pastMark(r.now, r.skewMs));
   const holder = holderClauses(r);
   const cutoffMs = r.now - r.skewMs;
   // Flat on purpose (each queue alternative ANDed into each expiry test, not nested): the same

@@ -2,7 +2,7 @@ import { PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { itemKey } from '../../src/item/attributes.js';
 import { beatRequest, leaveRequest, lookRequest, skipRequest, ticketRequest } from '../../src/item/queue-requests.js';
-import { acquireRequest } from '../../src/item/requests.js';
+import { acquireRequest, releaseRequest } from '../../src/item/requests.js';
 import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
 
 /**
@@ -26,19 +26,19 @@ describe.each(backends())('the queue’s conditions on $name', (backend) => {
     }
   };
   const now = () => Date.now();
-  const acquire = (id: string, code: string, claim?: { kind: 'head'; ticket: number }) =>
+  const acquire = (id: string, code: string, claim?: { kind: 'head'; ticket: number }, clock = now, skewMs = 0) =>
     acquireRequest({
       tableName,
       key: itemKey('single', id, 0),
       code,
-      now: now(),
+      now: clock(),
       durationMs: 10_000,
-      skewMs: 0,
+      skewMs,
       retentionS: 60,
       owner: 'test',
       ...(claim === undefined ? {} : { claim }),
     });
-  const target = (id: string) => ({ tableName, key: itemKey('single', id, 0), now: now() });
+  const target = (id: string) => ({ tableName, key: itemKey('single', id, 0), now: now(), skewMs: 0 });
   /** A released lock whose queue is as given. */
   const releasedWith = (id: string, queue: Record<string, number>) =>
     client.send(
@@ -77,7 +77,7 @@ describe.each(backends())('the queue’s conditions on $name', (backend) => {
     await releasedWith(lapsed, { next_ticket: 12, serving: 10, head_of: 11, head_until: now() - 1 });
     expect(await admitted(acquire(lapsed, 'anyone'))).toBe(true);
     const served = fresh();
-    await releasedWith(served, { next_ticket: 12, serving: 11, head_of: 11, head_until: now() + 60_000 });
+    await releasedWith(served, { next_ticket: 12, serving: 11, head_of: 11, head_until: now() - 1 });
     expect(await admitted(acquire(served, 'anyone'))).toBe(true);
     const none = fresh();
     await releasedWith(none, {});
@@ -86,6 +86,32 @@ describe.each(backends())('the queue’s conditions on $name', (backend) => {
     const dead = fresh();
     await releasedWith(dead, { next_ticket: 40, serving: 10 });
     expect(await admitted(acquire(dead, 'anyone'))).toBe(true);
+  });
+
+  test('a head served, or leaving, on a clock that runs ahead within the allowance leaves no right of way behind', async () => {
+    const skew = 1_000;
+    const ahead = () => now() + skew - 50;
+    const id = fresh();
+    await releasedWith(id, { next_ticket: 13, serving: 10, head_of: 11, head_until: now() + 60_000 });
+    expect(await admitted(acquire(id, 'head', { kind: 'head', ticket: 11 }, ahead, skew))).toBe(true);
+    expect(Number((await readItem(client, tableName, id))?.head_until?.N)).toBeLessThanOrEqual(now());
+    await send(
+      releaseRequest({ tableName, key: itemKey('single', id, 0), code: 'head', now: ahead(), retentionS: 60 }),
+    );
+    // A plain acquire on the true clock, the moment the head let go.
+    expect(await admitted(acquire(id, 'anyone', undefined, now, skew))).toBe(true);
+
+    const left = fresh();
+    await releasedWith(left, { next_ticket: 13, serving: 10, head_of: 11, head_until: now() + 60_000 });
+    await send(leaveRequest({ ...target(left), now: ahead(), skewMs: skew, ticket: 11 }));
+    expect(await admitted(acquire(left, 'anyone', undefined, now, skew))).toBe(true);
+  });
+
+  test('the right of way is judged by head_until alone: a mark in the acquirer’s future shuts it out', async () => {
+    // Only a heartbeat writes one, or a clock ahead by more than the allowance (the documented limit).
+    const id = fresh();
+    await releasedWith(id, { next_ticket: 12, serving: 11, head_of: 11, head_until: now() + 60_000 });
+    expect(await admitted(acquire(id, 'anyone'))).toBe(false);
   });
 
   test('a Python 1.x item (no expires_ms) is judged by its whole seconds, and the right of way still holds', async () => {

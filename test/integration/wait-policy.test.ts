@@ -168,7 +168,7 @@ describe.each(backends())('waiting on $name', (backend) => {
     const holder = make(id);
     await holder.acquire();
     await admin.send(
-      new UpdateItemCommand(ticketRequest({ tableName, key: itemKey('single', id, 0), now: Date.now() })),
+      new UpdateItemCommand(ticketRequest({ tableName, key: itemKey('single', id, 0), now: Date.now(), skewMs: 0 })),
     );
     const next = make(id);
     const acquired = next.acquire({ timeout: 20 });
@@ -264,7 +264,9 @@ describe.each(backends())('waiting on $name', (backend) => {
     const one = mk(1);
     await one.acquire();
     await admin.send(
-      new UpdateItemCommand(ticketRequest({ tableName: slotsTable, key: itemKey('slots', id, 0), now: Date.now() })),
+      new UpdateItemCommand(
+        ticketRequest({ tableName: slotsTable, key: itemKey('slots', id, 0), now: Date.now(), skewMs: 0 }),
+      ),
     );
     await one.release();
     const first = mk(2);

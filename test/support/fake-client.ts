@@ -18,7 +18,7 @@ export function kindOf(input: UpdateItemCommandInput): WriteKind {
   if (update.includes('if_not_exists(#next')) return 'look';
   if (input.ConditionExpression?.includes(':headBefore')) return 'skip';
   if (update.includes('#headUntil = :until')) return 'beat';
-  if (update.includes('#headUntil = :now')) return 'leave';
+  if (update.includes('#headUntil = :mark')) return 'leave';
   if (input.ConditionExpression?.includes('> :zero')) return 'extend';
   return 'release';
 }

@@ -4,6 +4,7 @@ import {
   beatRequest,
   leaveRequest,
   lookRequest,
+  pastMark,
   skipRequest,
   ticketBase,
   ticketRequest,
@@ -69,11 +70,14 @@ describe('acquireRequest', () => {
     expect(v[':cutoffMs']).toEqual({ N: String(1_700_000_000_250 - 1_000) });
     // floor((now - skew) / 1000): a Python item expiring at second s is free once s <= that.
     expect(v[':cutoffS']).toEqual({ N: '1699999999' });
-    expect(r.ExpressionAttributeNames).toMatchObject({
-      '#serving': 'serving',
-      '#headOf': 'head_of',
-      '#headUntil': 'head_until',
-    });
+    expect(r.ExpressionAttributeNames).toMatchObject({ '#headUntil': 'head_until' });
+  });
+
+  test('asks one thing of the queue: that no heartbeat lasts past the acquirer’s now', () => {
+    expect(r.ConditionExpression?.match(/NOT #headUntil > :now/g)).toHaveLength(2);
+    // One comparison: dynalite parses the whole condition on every try.
+    expect(r.ConditionExpression).not.toContain('#headOf');
+    expect(r.ConditionExpression).not.toContain('#serving');
   });
 
   test("writes data when given; without it, removes the previous holder's, so a new holder never shows it", () => {
@@ -152,11 +156,13 @@ describe('acquireRequest as the head of the queue', () => {
     expect(head.ExpressionAttributeValues).toMatchObject({
       ':ticketBefore': { N: '6' },
       ':ticket': { N: '7' },
-      ':now': { N: '1700000000250' },
+      // Served when, marked one skew allowance back: a clock that runs ahead leaves no mark in
+      // another's future, which a plain acquire would read as a live heartbeat.
+      ':mark': { N: String(1_700_000_000_250 - 1_000) },
     });
-    expect(head.UpdateExpression).toContain('#serving = :ticket, #headOf = :ticket, #headUntil = :now');
+    expect(head.UpdateExpression).toContain('#serving = :ticket, #headOf = :ticket, #headUntil = :mark');
     // The queue's SET items come before the holder's clauses, which end in a REMOVE.
-    expect(head.UpdateExpression).toMatch(/#headUntil = :now, #owner = :owner REMOVE #data$/);
+    expect(head.UpdateExpression).toMatch(/#headUntil = :mark, #owner = :owner REMOVE #data$/);
   });
 
   test('placeholders match definitions', () => {
@@ -168,7 +174,7 @@ describe('acquireRequest as the head of the queue', () => {
 });
 
 describe('the queue writes', () => {
-  const target = { tableName: 'locks', key: itemKey('single', 'res', 0), now: 1_700_000_000_250 };
+  const target = { tableName: 'locks', key: itemKey('single', 'res', 0), now: 1_700_000_000_250, skewMs: 1_000 };
   const all = {
     ticket: ticketRequest(target),
     look: lookRequest(target),
@@ -208,8 +214,15 @@ describe('the queue writes', () => {
     });
     expect(all.leave.ExpressionAttributeValues).toMatchObject({
       ':ticket': { N: '7' },
-      ':now': { N: '1700000000250' },
+      ':mark': { N: '1699999999250' },
     });
+  });
+
+  test('those that leave nobody the right of way mark head_until one skew allowance back', () => {
+    expect(pastMark(1_700_000_000_250, 1_000)).toBe(1_699_999_999_250);
+    expect(all.ticket.UpdateExpression).toContain('#headUntil = if_not_exists(#headUntil, :mark)');
+    expect(all.ticket.ExpressionAttributeValues?.[':mark']).toEqual({ N: '1699999999250' });
+    expect(all.leave.UpdateExpression).toContain('#headUntil = :mark');
   });
 
   test('placeholders match definitions', () => {
