@@ -222,10 +222,7 @@ export class DynamoDbLock implements AsyncDisposable {
    */
   async extend(seconds?: number): Promise<void> {
     const durationMs = seconds === undefined ? this.#ctx.o.durationMs : checkSeconds(seconds, 'seconds');
-    if (this.#state.kind !== 'held') {
-      throw new LockNotAcquiredError(`Cannot extend: this instance does not hold the lock on \`${this.resourceId}\``);
-    }
-    await this.#state.lease.extend(durationMs);
+    await this.#held('extend').lease.extend(durationMs);
   }
 
   /**
@@ -243,10 +240,7 @@ export class DynamoDbLock implements AsyncDisposable {
    */
   async setData(data: string): Promise<void> {
     checkData(data, this.resourceId, this.owner);
-    if (this.#state.kind !== 'held') {
-      throw new LockNotAcquiredError(`Cannot set data: this instance does not hold the lock on \`${this.resourceId}\``);
-    }
-    await this.#state.lease.setData(data);
+    await this.#held('set data on').lease.setData(data);
   }
 
   /**
@@ -338,11 +332,7 @@ export class DynamoDbLock implements AsyncDisposable {
    * @throws {@link LockLostError} if the lease had been taken by another owner, or had run out.
    */
   async release(): Promise<void> {
-    if (this.#state.kind !== 'held') {
-      throw new LockNotAcquiredError(`Cannot release: this instance does not hold the lock on \`${this.resourceId}\``);
-    }
-    const lease = this.#state.lease;
-    await releaseThrough(lease, (state) => {
+    await releaseThrough(this.#held('release').lease, (state) => {
       this.#state = state;
     });
   }
