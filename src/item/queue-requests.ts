@@ -193,7 +193,7 @@ export interface Admission {
  * the past ({@link pastMark}), and a missing attribute compares false, so `NOT` admits an item
  * with no queue at all (written by Python, or never queued). One comparison on purpose: dynalite
  * parses every condition on every try, and a second alternative (`NOT head_of > serving`) cost it
- * 17% more per refused try (bench/diagnose/condition-cost.mjs). DynamoDB conditions have no
+ * 12-17% more per refused try (bench/diagnose/condition-cost.mjs). DynamoDB conditions have no
  * arithmetic, so the head's "ticket before mine" is computed here; the head is counted served at
  * `mark` (epoch ms, {@link pastMark}), the time the waiter behind it judges a silent head by.
  */
