@@ -105,6 +105,15 @@ describe.each(backends())('the queue’s conditions on $name', (backend) => {
     await releasedWith(left, { next_ticket: 13, serving: 10, head_of: 11, head_until: now() + 60_000 });
     await send(leaveRequest({ ...target(left), now: ahead(), skewMs: skew, ticket: 11 }));
     expect(await admitted(acquire(left, 'anyone', undefined, now, skew))).toBe(true);
+
+    // A queue started on that clock (the first ticket marks when it started) shuts nobody out either.
+    const started = fresh();
+    expect(await admitted(acquire(started, 'holder'))).toBe(true);
+    await send(ticketRequest({ ...target(started), now: ahead(), skewMs: skew }));
+    await send(
+      releaseRequest({ tableName, key: itemKey('single', started, 0), code: 'holder', now: now(), retentionS: 60 }),
+    );
+    expect(await admitted(acquire(started, 'anyone', undefined, now, skew))).toBe(true);
   });
 
   test('the right of way is judged by head_until alone: a mark in the acquirer’s future shuts it out', async () => {
