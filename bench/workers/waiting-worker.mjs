@@ -26,6 +26,7 @@ function kindOf(command) {
   if (u.includes('+ :one') || u.includes('ADD #next')) return 'ticket';
   if (u.includes('if_not_exists(#next')) return 'look';
   if (c.includes(':headBefore')) return 'skip';
+  if (c.includes('contains(#done')) return 'pass';
   if (u.includes('#headUntil = :until')) return 'beat';
   if (u.includes('#headUntil = :mark') || u.includes('#headUntil = :now')) return 'leave';
   // A renewal is conditioned on a live lease of ours; a release (of either build) only on the code.

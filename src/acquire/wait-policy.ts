@@ -139,6 +139,15 @@ export function firstStep(s: WaitState, now: number, settings: WaitSettings, ran
   return { action: 'try', delayMs: queued ? pollPace(random) : 0 };
 }
 
+/**
+ * The ticket a plain try marks done if it takes the lock (rule 2): the waiter's own, unless the
+ * item already lists {@link TUNING.doneLimit} done tickets (every write carries the set).
+ */
+export function doneMark(s: Pick<WaitState, 'ticket' | 'view'>): number | undefined {
+  if (s.ticket === undefined) return undefined;
+  return (s.view?.done.length ?? 0) < TUNING.doneLimit ? s.ticket : undefined;
+}
+
 /** One poll of short holds, ms: a draw under the contention backoff's cap (its last attempt). */
 const pollPace = (random: () => number) => backoffDelay(CONTENTION_BACKOFF, Number.POSITIVE_INFINITY, random);
 
@@ -159,9 +168,11 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
     return { action: 'beat', delayMs: headDelay(s, v, now, settings, random) };
   }
   if (free && !hasLiveHead(v, now)) return { action: 'try', delayMs: 0 };
+  // Everyone ahead took the lock out of turn and waits no more: this waiter is next, at once.
+  if (at.ahead === 0) return { action: 'pass', delayMs: 0 };
   const behind = Math.max(1, pending(v) - 1);
   const bound = coverBound(s, now, settings);
-  if (at.ahead === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
+  if (at.raw === 1 && !hasLiveHead(v, now) && (v.headUntil ?? 0) <= now - goneAfter(behind, bound, settings)) {
     return { action: 'skip', delayMs: 0 };
   }
   const long = longHolds(s, v, now);
@@ -176,7 +187,7 @@ export function nextStep(s: WaitState, now: number, settings: WaitSettings, rand
   // heartbeat (it claims the right of way the moment it is the head), further back, a try (it takes
   // a lock no head claims at once). Refused, each is as informative as a look, at the same cost.
   if (!s.returnsItem) return { action: 'look', delayMs };
-  return { action: at.ahead === 1 ? 'beat' : 'try', delayMs };
+  return { action: at.raw === 1 ? 'beat' : 'try', delayMs };
 }
 
 /** A waiter without a ticket: queue for long holds, else poll with the backoff. */

@@ -22,6 +22,11 @@ export const TUNING = {
    * short holds when no head is live.
    */
   lookBudget: 80,
+  /**
+   * A waiter that takes the lock out of turn marks its ticket done only while the item lists fewer
+   * than this many: the set travels in every write's size. Past it, the ticket is left to be skipped.
+   */
+  doneLimit: 64,
   /** The contract's fraction of the longest hold seen lately, and how long "lately" lasts (ms). */
   coverFraction: 0.25,
   coverMemoryMs: 60_000,
@@ -54,7 +59,9 @@ export type Action =
   /** The head's acquire. */
   | 'take'
   /** Take the place of a head that is gone. */
-  | 'skip';
+  | 'skip'
+  /** Pass over the tickets ahead, all done (they took the lock out of turn), to the head's place. */
+  | 'pass';
 
 /** The next write and how long to wait before it, ms. */
 export interface Step {

@@ -4,6 +4,7 @@ import {
   leaveRequest,
   lookRequest,
   type MarkingTarget,
+  passRequest,
   skipRequest,
   ticketRequest,
 } from '../item/queue-requests.js';
@@ -11,7 +12,7 @@ import { parseQueueView, pending, place, type QueueView } from '../item/queue-vi
 import { acquireRequest } from '../item/requests.js';
 import type { LockContext } from '../runtime/context.js';
 import type { Item, PlannedWrite, WaitStrategy } from './strategy.js';
-import { firstStep, goneAfter, nextStep, rightOfWayUntil } from './wait-policy.js';
+import { doneMark, firstStep, goneAfter, nextStep, rightOfWayUntil } from './wait-policy.js';
 import {
   type Action,
   coverBound,
@@ -60,11 +61,17 @@ export class QueueWaiter implements WaitStrategy {
       firstSeen: undefined,
     };
     this.#step = firstStep(this.#s, now, this.#settings, ctx.clock.random);
+    this.#remember();
   }
 
-  /** The lock remembers the ticket until it is served (the step that takes the lock as the head) or dropped. */
+  /**
+   * The lock remembers the ticket until it is served or done: a write that takes the lock ends it
+   * (as the head, or out of turn, marking it done), and a refused one brings it back here.
+   */
   #remember(): void {
-    this.#ctx.memory.queued(this.#step.action === 'take' ? undefined : this.#s.ticket);
+    const action = this.#step.action;
+    const ends = action === 'take' || (action === 'try' && doneMark(this.#s) !== undefined);
+    this.#ctx.memory.queued(ends ? undefined : this.#s.ticket);
   }
 
   get firstDelayMs(): number {
@@ -81,7 +88,7 @@ export class QueueWaiter implements WaitStrategy {
     const ticket = this.#s.ticket as number;
     switch (this.#step.action) {
       case 'try':
-        return acquireRequest(ctx.acquireInput(0, code, now));
+        return acquireRequest({ ...ctx.acquireInput(0, code, now), done: doneMark(this.#s) });
       case 'take':
         return acquireRequest({ ...ctx.acquireInput(0, code, now), claim: { kind: 'head', ticket } });
       case 'ticket':
@@ -90,6 +97,11 @@ export class QueueWaiter implements WaitStrategy {
         return lookRequest(target);
       case 'beat':
         return beatRequest({ ...target, ticket, until: rightOfWayUntil(now, this.#settings) });
+      case 'pass': {
+        const at = place(ticket, this.#s.view as QueueView);
+        const over = at.kind === 'behind' ? at.over : [];
+        return passRequest({ ...target, ticket, until: rightOfWayUntil(now, this.#settings), over });
+      }
       case 'skip': {
         const v = this.#s.view as QueueView;
         const gone = goneAfter(Math.max(1, pending(v) - 1), coverBound(this.#s, now, this.#settings), this.#settings);
@@ -129,10 +141,13 @@ export class QueueWaiter implements WaitStrategy {
   leaving(now: number): UpdateItemCommandInput | undefined {
     const { ticket, view } = this.#s;
     this.#ctx.memory.gaveUp(this.#s.refusals, now);
+    // Its last write did not take the lock: the ticket still waits, kept for the next acquire.
+    this.#ctx.memory.queued(ticket);
     if (ticket === undefined || view === undefined) return undefined;
     const at = place(ticket, view);
+    if (at.kind === 'void') this.#ctx.memory.queued(undefined);
     // The head leaves; so does the waiter right behind it, which may have become the head unseen.
-    if (at.kind === 'void' || (at.kind === 'behind' && at.ahead > 1)) return undefined;
+    if (at.kind === 'void' || (at.kind === 'behind' && at.raw > 1)) return undefined;
     const ctx = this.#ctx;
     ctx.memory.queued(undefined);
     return leaveRequest({ tableName: ctx.o.tableName, key: ctx.key(0), now, skewMs: this.#settings.skewMs, ticket });

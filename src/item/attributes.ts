@@ -37,6 +37,11 @@ export const ATTR = {
    * when the queue served a waiter, the time it did.
    */
   headUntil: 'head_until',
+  /**
+   * Tickets whose waiters took the lock out of turn (NS): they wait no more, so counts of the queue
+   * leave them out, and the first waiter behind them passes over them at once.
+   */
+  doneTickets: 'done_tickets',
   /** Epoch milliseconds (N) of the latest acquisition, by the acquirer's clock. */
   acquiredMs: 'acquired_ms',
   /** Epoch milliseconds (N) of the latest release, by the releaser's clock; 0 while held. */

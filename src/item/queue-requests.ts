@@ -133,6 +133,44 @@ export function skipRequest(
   });
 }
 
+/** The most done tickets one pass goes over: each is one comparison in its condition. */
+export const PASS_LIMIT = 16;
+
+/**
+ * The first waiter whose tickets ahead are all done (their waiters took the lock out of turn)
+ * passes over them: the queue counts them served and forgets them, and when that reaches its own
+ * place it claims the right of way until `until`, as a heartbeat does. `over` are the done
+ * tickets right after `serving`, in order (at most {@link PASS_LIMIT} go in one write). Refused
+ * when the queue moved since. Answered like a heartbeat.
+ */
+export function passRequest(
+  t: TicketHolder & { readonly until: number; readonly over: readonly number[] },
+): UpdateItemCommandInput {
+  const over = t.over.slice(0, PASS_LIMIT);
+  const first = over[0] ?? t.ticket - 1;
+  const last = over[over.length - 1] ?? t.ticket - 1;
+  const reaches = last === t.ticket - 1;
+  const values: Record<string, { N: string } | { NS: string[] }> = {
+    ':seen': { N: String(first - 1) },
+    ':last': { N: String(last) },
+    ':over': { NS: over.map(String) },
+    ...Object.fromEntries(over.map((n, i) => [`:o${i}`, { N: String(n) }])),
+    ...(reaches ? { ':ticket': { N: String(t.ticket) }, ':until': { N: String(t.until) } } : {}),
+  };
+  return {
+    TableName: t.tableName,
+    Key: t.key,
+    UpdateExpression: `SET #serving = :last${reaches ? ', #headOf = :ticket, #headUntil = :until' : ''} DELETE #done :over`,
+    ConditionExpression: ['#serving = :seen', ...over.map((_, i) => `contains(#done, :o${i})`)].join(' AND '),
+    ExpressionAttributeNames: reaches
+      ? { ...HEAD_NAMES, '#done': ATTR.doneTickets }
+      : { '#serving': ATTR.serving, '#done': ATTR.doneTickets },
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
 /**
  * A head that gives up (timeout, abort) leaves: the queue counts it served, so that the next
  * waiter is the head at once and nothing waits for it.

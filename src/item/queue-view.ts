@@ -15,6 +15,8 @@ export interface QueueView {
   readonly serving: number | undefined;
   readonly headOf: number | undefined;
   readonly headUntil: number | undefined;
+  /** Tickets that took the lock out of turn and wait no more (`done_tickets`), ascending. */
+  readonly done: readonly number[];
   readonly acquiredMs: number | undefined;
   readonly avgHoldMs: number | undefined;
   readonly lastHoldMs: number | undefined;
@@ -30,10 +32,24 @@ export function parseQueueView(item: Record<string, AttributeValue> | undefined)
     serving: readNumber(item[ATTR.serving]),
     headOf: readNumber(item[ATTR.headOf]),
     headUntil: readNumber(item[ATTR.headUntil]),
+    done: readNumberSet(item[ATTR.doneTickets]),
     acquiredMs: readNumber(item[ATTR.acquiredMs]),
     avgHoldMs: readNumber(item[ATTR.avgHoldMs]),
     lastHoldMs: readNumber(item[ATTR.lastHoldMs]),
   };
+}
+
+/** A number set's members, ascending; none for anything else. */
+function readNumberSet(value: AttributeValue | undefined): readonly number[] {
+  if (value === undefined || !('NS' in value) || value.NS === undefined) return [];
+  return value.NS.map(Number)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+}
+
+/** The done tickets above `after` and below `before`. */
+function doneBetween(v: QueueView, after: number, before: number): number[] {
+  return v.done.filter((t) => t > after && t < before);
 }
 
 /**
@@ -61,10 +77,13 @@ export function hasLiveHead(v: QueueView, now: number): boolean {
   );
 }
 
-/** A ticket's place: the head, behind `ahead` others, or void (skipped, or the queue was reset). */
+/**
+ * A ticket's place: the head; behind others (`ahead` of them still waiting, `raw` tickets in all,
+ * `over` the done ones when none ahead still waits); or void (skipped, or the queue was reset).
+ */
 export type Place =
   | { readonly kind: 'head' }
-  | { readonly kind: 'behind'; readonly ahead: number }
+  | { readonly kind: 'behind'; readonly ahead: number; readonly raw: number; readonly over: readonly number[] }
   | { readonly kind: 'void' };
 
 /**
@@ -76,13 +95,16 @@ export function place(ticket: number, v: QueueView): Place {
   if (v.serving === undefined || v.nextTicket === undefined) return { kind: 'void' };
   if (ticket <= v.serving || ticket > v.nextTicket) return { kind: 'void' };
   if (ticket === v.serving + 1) return { kind: 'head' };
-  return { kind: 'behind', ahead: ticket - v.serving - 1 };
+  const raw = ticket - v.serving - 1;
+  const done = doneBetween(v, v.serving, ticket);
+  const ahead = raw - done.length;
+  return { kind: 'behind', ahead, raw, over: ahead === 0 ? done : [] };
 }
 
-/** How many tickets the queue has not served yet. */
+/** How many tickets the queue has not served yet, less those done (they wait no more). */
 export function pending(v: QueueView): number {
   if (v.serving === undefined || v.nextTicket === undefined) return 0;
-  return Math.max(0, v.nextTicket - v.serving);
+  return Math.max(0, v.nextTicket - v.serving - doneBetween(v, v.serving, v.nextTicket + 1).length);
 }
 
 /**

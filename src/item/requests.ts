@@ -83,6 +83,11 @@ export interface AcquireRequest extends RequestContext, HolderFields {
    * @default { kind: 'plain' }
    */
   readonly claim?: Claim;
+  /**
+   * A plain acquire by a queued waiter: its ticket, which taking the lock marks done
+   * (`done_tickets`), so that the queue stops counting it and the waiter behind passes over it.
+   */
+  readonly done?: number | undefined;
 }
 
 /**
@@ -106,6 +111,8 @@ export interface AcquireRequest extends RequestContext, HolderFields {
 export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
   const a = admission(r.claim ?? { kind: 'plain' }, pastMark(r.now, r.skewMs));
   const holder = holderClauses(r);
+  // A queued waiter taking the lock out of turn gives its ticket up in the same write.
+  const done = r.claim?.kind === 'head' ? undefined : r.done;
   const cutoffMs = r.now - r.skewMs;
   // Flat on purpose (each queue alternative ANDed into each expiry test, not nested): the same
   // condition nested three parentheses deep cost dynalite's parser 3.5x the time
@@ -119,7 +126,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
     TableName: r.tableName,
     Key: r.key,
     // The queue's SET items come before the holder's clauses, which may end in a REMOVE.
-    UpdateExpression: `SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero${a.set}${holder.update}`,
+    UpdateExpression: `SET #code = :code, #exp = :exp, #expms = :expms, #ttl = :ttl, #token = if_not_exists(#token, :base) + :one, #acqms = :now, #freed = :zero${a.set}${holder.update}${done === undefined ? '' : ' ADD #done :done'}`,
     ConditionExpression: [
       'attribute_not_exists(#rid)',
       '(#code = :code AND #expms > :zero AND #expms <= :expms)',
@@ -131,6 +138,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
       '#freed': ATTR.freedMs,
       ...a.names,
       ...holder.names,
+      ...(done === undefined ? {} : { '#done': ATTR.doneTickets }),
     },
     ExpressionAttributeValues: {
       ':code': { S: r.code },
@@ -143,6 +151,7 @@ export function acquireRequest(r: AcquireRequest): UpdateItemCommandInput {
       ':cutoffS': { N: String(Math.floor(cutoffMs / 1000)) },
       ...a.values,
       ...holder.values,
+      ...(done === undefined ? {} : { ':done': { NS: [String(done)] } }),
     },
     // The whole old item: its token and holder, and what the queue and the hold times looked like.
     ReturnValues: 'ALL_OLD',

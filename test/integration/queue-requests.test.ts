@@ -1,7 +1,14 @@
 import { PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { itemKey } from '../../src/item/attributes.js';
-import { beatRequest, leaveRequest, lookRequest, skipRequest, ticketRequest } from '../../src/item/queue-requests.js';
+import {
+  beatRequest,
+  leaveRequest,
+  lookRequest,
+  passRequest,
+  skipRequest,
+  ticketRequest,
+} from '../../src/item/queue-requests.js';
 import { acquireRequest, releaseRequest } from '../../src/item/requests.js';
 import { backends, clientFor, freshTable, readItem } from '../support/backends.js';
 
@@ -206,6 +213,59 @@ describe.each(backends())('the queue’s conditions on $name', (backend) => {
     expect(await skip(12, t - 1_000)).toBe(true);
     const item = await readItem(client, tableName, id);
     expect(item).toMatchObject({ serving: { N: '11' }, head_of: { N: '12' } });
+  });
+
+  test('a queued waiter that takes the lock out of turn marks its ticket done, once however often the write is retried', async () => {
+    const id = fresh();
+    await releasedWith(id, { next_ticket: 13, serving: 10 });
+    const marked = acquireRequest({
+      tableName,
+      key: itemKey('single', id, 0),
+      code: 'waiter',
+      now: now(),
+      durationMs: 10_000,
+      skewMs: 0,
+      retentionS: 60,
+      owner: 'test',
+      done: 12,
+    });
+    expect(await admitted(marked)).toBe(true);
+    // A retry of the same write (its answer lost) is admitted as our own lease, and adds nothing.
+    expect(await admitted(marked)).toBe(true);
+    const item = await readItem(client, tableName, id);
+    expect(item?.done_tickets?.NS).toEqual(['12']);
+  });
+
+  test('a pass goes over done tickets only while the queue has not moved, forgets them, and claims the right of way', async () => {
+    const id = fresh();
+    const until = now() + 60_000;
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          resource_id: { S: id },
+          release_code: { S: 'old' },
+          expires: { N: String(Math.floor(until / 1000)) },
+          expires_ms: { N: String(until) },
+          next_ticket: { N: '14' },
+          serving: { N: '10' },
+          head_until: { N: '1' },
+          done_tickets: { NS: ['11', '12', '20'] },
+        },
+      }),
+    );
+    // Ticket 12 is done but 11 must be too, and the queue must be where the waiter saw it.
+    expect(await admitted(passRequest({ ...target(id), ticket: 14, until, over: [11, 12, 13] }))).toBe(false);
+    expect(await admitted(passRequest({ ...target(id), ticket: 13, until, over: [11, 12] }))).toBe(true);
+    const item = await readItem(client, tableName, id);
+    expect(item).toMatchObject({ serving: { N: '12' }, head_of: { N: '13' }, head_until: { N: String(until) } });
+    expect(item?.done_tickets?.NS).toEqual(['20']);
+    // The queue moved: the same pass is refused.
+    expect(await admitted(passRequest({ ...target(id), ticket: 13, until, over: [11, 12] }))).toBe(false);
+    // A live claim now: nobody else takes the lock once it is free.
+    await send(releaseRequest({ tableName, key: itemKey('single', id, 0), code: 'old', now: now(), retentionS: 60 }));
+    expect(await admitted(acquire(id, 'anyone'))).toBe(false);
+    expect(await admitted(acquire(id, 'head', { kind: 'head', ticket: 13 }))).toBe(true);
   });
 
   test('a head that leaves is counted served at once; a waiter that is not the head cannot leave', async () => {

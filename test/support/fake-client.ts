@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 
 /** Which of the lock's writes a request is: the three of a lease, and a queued waiter's five. */
-export type WriteKind = 'acquire' | 'extend' | 'release' | 'ticket' | 'look' | 'beat' | 'skip' | 'leave';
+export type WriteKind = 'acquire' | 'extend' | 'release' | 'ticket' | 'look' | 'beat' | 'skip' | 'pass' | 'leave';
 
-const KINDS: readonly WriteKind[] = ['acquire', 'extend', 'release', 'ticket', 'look', 'beat', 'skip', 'leave'];
+const KINDS: readonly WriteKind[] = ['acquire', 'extend', 'release', 'ticket', 'look', 'beat', 'skip', 'pass', 'leave'];
 
 export function kindOf(input: UpdateItemCommandInput): WriteKind {
   const update = input.UpdateExpression ?? '';
@@ -17,6 +17,7 @@ export function kindOf(input: UpdateItemCommandInput): WriteKind {
   if (update.includes('+ :one') && update.includes('#next')) return 'ticket';
   if (update.includes('if_not_exists(#next')) return 'look';
   if (input.ConditionExpression?.includes(':headBefore')) return 'skip';
+  if (input.ConditionExpression?.includes('contains(#done')) return 'pass';
   if (update.includes('#headUntil = :until')) return 'beat';
   if (update.includes('#headUntil = :mark')) return 'leave';
   if (input.ConditionExpression?.includes('> :zero')) return 'extend';

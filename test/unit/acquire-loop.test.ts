@@ -258,7 +258,7 @@ describe('acquire', () => {
 
 describe('waiting in the queue (the loop and the queue strategy together)', () => {
   /** The item while someone has held it for 10 s, with tickets 11 and 12 out and 10 served. */
-  const item = (more: Record<string, { N: string } | { S: string }> = {}) => ({
+  const item = (more: Record<string, { N: string } | { S: string } | { NS: string[] }> = {}) => ({
     release_code: { S: 'holder' },
     expires_ms: { N: String(WALL + 600_000) },
     acquired_ms: { N: String(WALL - 10_000) },
@@ -335,7 +335,7 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
     expect(fake.of('acquire').length).toBeGreaterThanOrEqual(5);
   });
 
-  test('a waiter that takes the lock out of turn keeps its ticket: the next acquire waits with it, and is served', async () => {
+  test('a waiter that takes the lock out of turn marks its ticket done in the same write, and waits with it no more', async () => {
     const { clock, fake, lock } = setup({ duration: 60 });
     // Ticket 13, two behind the head: its look (a try) finds the lock free with no head claiming it.
     const behind = item({ next_ticket: { N: '13' } });
@@ -344,9 +344,33 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
     const first = lock.acquire({ timeout: 10 });
     await clock.advance(3_000);
     expect(await first).toBe(true);
+    const won = fake.of('acquire').at(-1);
+    expect(won?.input.UpdateExpression).toMatch(/ ADD #done :done$/);
+    expect(won?.input.ExpressionAttributeValues?.[':done']).toEqual({ NS: ['13'] });
+    // The first try, before the ticket, marked nothing.
+    expect(fake.of('acquire')[0]?.input.UpdateExpression).not.toContain('#done');
     await lock.release();
+    // The next acquire that meets a long hold takes a new ticket: 13 is done, not kept.
+    const later = item({ next_ticket: { N: '14' }, serving: { N: '12' }, done_tickets: { NS: ['13'] } });
+    fake.otherwise('acquire', () => conditionFailed(later));
+    fake.otherwise('beat', () => conditionFailed(later));
+    fake.script('ticket', { Attributes: item({ next_ticket: { N: '15' }, serving: { N: '12' } }) });
+    const second = lock.acquire({ timeout: 3 });
+    await clock.advance(3_000);
+    expect(await second).toBe(false);
+    expect(fake.of('ticket')).toHaveLength(2);
+  });
+
+  test('a waiter that gives up behind others keeps its ticket: the next acquire waits with it, and is served', async () => {
+    const { clock, fake, lock } = setup({ duration: 60 });
+    const behind = item({ next_ticket: { N: '13' } });
+    fake.otherwise('acquire', () => conditionFailed(behind));
+    fake.script('acquire', conditionFailed(item()));
+    fake.script('ticket', { Attributes: behind });
+    expect(await Promise.all([lock.acquire({ timeout: 3 }), clock.advance(3_000)]).then(([r]) => r)).toBe(false);
     // Later the queue has served 12: ticket 13 is the head, and the lock is free.
     const turn = item({ next_ticket: { N: '13' }, serving: { N: '12' }, expires_ms: { N: '0' } });
+    fake.otherwise('acquire', () => ({}));
     fake.script('acquire', conditionFailed(turn), {});
     const second = lock.acquire({ timeout: 10 });
     await clock.advance(3_000);
@@ -358,15 +382,6 @@ describe('waiting in the queue (the loop and the queue strategy together)', () =
       ':ticketBefore': { N: '12' },
     });
     await lock.release();
-    // Served, the ticket is spent: a third acquire that meets a long hold takes a new one.
-    const later = item({ next_ticket: { N: '14' }, serving: { N: '13' } });
-    fake.otherwise('acquire', () => conditionFailed(later));
-    fake.otherwise('beat', () => conditionFailed(later));
-    fake.script('ticket', { Attributes: item({ next_ticket: { N: '15' }, serving: { N: '13' } }) });
-    const third = lock.acquire({ timeout: 3 });
-    await clock.advance(3_000);
-    expect(await third).toBe(false);
-    expect(fake.of('ticket')).toHaveLength(2);
   });
 
   test('the head takes the lock as the head the moment its heartbeat shows it free, and is counted served', async () => {

@@ -4,6 +4,8 @@ import {
   beatRequest,
   leaveRequest,
   lookRequest,
+  PASS_LIMIT,
+  passRequest,
   pastMark,
   skipRequest,
   ticketBase,
@@ -229,6 +231,65 @@ describe('the queue writes', () => {
     for (const r of Object.values(all)) {
       const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
       expect(new Set(text.match(/[#:][A-Za-z]+/g))).toEqual(
+        new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
+      );
+    }
+  });
+});
+
+describe('done tickets', () => {
+  const target = { tableName: 'locks', key: itemKey('single', 'res', 0), now: 1_700_000_000_250 };
+
+  test('a plain acquire by a queued waiter marks its ticket done in the same write; the head’s does not', () => {
+    const plain = acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60, done: 13 });
+    expect(plain.UpdateExpression).toMatch(/ ADD #done :done$/);
+    expect(plain.ExpressionAttributeValues?.[':done']).toEqual({ NS: ['13'] });
+    expect(plain.ExpressionAttributeNames?.['#done']).toBe('done_tickets');
+    const head = acquireRequest({
+      ...base,
+      durationMs: 1_500,
+      skewMs: 1_000,
+      retentionS: 60,
+      done: 13,
+      claim: { kind: 'head', ticket: 13 },
+    });
+    expect(head.UpdateExpression).not.toContain('#done');
+    expect(
+      acquireRequest({ ...base, durationMs: 1_500, skewMs: 1_000, retentionS: 60 }).UpdateExpression,
+    ).not.toContain('#done');
+  });
+
+  test('a pass goes over the done tickets after serving, only if the queue did not move, and forgets them', () => {
+    const pass = passRequest({ ...target, ticket: 13, until: 1_700_000_002_500, over: [11, 12] });
+    expect(pass.ConditionExpression).toBe('#serving = :seen AND contains(#done, :o0) AND contains(#done, :o1)');
+    expect(pass.UpdateExpression).toBe(
+      'SET #serving = :last, #headOf = :ticket, #headUntil = :until DELETE #done :over',
+    );
+    expect(pass.ExpressionAttributeValues).toMatchObject({
+      ':seen': { N: '10' },
+      ':last': { N: '12' },
+      ':over': { NS: ['11', '12'] },
+      ':ticket': { N: '13' },
+    });
+    expect(pass.ReturnValues).toBe('ALL_NEW');
+  });
+
+  test('a long run of them is passed a bounded number at a time, claiming nothing until the last', () => {
+    const over = Array.from({ length: PASS_LIMIT + 4 }, (_, i) => 11 + i);
+    const pass = passRequest({ ...target, ticket: 11 + over.length, until: 1, over });
+    expect(pass.ConditionExpression?.match(/contains/g)).toHaveLength(PASS_LIMIT);
+    expect(pass.UpdateExpression).toBe('SET #serving = :last DELETE #done :over');
+    expect(pass.ExpressionAttributeValues?.[':last']).toEqual({ N: String(10 + PASS_LIMIT) });
+  });
+
+  test('placeholders match definitions', () => {
+    for (const r of [
+      passRequest({ ...target, ticket: 13, until: 1, over: [11, 12] }),
+      passRequest({ ...target, ticket: 40, until: 1, over: Array.from({ length: 29 }, (_, i) => 11 + i) }),
+      acquireRequest({ ...base, durationMs: 1, skewMs: 0, retentionS: 1, done: 13 }),
+    ]) {
+      const text = `${r.UpdateExpression} ${r.ConditionExpression}`;
+      expect(new Set(text.match(/[#:][A-Za-z0-9]+/g))).toEqual(
         new Set([...Object.keys(r.ExpressionAttributeNames!), ...Object.keys(r.ExpressionAttributeValues!)]),
       );
     }

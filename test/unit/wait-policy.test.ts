@@ -1,6 +1,7 @@
 /** The waiting policy, rule by rule (`wait-policy.ts`, with the judgements it shares in `wait-state.ts`), on fixed clocks and draws. */
 import { describe, expect, test } from 'vitest';
 import {
+  doneMark,
   firstStep,
   goneAfter,
   headDelay,
@@ -11,7 +12,7 @@ import {
   rightOfWayUntil,
 } from '../../src/acquire/wait-policy.js';
 import { coverBound, holdAge, longHolds, TUNING, type WaitState } from '../../src/acquire/wait-state.js';
-import type { QueueView } from '../../src/item/queue-view.js';
+import { pending, place, type QueueView } from '../../src/item/queue-view.js';
 
 const NOW = 1_700_000_000_000;
 const settings = { maxPollMs: 2_000, skewMs: 1_000 };
@@ -27,6 +28,7 @@ function view(v: Partial<QueueView>): QueueView {
     serving: undefined,
     headOf: undefined,
     headUntil: undefined,
+    done: [],
     acquiredMs: undefined,
     avgHoldMs: undefined,
     lastHoldMs: undefined,
@@ -286,6 +288,47 @@ describe('rule 5: the waiter right behind a head that is gone skips it', () => {
     const silent = { ...held, headUntil: NOW - gone };
     expect(nextStep(state({ ticket: 13, view: silent, returnsItem: false }), NOW, settings, half).action).toBe('look');
     expect(nextStep(state({ ticket: 12, view: { ...claimed } }), NOW, settings, half).action).toBe('beat');
+  });
+});
+
+describe('done tickets: those that took the lock out of turn wait no more', () => {
+  // Tickets 11 and 12 took the lock out of turn; 13 waits behind them.
+  const doneAhead = { ...held, nextTicket: 14, done: [11, 12] };
+
+  test('they are not counted: the place and the queue are those of the waiters still waiting', () => {
+    expect(place(13, doneAhead)).toEqual({ kind: 'behind', ahead: 0, raw: 2, over: [11, 12] });
+    expect(place(14, doneAhead)).toEqual({ kind: 'behind', ahead: 1, raw: 3, over: [] });
+    expect(pending(doneAhead)).toBe(2);
+    // Done tickets at or below serving (already passed) change nothing.
+    expect(pending({ ...doneAhead, done: [9, 10] })).toBe(4);
+  });
+
+  test('the first waiter behind them passes over them at once, whatever the holds', () => {
+    expect(nextStep(state({ ticket: 13, view: doneAhead }), NOW, settings, half)).toEqual({
+      action: 'pass',
+      delayMs: 0,
+    });
+    // Free with no live head: it tries at once instead (one write, and its ticket is done).
+    expect(nextStep(state({ ticket: 13, view: { ...doneAhead, expiresMs: 0 } }), NOW, settings, half).action).toBe(
+      'try',
+    );
+    // With one still waiting ahead, it waits as the next in line.
+    expect(nextStep(state({ ticket: 14, view: doneAhead }), NOW, settings, half).action).not.toBe('pass');
+  });
+
+  test('a try marks the waiter’s own ticket done, unless the item already lists the most it may', () => {
+    expect(doneMark(state({ ticket: 13, view: doneAhead }))).toBe(13);
+    expect(doneMark(state({ ticket: undefined, view: doneAhead }))).toBeUndefined();
+    const full = { ...doneAhead, done: Array.from({ length: TUNING.doneLimit }, (_, i) => 1_000 + i) };
+    expect(doneMark(state({ ticket: 13, view: full }))).toBeUndefined();
+    expect(doneMark(state({ ticket: 13, view: { ...full, done: full.done.slice(1) } }))).toBe(13);
+  });
+
+  test('the crowd’s shared looks are spaced for the waiters still waiting', () => {
+    const crowd = { ...held, nextTicket: 210, serving: 10, done: Array.from({ length: 190 }, (_, i) => 11 + i) };
+    const behindAll = place(209, crowd);
+    expect(behindAll).toMatchObject({ kind: 'behind', ahead: 8 });
+    expect(pending(crowd)).toBe(10);
   });
 });
 
