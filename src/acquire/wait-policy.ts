@@ -141,11 +141,14 @@ export function firstStep(s: WaitState, now: number, settings: WaitSettings, ran
 
 /**
  * The ticket a plain try marks done if it takes the lock (rule 2): the waiter's own, unless the
- * item already lists {@link TUNING.doneLimit} done tickets (every write carries the set).
+ * item already lists {@link TUNING.doneLimit} done tickets (every write carries the set), or
+ * the ticket is void there (served or skipped already: marking it would only grow the set).
  */
 export function doneMark(s: Pick<WaitState, 'ticket' | 'view'>): number | undefined {
-  if (s.ticket === undefined) return undefined;
-  return (s.view?.done.length ?? 0) < TUNING.doneLimit ? s.ticket : undefined;
+  const { ticket, view } = s;
+  if (ticket === undefined) return undefined;
+  if (view === undefined) return ticket;
+  return view.done.length < TUNING.doneLimit && place(ticket, view).kind !== 'void' ? ticket : undefined;
 }
 
 /** One poll of short holds, ms: a draw under the contention backoff's cap (its last attempt). */

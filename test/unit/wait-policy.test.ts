@@ -322,6 +322,9 @@ describe('done tickets: those that took the lock out of turn wait no more', () =
     const full = { ...doneAhead, done: Array.from({ length: TUNING.doneLimit }, (_, i) => 1_000 + i) };
     expect(doneMark(state({ ticket: 13, view: full }))).toBeUndefined();
     expect(doneMark(state({ ticket: 13, view: { ...full, done: full.done.slice(1) } }))).toBe(13);
+    // Served or skipped already: nothing to mark.
+    expect(doneMark(state({ ticket: 10, view: doneAhead }))).toBeUndefined();
+    expect(doneMark(state({ ticket: 13, view: undefined }))).toBe(13);
   });
 
   test('the crowd’s shared looks are spaced for the waiters still waiting', () => {
